@@ -1,0 +1,14 @@
+//! Test harness shared by the workspace's tests.
+//!
+//! - [`emulator`]: one moto server (in server mode, on 127.0.0.1) per test
+//!   process, and an `SdkConfig` pointed at it. If it cannot start, the test
+//!   panics with the reason: a test that cannot reach its emulator fails, it
+//!   never skips.
+//! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
+//!   command line, for change-detection tests.
+
+mod emulator;
+mod git_repo;
+
+pub use emulator::{emulator, unique_name, Emulator};
+pub use git_repo::GitRepo;

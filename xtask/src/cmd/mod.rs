@@ -1,0 +1,3 @@
+//! One file per command: its `run`, from flags to output.
+
+pub mod plan;

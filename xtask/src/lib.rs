@@ -1,0 +1,16 @@
+//! The toolkit's composition root: it reads deploy.toml, works out what changed
+//! and so what deploys (the plan), and runs the deploy crates with typed settings.
+//!
+//! Flow: `flags` (raw command line) → `workspace` (repository + `config`) →
+//! `changes` (git) → `plan` (plain data) → a command in `cmd` acts on it.
+
+pub mod changes;
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod flags;
+pub mod output;
+pub mod path_filter;
+pub mod plan;
+pub mod settings;
+pub mod workspace;

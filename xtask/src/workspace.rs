@@ -1,0 +1,61 @@
+//! The repository and its config, found the way every command finds them.
+
+use anyhow::Context;
+use git2::Repository;
+use std::path::{Path, PathBuf};
+
+use crate::config::{Config, Environment};
+use crate::error::BadInput;
+use crate::flags::RepoFlags;
+
+pub struct Workspace {
+    pub repo: Repository,
+    /// The working tree's root.
+    pub root: PathBuf,
+    pub config: Config,
+}
+
+impl Workspace {
+    pub fn open(flags: &RepoFlags) -> anyhow::Result<Workspace> {
+        let start = match &flags.repo {
+            Some(dir) => dir.clone(),
+            None => std::env::current_dir().context("reading the current directory")?,
+        };
+        let repo = Repository::discover(&start).map_err(|e| {
+            BadInput(format!(
+                "{}no git repository at or above {}: {}",
+                if flags.repo.is_some() { "--repo: " } else { "" },
+                start.display(),
+                e.message()
+            ))
+        })?;
+        let root = repo
+            .workdir()
+            .map(Path::to_path_buf)
+            .ok_or_else(|| BadInput(format!("{}: a bare repository has no working tree", start.display())))?;
+        let file = flags.config.clone().unwrap_or_else(|| root.join("deploy.toml"));
+        let config = Config::load(&file)?;
+        Ok(Workspace { repo, root, config })
+    }
+
+    /// Checks an `--env` value against the config.
+    pub fn environment(&self, name: &str) -> Result<&Environment, BadInput> {
+        self.config.environments.get(name).ok_or_else(|| {
+            BadInput(format!(
+                "--env {name}: not an environment of {} (expected one of: {})",
+                self.config.file.display(),
+                self.config.environment_names()
+            ))
+        })
+    }
+
+    /// The head commit's id, if the repository has one.
+    pub fn head_sha(&self) -> Option<String> {
+        self.repo
+            .head()
+            .ok()?
+            .peel_to_commit()
+            .ok()
+            .map(|c| c.id().to_string())
+    }
+}
