@@ -46,7 +46,11 @@ impl Emulator {
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_credential_types::Credentials::new(
-                "testing", "testing", None, None, "test-support",
+                "testing",
+                "testing",
+                None,
+                None,
+                "test-support",
             ))
             .load()
             .await
@@ -114,8 +118,7 @@ fn moto_server() -> Result<PathBuf, String> {
             Err(format!("MOTO_SERVER={} is not a file", path.display()))
         };
     }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../.emulator/venv/bin/moto_server");
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.emulator/venv/bin/moto_server");
     if venv.is_file() {
         return Ok(venv);
     }
@@ -143,4 +146,31 @@ fn answers(port: u16) -> bool {
     }
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.") && &head[9..12] == b"200"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The harness fails with the reason when it cannot start the emulator; it
+    /// never hands out a config that points nowhere.
+    #[test]
+    fn a_missing_emulator_is_an_error_with_the_reason() {
+        std::env::set_var("MOTO_SERVER", "/nonexistent/moto_server");
+        let err = Emulator::start().err().expect("cannot start");
+        std::env::remove_var("MOTO_SERVER");
+        assert!(
+            err.contains("MOTO_SERVER=/nonexistent/moto_server is not a file"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn names_are_unique_and_valid_bucket_names() {
+        let (a, b) = (unique_name("x"), unique_name("x"));
+        assert_ne!(a, b);
+        assert!(a
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'));
+    }
 }

@@ -15,7 +15,8 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
         e.is::<BadInput>()
             || e.is::<ConfigError>()
             || e.is::<UnknownTarget>()
-            || e.downcast_ref::<ChangeError>().is_some_and(ChangeError::is_bad_input)
+            || e.downcast_ref::<ChangeError>()
+                .is_some_and(ChangeError::is_bad_input)
     });
     if bad_input {
         2

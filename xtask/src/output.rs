@@ -9,7 +9,10 @@ use crate::error::BadInput;
 /// Appends `key=value` lines to the file GitHub Actions names in `$GITHUB_OUTPUT`.
 pub fn append_github_output(pairs: &[(&str, String)]) -> anyhow::Result<()> {
     let path = std::env::var_os("GITHUB_OUTPUT").ok_or_else(|| {
-        BadInput("--format github: $GITHUB_OUTPUT is not set (GitHub Actions sets it for each step)".into())
+        BadInput(
+            "--format github: $GITHUB_OUTPUT is not set (GitHub Actions sets it for each step)"
+                .into(),
+        )
     })?;
     let mut file = std::fs::OpenOptions::new()
         .append(true)

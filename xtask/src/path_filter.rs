@@ -283,11 +283,23 @@ mod tests {
         (&["api/**"], "web/api/x", false),
         // The toolkit's own targets.
         (&["api/**", "!api/docs/**"], "api/app/main.py", true),
-        (&["api/**", "!api/docs/**"], "api/docs/runbooks/ROLLBACK.md", false),
+        (
+            &["api/**", "!api/docs/**"],
+            "api/docs/runbooks/ROLLBACK.md",
+            false,
+        ),
         (&["api/**", "!api/docs/**"], "api/docsy/x", true),
         (&["web/**", "!web/docs/**"], "web/.env.production", true),
-        (&["web/**", "!web/docs/**"], "web/src/ünïcödé/名前.tsx", true),
-        (&["infrastructure/**"], "infrastructure/terraform/main.tf", true),
+        (
+            &["web/**", "!web/docs/**"],
+            "web/src/ünïcödé/名前.tsx",
+            true,
+        ),
+        (
+            &["infrastructure/**"],
+            "infrastructure/terraform/main.tf",
+            true,
+        ),
     ];
 
     #[test]

@@ -29,11 +29,16 @@ impl Workspace {
                 e.message()
             ))
         })?;
-        let root = repo
-            .workdir()
-            .map(Path::to_path_buf)
-            .ok_or_else(|| BadInput(format!("{}: a bare repository has no working tree", start.display())))?;
-        let file = flags.config.clone().unwrap_or_else(|| root.join("deploy.toml"));
+        let root = repo.workdir().map(Path::to_path_buf).ok_or_else(|| {
+            BadInput(format!(
+                "{}: a bare repository has no working tree",
+                start.display()
+            ))
+        })?;
+        let file = flags
+            .config
+            .clone()
+            .unwrap_or_else(|| root.join("deploy.toml"));
         let config = Config::load(&file)?;
         Ok(Workspace { repo, root, config })
     }

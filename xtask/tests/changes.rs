@@ -22,7 +22,10 @@ fn monorepo() -> GitRepo {
         .write("web/src/App.tsx", "export {}\n")
         .write("web/docs/README.md", "# web\n")
         .write("web/package.json", "{}\n")
-        .write("infrastructure/terraform/environments/prod/main.tf", "# vpc\n")
+        .write(
+            "infrastructure/terraform/environments/prod/main.tf",
+            "# vpc\n",
+        )
         .write("docs/architecture.md", "# arch\n");
     repo.commit("initial layout");
     repo
@@ -58,22 +61,45 @@ fn deployment_scenarios_table() {
     let rows: &[(&str, &[&str], &[&str])] = &[
         ("api only", &["api/app/main.py"], &["api"]),
         ("web only", &["web/src/App.tsx"], &["web"]),
-        ("api + web", &["api/app/main.py", "web/src/App.tsx"], &["api", "web"]),
-        ("infrastructure", &["infrastructure/terraform/environments/prod/main.tf"], &["shared"]),
+        (
+            "api + web",
+            &["api/app/main.py", "web/src/App.tsx"],
+            &["api", "web"],
+        ),
+        (
+            "infrastructure",
+            &["infrastructure/terraform/environments/prod/main.tf"],
+            &["shared"],
+        ),
         (
             "api + infrastructure",
-            &["api/Dockerfile", "infrastructure/terraform/environments/prod/main.tf"],
+            &[
+                "api/Dockerfile",
+                "infrastructure/terraform/environments/prod/main.tf",
+            ],
             &["shared", "api"],
         ),
         (
             "all three",
-            &["api/app/main.py", "web/package.json", "infrastructure/terraform/environments/prod/main.tf"],
+            &[
+                "api/app/main.py",
+                "web/package.json",
+                "infrastructure/terraform/environments/prod/main.tf",
+            ],
             &["shared", "api", "web"],
         ),
         ("api docs only", &["api/docs/runbooks/ROLLBACK.md"], &[]),
         ("web docs only", &["web/docs/README.md"], &[]),
-        ("repository docs only", &["docs/architecture.md", "README.md"], &[]),
-        ("api docs + web code", &["api/docs/runbooks/ROLLBACK.md", "web/src/App.tsx"], &["web"]),
+        (
+            "repository docs only",
+            &["docs/architecture.md", "README.md"],
+            &[],
+        ),
+        (
+            "api docs + web code",
+            &["api/docs/runbooks/ROLLBACK.md", "web/src/App.tsx"],
+            &["web"],
+        ),
     ];
     for (name, files, expected) in rows {
         let repo = monorepo();
@@ -83,7 +109,11 @@ fn deployment_scenarios_table() {
             repo.write(f, &format!("{old}changed\n"));
         }
         let head = repo.commit(name);
-        assert_eq!(planned(&repo, &range(&base, &head)), *expected, "scenario {name:?}");
+        assert_eq!(
+            planned(&repo, &range(&base, &head)),
+            *expected,
+            "scenario {name:?}"
+        );
     }
 }
 
@@ -110,7 +140,8 @@ fn a_rename_out_of_docs_counts_the_new_path() {
 #[test]
 fn a_deletion_counts_its_path_and_a_deleted_folder_every_file() {
     let repo = monorepo();
-    repo.write("web/src/components/a.tsx", "a\n").write("web/src/components/b.tsx", "b\n");
+    repo.write("web/src/components/a.tsx", "a\n")
+        .write("web/src/components/b.tsx", "b\n");
     let base = repo.commit("components");
     repo.remove("web/src/components");
     repo.remove("api/Dockerfile");
@@ -118,7 +149,11 @@ fn a_deletion_counts_its_path_and_a_deleted_folder_every_file() {
     let changed = detect(&repo, &range(&base, &head)).unwrap();
     assert_eq!(
         changed.paths,
-        vec!["api/Dockerfile", "web/src/components/a.tsx", "web/src/components/b.tsx"]
+        vec![
+            "api/Dockerfile",
+            "web/src/components/a.tsx",
+            "web/src/components/b.tsx"
+        ]
     );
     assert_eq!(planned(&repo, &range(&base, &head)), vec!["api", "web"]);
 }
@@ -133,8 +168,14 @@ fn a_mode_change_alone_counts() {
     let head = repo.git(&["rev-parse", "HEAD"]);
     let git = git2::Repository::open(repo.path()).unwrap();
     let (b, h) = (
-        git.find_commit(git2::Oid::from_str(&base).unwrap()).unwrap().tree().unwrap(),
-        git.find_commit(git2::Oid::from_str(&head).unwrap()).unwrap().tree().unwrap(),
+        git.find_commit(git2::Oid::from_str(&base).unwrap())
+            .unwrap()
+            .tree()
+            .unwrap(),
+        git.find_commit(git2::Oid::from_str(&head).unwrap())
+            .unwrap()
+            .tree()
+            .unwrap(),
     );
     let diff = changes::diff_trees(&git, Some(&b), &h).unwrap();
     assert_eq!(diff.len(), 1);
@@ -146,7 +187,8 @@ fn a_mode_change_alone_counts() {
 #[test]
 fn type_changes_file_to_symlink_and_file_to_folder() {
     let repo = monorepo();
-    repo.write("web/public/config.js", "x\n").write("api/settings", "x\n");
+    repo.write("web/public/config.js", "x\n")
+        .write("api/settings", "x\n");
     let base = repo.commit("files");
     std::fs::remove_file(repo.file("web/public/config.js")).unwrap();
     std::os::unix::fs::symlink("../src/App.tsx", repo.file("web/public/config.js")).unwrap();
@@ -154,7 +196,12 @@ fn type_changes_file_to_symlink_and_file_to_folder() {
     repo.write("api/settings/base.py", "x\n");
     let head = repo.commit("types");
     let git = git2::Repository::open(repo.path()).unwrap();
-    let tree = |s: &str| git.find_commit(git2::Oid::from_str(s).unwrap()).unwrap().tree().unwrap();
+    let tree = |s: &str| {
+        git.find_commit(git2::Oid::from_str(s).unwrap())
+            .unwrap()
+            .tree()
+            .unwrap()
+    };
     let diff = changes::diff_trees(&git, Some(&tree(&base)), &tree(&head)).unwrap();
     let summary: Vec<(String, changes::ChangeKind)> =
         diff.into_iter().map(|c| (c.path, c.kind)).collect();
@@ -180,7 +227,11 @@ fn unicode_and_odd_paths() {
     let changed = detect(&repo, &range(&base, &head)).unwrap();
     assert_eq!(
         changed.paths,
-        vec!["api/app/with space.py", "api/docs/日本語.md", "web/src/ünïcödé/名前.tsx"]
+        vec![
+            "api/app/with space.py",
+            "api/docs/日本語.md",
+            "web/src/ünïcödé/名前.tsx"
+        ]
     );
     assert_eq!(planned(&repo, &range(&base, &head)), vec!["api", "web"]);
 }
@@ -240,7 +291,11 @@ fn feature_branch_compares_with_its_merge_base_on_main() {
     repo.commit("main moves on");
     repo.git(&["checkout", "-q", "feature"]);
     let changed = detect(&repo, &ChangeRequest::default()).unwrap();
-    assert!(changed.why.contains("merge-base of HEAD with main"), "{}", changed.why);
+    assert!(
+        changed.why.contains("merge-base of HEAD with main"),
+        "{}",
+        changed.why
+    );
     // main's later api change is not the feature's.
     assert_eq!(changed.paths, vec!["web/src/feature.tsx"]);
 }
@@ -263,7 +318,12 @@ fn uncommitted_adds_staged_unstaged_and_untracked_changes() {
     let with_worktree = detect(&repo, &req).unwrap();
     assert_eq!(
         with_worktree.paths,
-        vec!["README.md", "api/app/main.py", "infrastructure/new.tf", "web/src/staged.tsx"]
+        vec![
+            "README.md",
+            "api/app/main.py",
+            "infrastructure/new.tf",
+            "web/src/staged.tsx"
+        ]
     );
 }
 
@@ -288,7 +348,10 @@ fn push_event_uses_before_and_after() {
     repo.commit("one");
     repo.write("web/src/b.tsx", "x\n");
     let after = repo.commit("two");
-    let req = github("push", serde_json::json!({"before": before, "after": after}));
+    let req = github(
+        "push",
+        serde_json::json!({"before": before, "after": after}),
+    );
     let changed = detect(&repo, &req).unwrap();
     assert_eq!(changed.paths, vec!["api/app/a.py", "web/src/b.tsx"]);
     assert!(changed.why.starts_with("push event"), "{}", changed.why);
@@ -298,11 +361,17 @@ fn push_event_uses_before_and_after() {
 fn all_zero_before_is_never_nothing_changed() {
     let repo = monorepo();
     let head = repo.git(&["rev-parse", "HEAD"]);
-    let req = github("push", serde_json::json!({"before": "0".repeat(40), "after": head}));
+    let req = github(
+        "push",
+        serde_json::json!({"before": "0".repeat(40), "after": head}),
+    );
     let err = detect(&repo, &req).unwrap_err();
     assert!(matches!(err, ChangeError::UnknownBase { .. }), "{err}");
     let msg = err.to_string();
-    assert!(msg.contains("new branch") && msg.contains("--all-if-unknown"), "{msg}");
+    assert!(
+        msg.contains("new branch") && msg.contains("--all-if-unknown"),
+        "{msg}"
+    );
 
     let mut all = req.clone();
     all.all_if_unknown = true;
@@ -320,7 +389,10 @@ fn force_push_before_that_is_not_an_ancestor_is_unknown() {
     repo.git(&["reset", "-q", "--hard", "HEAD~1"]);
     repo.write("web/src/y.tsx", "y\n");
     let new_tip = repo.commit("rewritten");
-    let req = github("push", serde_json::json!({"before": old_tip, "after": new_tip}));
+    let req = github(
+        "push",
+        serde_json::json!({"before": old_tip, "after": new_tip}),
+    );
     let err = detect(&repo, &req).unwrap_err();
     assert!(err.to_string().contains("not an ancestor"), "{err}");
 }
@@ -358,11 +430,20 @@ fn base_missing_from_a_shallow_clone_is_an_error_that_says_what_to_do() {
     let git = git2::Repository::open(clone.path()).unwrap();
     assert!(git.is_shallow());
 
-    let req = github("push", serde_json::json!({"before": before, "after": after}));
+    let req = github(
+        "push",
+        serde_json::json!({"before": before, "after": after}),
+    );
     let err = changes::detect(&git, &req).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("not in this repository") && msg.contains("shallow"), "{msg}");
-    assert!(msg.contains("fetch") && msg.contains("--all-if-unknown"), "{msg}");
+    assert!(
+        msg.contains("not in this repository") && msg.contains("shallow"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("fetch") && msg.contains("--all-if-unknown"),
+        "{msg}"
+    );
 
     // Default mode: HEAD's parent is cut off by the shallow boundary.
     let err = changes::detect(&git, &ChangeRequest::default()).unwrap_err();
@@ -387,5 +468,8 @@ fn unknown_head_is_an_error_naming_the_flag() {
     let repo = monorepo();
     let err = detect(&repo, &range("HEAD", "no-such-branch")).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("--head") && msg.contains("no-such-branch"), "{msg}");
+    assert!(
+        msg.contains("--head") && msg.contains("no-such-branch"),
+        "{msg}"
+    );
 }

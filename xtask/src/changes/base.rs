@@ -23,9 +23,16 @@ pub struct GithubEvent {
 /// Where the comparison starts and ends.
 #[derive(Debug, Clone)]
 pub enum Resolved {
-    Range { base: Oid, head: Oid, why: String },
+    Range {
+        base: Oid,
+        head: Oid,
+        why: String,
+    },
     /// The base cannot be known; `why` says why and what to do.
-    Unknown { head: Oid, why: String },
+    Unknown {
+        head: Oid,
+        why: String,
+    },
 }
 
 /// How the caller asked for the range.
@@ -42,16 +49,17 @@ pub struct RangeRequest {
 pub fn resolve(repo: &Repository, req: &RangeRequest) -> Result<Resolved, ChangeError> {
     let shallow = repo.is_shallow();
     let explicit_head = match &req.head {
-        Some(rev) => Some(commit_of(repo, rev).ok_or_else(|| ChangeError::RevisionNotFound {
-            flag: "--head".into(),
-            rev: rev.clone(),
-            shallow,
-        })?),
+        Some(rev) => Some(
+            commit_of(repo, rev).ok_or_else(|| ChangeError::RevisionNotFound {
+                flag: "--head".into(),
+                rev: rev.clone(),
+                shallow,
+            })?,
+        ),
         None => None,
     };
-    let head_of_repo = || -> Result<Oid, ChangeError> {
-        commit_of(repo, "HEAD").ok_or(ChangeError::NoHead)
-    };
+    let head_of_repo =
+        || -> Result<Oid, ChangeError> { commit_of(repo, "HEAD").ok_or(ChangeError::NoHead) };
 
     if let Some(rev) = &req.base {
         let head = match explicit_head {
@@ -66,7 +74,10 @@ pub fn resolve(repo: &Repository, req: &RangeRequest) -> Result<Resolved, Change
             },
             None => Resolved::Unknown {
                 head,
-                why: format!("--base {rev} is not in this repository{}", shallow_note(shallow)),
+                why: format!(
+                    "--base {rev} is not in this repository{}",
+                    shallow_note(shallow)
+                ),
             },
         });
     }
@@ -209,7 +220,10 @@ fn from_default_branch(
         Err(_) => {
             return Ok(Resolved::Unknown {
                 head,
-                why: format!("HEAD has no merge-base with {branch}{}", shallow_note(shallow)),
+                why: format!(
+                    "HEAD has no merge-base with {branch}{}",
+                    shallow_note(shallow)
+                ),
             })
         }
     };
@@ -230,7 +244,10 @@ fn from_default_branch(
         }),
         Err(_) if shallow || commit.parent_count() > 0 => Ok(Resolved::Unknown {
             head,
-            why: format!("HEAD's parent is not in this repository{}", shallow_note(true)),
+            why: format!(
+                "HEAD's parent is not in this repository{}",
+                shallow_note(true)
+            ),
         }),
         Err(_) => Ok(Resolved::Unknown {
             head,
@@ -263,7 +280,10 @@ fn default_branch(
     };
     for name in &names {
         for (refname, shown) in [
-            (format!("refs/remotes/origin/{name}"), format!("origin/{name}")),
+            (
+                format!("refs/remotes/origin/{name}"),
+                format!("origin/{name}"),
+            ),
             (format!("refs/heads/{name}"), name.clone()),
         ] {
             if let Ok(oid) = repo.refname_to_id(&refname) {

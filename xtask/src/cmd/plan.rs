@@ -24,7 +24,9 @@ pub fn run(flags: &PlanFlags) -> anyhow::Result<()> {
     } else if !flags.targets.is_empty() {
         Selection::Named(flags.targets.clone())
     } else {
-        return Err(BadInput("plan: say what to plan: --changed, --all, or target names".into()).into());
+        return Err(
+            BadInput("plan: say what to plan: --changed, --all, or target names".into()).into(),
+        );
     };
     let head = match &selection {
         Selection::Changed(c) => Some(c.head.to_string()),
@@ -98,9 +100,15 @@ fn describe_range(plan: &Plan) -> String {
 
 fn table(plan: &Plan, ws: &Workspace) -> String {
     let mut out = String::new();
-    let env = plan.env.as_deref().map(|e| format!(" to {e}")).unwrap_or_default();
+    let env = plan
+        .env
+        .as_deref()
+        .map(|e| format!(" to {e}"))
+        .unwrap_or_default();
     if plan.targets.is_empty() {
-        out.push_str(&format!("nothing to deploy{env}: no target's paths changed\n"));
+        out.push_str(&format!(
+            "nothing to deploy{env}: no target's paths changed\n"
+        ));
     } else {
         out.push_str(&format!(
             "{} of {} targets deploy{env}, in this order:\n",
@@ -115,14 +123,22 @@ fn table(plan: &Plan, ws: &Workspace) -> String {
         } else {
             format!(" (after {})", t.after.join(", "))
         };
-        let line = format!("{:>3}. {:<width$}  {:<11}{after}", i + 1, t.name, t.kind.to_string());
+        let line = format!(
+            "{:>3}. {:<width$}  {:<11}{after}",
+            i + 1,
+            t.name,
+            t.kind.to_string()
+        );
         out.push_str(line.trim_end());
         out.push('\n');
         for p in t.paths.iter().take(PATHS_SHOWN) {
             out.push_str(&format!("       {p}\n"));
         }
         if t.paths.len() > PATHS_SHOWN {
-            out.push_str(&format!("       ... and {} more\n", t.paths.len() - PATHS_SHOWN));
+            out.push_str(&format!(
+                "       ... and {} more\n",
+                t.paths.len() - PATHS_SHOWN
+            ));
         }
     }
     let skipped: Vec<&str> = ws

@@ -169,7 +169,11 @@ impl Config {
 
     /// The environment names, for messages.
     pub fn environment_names(&self) -> String {
-        self.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+        self.environments
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn region(&self, env: &str) -> &str {
@@ -231,10 +235,7 @@ impl Loader<'_> {
 
     fn parse(&self, text: &str) -> Result<Config, ConfigError> {
         let table: toml::Table = toml::from_str(text).map_err(|e| {
-            let (line, col) = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .unwrap_or((1, 1));
+            let (line, col) = e.span().map(|s| line_col(text, s.start)).unwrap_or((1, 1));
             self.error(
                 format!("line {line}, column {col}"),
                 e.message().trim().replace('\n', " "),
@@ -243,7 +244,10 @@ impl Loader<'_> {
         let raw: RawConfig = self.typed("", toml::Value::Table(table))?;
 
         if raw.environments.is_empty() {
-            return Err(self.error("environments", "expected at least one [environments.NAME] table"));
+            return Err(self.error(
+                "environments",
+                "expected at least one [environments.NAME] table",
+            ));
         }
         for name in raw.environments.keys() {
             check_name(name).map_err(|m| self.error(format!("environments.{name}"), m))?;
@@ -268,7 +272,11 @@ impl Loader<'_> {
             targets.into_iter().map(|t| (t.name.clone(), t)).collect();
         let targets = order
             .iter()
-            .map(|n| by_name.remove(n).expect("ordered names come from the targets"))
+            .map(|n| {
+                by_name
+                    .remove(n)
+                    .expect("ordered names come from the targets")
+            })
             .collect();
 
         Ok(Config {
@@ -317,7 +325,12 @@ impl Loader<'_> {
 
         let patterns: Vec<String> = match table.get("paths") {
             Some(v) => self.typed(&format!("{key}.paths"), v.clone())?,
-            None => return Err(self.error(format!("{key}.paths"), "missing; expected a list of path patterns, e.g. [\"api/**\"]")),
+            None => {
+                return Err(self.error(
+                    format!("{key}.paths"),
+                    "missing; expected a list of path patterns, e.g. [\"api/**\"]",
+                ))
+            }
         };
         let paths = PathFilter::new(&patterns)
             .map_err(|e| self.error(format!("{key}.paths"), e.to_string()))?;
@@ -328,14 +341,20 @@ impl Loader<'_> {
         };
         for dep in &after {
             if dep == name {
-                return Err(self.error(format!("{key}.after"), format!("`{name}` cannot run after itself")));
+                return Err(self.error(
+                    format!("{key}.after"),
+                    format!("`{name}` cannot run after itself"),
+                ));
             }
             if !all.iter().any(|n| *n == dep) {
                 return Err(self.error(
                     format!("{key}.after"),
                     format!(
                         "unknown target `{dep}` (expected one of: {})",
-                        all.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+                        all.iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
@@ -359,7 +378,11 @@ impl Loader<'_> {
                     okey,
                     format!(
                         "unknown environment `{env}` (expected one of: {})",
-                        raw.environments.keys().cloned().collect::<Vec<_>>().join(", ")
+                        raw.environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
@@ -380,7 +403,11 @@ impl Loader<'_> {
                 merged.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
             }
             let region = environment.region.as_deref().unwrap_or(&raw.project.region);
-            let values = [("env", env.as_str()), ("project", raw.project.name.as_str()), ("region", region)];
+            let values = [
+                ("env", env.as_str()),
+                ("project", raw.project.name.as_str()),
+                ("region", region),
+            ];
             let merged = fill_table(merged, &values);
             let value = toml::Value::Table(merged);
             let resolved = (|| -> Result<TargetSettings, (String, String)> {
@@ -393,8 +420,16 @@ impl Loader<'_> {
             let resolved = resolved.map_err(|(path, message)| {
                 let first = path.split(['.', '[']).next().unwrap_or("");
                 let from_override = over.is_some_and(|o| o.contains_key(first));
-                let prefix = if from_override { format!("{key}.env.{env}") } else { key.clone() };
-                let full = if path.is_empty() { prefix } else { format!("{prefix}.{path}") };
+                let prefix = if from_override {
+                    format!("{key}.env.{env}")
+                } else {
+                    key.clone()
+                };
+                let full = if path.is_empty() {
+                    prefix
+                } else {
+                    format!("{prefix}.{path}")
+                };
                 let message = if over.is_some() && !from_override {
                     format!("{message} (environment {env})")
                 } else {
@@ -404,9 +439,8 @@ impl Loader<'_> {
             })?;
             if let TargetSettings::StaticSite(site) = &resolved {
                 for (i, rule) in site.cache.iter().enumerate() {
-                    path_filter::single(&rule.glob).map_err(|e| {
-                        self.error(format!("{key}.cache[{i}].glob"), e.to_string())
-                    })?;
+                    path_filter::single(&rule.glob)
+                        .map_err(|e| self.error(format!("{key}.cache[{i}].glob"), e.to_string()))?;
                 }
             }
             settings.insert(env.clone(), resolved);
@@ -422,14 +456,25 @@ impl Loader<'_> {
     }
 
     /// Deserializes `value`, naming the key path of any error.
-    fn typed<T: serde::de::DeserializeOwned>(&self, key: &str, value: toml::Value) -> Result<T, ConfigError> {
+    fn typed<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        value: toml::Value,
+    ) -> Result<T, ConfigError> {
         typed_at(value).map_err(|(path, message)| {
             let full = match (key.is_empty(), path.is_empty()) {
                 (true, _) => path,
                 (false, true) => key.to_string(),
                 (false, false) => format!("{key}.{path}"),
             };
-            self.error(if full.is_empty() { "(top level)".into() } else { full }, message)
+            self.error(
+                if full.is_empty() {
+                    "(top level)".into()
+                } else {
+                    full
+                },
+                message,
+            )
         })
     }
 
@@ -465,7 +510,12 @@ fn typed_at<T: serde::de::DeserializeOwned>(value: toml::Value) -> Result<T, (St
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
-        (path, e.inner().to_string().trim().replace('\n', " "))
+        let mut message = e.inner().to_string().trim().replace('\n', " ");
+        // The value deserializer appends " in `key`": the key is already named.
+        if let Some(i) = message.rfind(" in `").filter(|_| message.ends_with('`')) {
+            message.truncate(i);
+        }
+        (path, message)
     })
 }
 
@@ -497,19 +547,26 @@ fn fill_table(table: toml::Table, values: &[(&str, &str)]) -> toml::Table {
             other => other,
         }
     }
-    table.into_iter().map(|(k, v)| (k, fill(v, values))).collect()
+    table
+        .into_iter()
+        .map(|(k, v)| (k, fill(v, values)))
+        .collect()
 }
 
 /// Target and environment names end up in resource names, file names and
 /// workflow names: keep them plain.
 fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
-        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
         && name.starts_with(|c: char| c.is_ascii_lowercase());
     if ok {
         Ok(())
     } else {
-        Err(format!("name `{name}` must start with a lowercase letter and hold only a-z, 0-9, `-` and `_`"))
+        Err(format!(
+            "name `{name}` must start with a lowercase letter and hold only a-z, 0-9, `-` and `_`"
+        ))
     }
 }
 

@@ -44,7 +44,10 @@ mod tests {
 
     #[test]
     fn finds_and_fills_placeholders() {
-        assert_eq!(placeholders("pr-{pr}-{project}").unwrap(), vec!["pr", "project"]);
+        assert_eq!(
+            placeholders("pr-{pr}-{project}").unwrap(),
+            vec!["pr", "project"]
+        );
         assert_eq!(
             fill("connect2-api-{env}-{pr}", &[("env", "prod")]),
             "connect2-api-prod-{pr}"

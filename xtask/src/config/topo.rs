@@ -10,7 +10,12 @@ use super::Target;
 pub fn run_order(targets: &[Target]) -> Result<Vec<String>, Vec<String>> {
     let mut waiting: BTreeMap<&str, BTreeSet<&str>> = targets
         .iter()
-        .map(|t| (t.name.as_str(), t.after.iter().map(String::as_str).collect()))
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.after.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     let mut order = Vec::new();
     loop {

@@ -1,0 +1,1 @@
+document.getElementById("root").textContent = "Connect 2.0";

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The test suite, from a fresh clone: installs the pinned emulator (moto in server
+# mode) into .emulator/venv, then runs every test of the workspace. Tests start
+# their own emulator on 127.0.0.1 and fail (never skip) if it cannot start.
+#
+#   scripts/test.sh [cargo test args...]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+command -v cargo >/dev/null || { echo "test.sh: cargo not found; install the Rust toolchain (rustup)" >&2; exit 1; }
+command -v git >/dev/null || { echo "test.sh: git not found" >&2; exit 1; }
+
+scripts/emulator.sh install
+export MOTO_SERVER="$root/.emulator/venv/bin/moto_server"
+
+cargo test --workspace --locked "$@"

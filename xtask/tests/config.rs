@@ -1,0 +1,232 @@
+//! deploy.toml: the example loads and resolves; each kind of bad file fails with
+//! the file, the key and what was expected.
+
+use std::path::Path;
+use xtask::config::{Config, TargetKind, TargetSettings};
+
+const VALID: &str = r#"
+[project]
+name = "connect2"
+region = "us-west-2"
+state_bucket = "connect2-deploy-state-{env}"
+
+[environments.staging]
+branch = "staging"
+[environments.prod]
+branch = "main"
+region = "us-east-1"
+
+[targets.shared]
+kind = "terraform"
+paths = ["infrastructure/**"]
+dir = "infrastructure/terraform/environments/{env}"
+
+[targets.api]
+kind = "ecs"
+paths = ["api/**", "!api/docs/**"]
+after = ["shared"]
+cluster = "connect2-api-cluster-{env}"
+service = "connect2-api-service-{env}"
+container = "connect2-api"
+ecr_repository = "connect2-api-{env}"
+
+[targets.api.env.prod]
+cluster = "connect2-prod-cluster"
+
+[targets.web]
+kind = "static-site"
+paths = ["web/**", "!web/docs/**"]
+after = ["shared"]
+build_dir = "web/dist"
+bucket = "{project}-web-{env}-{region}"
+preview_bucket = "pr-{pr}-connect2-web"
+"#;
+
+fn parse(text: &str) -> Result<Config, String> {
+    Config::parse(Path::new("deploy.toml"), text).map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_example_config_loads_in_run_order() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/connect2/deploy.toml");
+    let config = Config::load(&file).unwrap();
+    let names: Vec<&str> = config.targets.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!(names, ["shared", "api", "web"]);
+    assert_eq!(config.environment_names(), "dev, prod, staging");
+    let api = config.target("api").unwrap();
+    assert_eq!(api.kind, TargetKind::Ecs);
+    match &api.settings["staging"] {
+        TargetSettings::Ecs(ecs) => {
+            assert_eq!(ecs.cluster, "connect2-api-cluster-staging");
+            assert_eq!(ecs.service, "connect2-api-service-staging");
+        }
+        other => panic!("api is ecs, got {other:?}"),
+    }
+    match &config.target("web").unwrap().settings["prod"] {
+        TargetSettings::StaticSite(site) => {
+            assert_eq!(site.bucket, "connect2-web-prod");
+            assert_eq!(site.preview_bucket.as_deref(), Some("pr-{pr}-connect2-web"));
+            assert_eq!(site.cache[0].cache_control, "no-cache");
+        }
+        other => panic!("web is a static site, got {other:?}"),
+    }
+    assert_eq!(config.state_bucket("prod"), "connect2-deploy-state-prod");
+}
+
+#[test]
+fn overrides_and_templates_resolve_per_environment() {
+    let config = parse(VALID).unwrap();
+    let api = config.target("api").unwrap();
+    let cluster = |env: &str| match &api.settings[env] {
+        TargetSettings::Ecs(e) => e.cluster.clone(),
+        _ => unreachable!(),
+    };
+    assert_eq!(cluster("staging"), "connect2-api-cluster-staging");
+    assert_eq!(cluster("prod"), "connect2-prod-cluster");
+    match &config.target("web").unwrap().settings["prod"] {
+        TargetSettings::StaticSite(s) => assert_eq!(s.bucket, "connect2-web-prod-us-east-1"),
+        _ => unreachable!(),
+    }
+    match &config.target("shared").unwrap().settings["staging"] {
+        TargetSettings::Terraform(t) => {
+            assert_eq!(t.dir, "infrastructure/terraform/environments/staging");
+            assert!(t.approval, "approval defaults to on");
+        }
+        _ => unreachable!(),
+    }
+    assert_eq!(config.region("prod"), "us-east-1");
+    assert_eq!(config.region("staging"), "us-west-2");
+}
+
+/// Each row: (what to change in VALID, the key the error must name, a phrase of
+/// what was expected).
+#[test]
+fn bad_files_name_the_key_and_what_was_expected() {
+    let rows: &[(&str, &str, &str, &str)] = &[
+        // (description, replace this, with this, ...) encoded as find/replace.
+        (
+            "unknown top-level key",
+            "[project]",
+            "[projekt]\nx = 1\n[project]",
+            "projekt",
+        ),
+        (
+            "unknown project key",
+            "region = \"us-west-2\"",
+            "region = \"us-west-2\"\nregoin = \"x\"",
+            "project.regoin",
+        ),
+        (
+            "wrong type",
+            "branch = \"staging\"",
+            "branch = 3",
+            "environments.staging.branch",
+        ),
+        (
+            "missing field",
+            "container = \"connect2-api\"\n",
+            "",
+            "missing field `container`",
+        ),
+        (
+            "unknown target key",
+            "container = \"connect2-api\"",
+            "container = \"connect2-api\"\nimage_tag = \"x\"",
+            "targets.api.image_tag",
+        ),
+        (
+            "unknown kind",
+            "kind = \"ecs\"",
+            "kind = \"lambda\"",
+            "targets.api.kind",
+        ),
+        (
+            "unknown after",
+            "after = [\"shared\"]\ncluster",
+            "after = [\"sharde\"]\ncluster",
+            "unknown target `sharde`",
+        ),
+        (
+            "bad glob",
+            "paths = [\"infrastructure/**\"]",
+            "paths = [\"infrastructure/[**\"]",
+            "targets.shared.paths",
+        ),
+        (
+            "only negated paths",
+            "paths = [\"infrastructure/**\"]",
+            "paths = [\"!infrastructure/**\"]",
+            "at least one pattern without `!`",
+        ),
+        (
+            "unknown environment override",
+            "[targets.api.env.prod]",
+            "[targets.api.env.qa]",
+            "targets.api.env.qa",
+        ),
+        (
+            "override of paths",
+            "cluster = \"connect2-prod-cluster\"",
+            "paths = [\"x/**\"]",
+            "cannot be overridden",
+        ),
+        (
+            "unknown placeholder",
+            "bucket = \"{project}-web-{env}-{region}\"",
+            "bucket = \"web-{stage}\"",
+            "unknown placeholder {stage}",
+        ),
+        (
+            "pr outside preview",
+            "bucket = \"{project}-web-{env}-{region}\"",
+            "bucket = \"web-{pr}\"",
+            "targets.web.bucket",
+        ),
+        (
+            "syntax error",
+            "[environments.prod]",
+            "[environments.prod",
+            "line ",
+        ),
+        (
+            "bad environment name",
+            "[environments.prod]",
+            "[environments.Prod]",
+            "environments.Prod",
+        ),
+        ("no targets", "[targets.shared]", "[nothing]", "nothing"),
+    ];
+    for (what, find, replace, expected) in rows {
+        assert!(VALID.contains(find), "{what}: the fixture has no {find:?}");
+        let text = VALID.replacen(find, replace, 1);
+        let err = parse(&text).expect_err(what);
+        assert!(err.starts_with("deploy.toml: "), "{what}: {err}");
+        assert!(
+            err.contains(expected),
+            "{what}: {err:?} does not mention {expected:?}"
+        );
+        assert!(
+            !err.contains('\n'),
+            "{what}: the error must be one line: {err:?}"
+        );
+    }
+}
+
+#[test]
+fn a_cycle_names_its_targets() {
+    let text = VALID.replace(
+        "kind = \"terraform\"",
+        "kind = \"terraform\"\nafter = [\"web\"]",
+    );
+    let err = parse(&text).unwrap_err();
+    assert!(err.contains("cycle"), "{err}");
+    assert!(err.contains("shared") && err.contains("web"), "{err}");
+}
+
+#[test]
+fn a_missing_file_names_it() {
+    let err = Config::load(Path::new("/nonexistent/deploy.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with("/nonexistent/deploy.toml: "), "{err}");
+}
