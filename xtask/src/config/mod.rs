@@ -346,7 +346,7 @@ impl Loader<'_> {
                     format!("`{name}` cannot run after itself"),
                 ));
             }
-            if !all.iter().any(|n| *n == dep) {
+            if !all.contains(&dep) {
                 return Err(self.error(
                     format!("{key}.after"),
                     format!(
