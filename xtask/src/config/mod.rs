@@ -437,6 +437,14 @@ impl Loader<'_> {
                 };
                 self.error(full, message)
             })?;
+            if let TargetSettings::Terraform(tf) = &resolved {
+                if tf.state_bucket.is_some() != tf.state_key.is_some() {
+                    return Err(self.error(
+                        format!("{key}.state_key"),
+                        "`state_bucket` and `state_key` go together: give both or neither",
+                    ));
+                }
+            }
             if let TargetSettings::StaticSite(site) = &resolved {
                 for (i, rule) in site.cache.iter().enumerate() {
                     path_filter::single(&rule.glob)
