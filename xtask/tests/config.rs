@@ -195,8 +195,18 @@ fn bad_files_name_the_key_and_what_was_expected() {
             "environments.Prod",
         ),
         ("no targets", "[targets.shared]", "[nothing]", "nothing"),
-        ("state bucket without key", "dir = \"infrastructure/terraform/environments/{env}\"", "dir = \"x\"\nstate_bucket = \"b\"", "targets.shared.state_key"),
-        ("bad cache glob", "preview_bucket", "cache = [{ glob = \"?x\", cache_control = \"no-cache\" }]\npreview_bucket", "targets.web.cache[0].glob"),
+        (
+            "state bucket without key",
+            "dir = \"infrastructure/terraform/environments/{env}\"",
+            "dir = \"x\"\nstate_bucket = \"b\"",
+            "targets.shared.state_key",
+        ),
+        (
+            "bad cache glob",
+            "preview_bucket",
+            "cache = [{ glob = \"?x\", cache_control = \"no-cache\" }]\npreview_bucket",
+            "targets.web.cache[0].glob",
+        ),
     ];
     for (what, find, replace, expected) in rows {
         assert!(VALID.contains(find), "{what}: the fixture has no {find:?}");
