@@ -1,12 +1,37 @@
 //! Deploys one ECS service: a new task-definition revision with the new image,
 //! the service update, the rollout watch, and the rollback.
 //!
-//! This crate knows nothing of git, the config file or the other targets: the
-//! caller passes an `aws_config::SdkConfig` and [`ServiceSettings`].
+//! Design choices:
+//! - The image tag must exist in ECR before anything is written.
+//! - The next revision copies every registrable field (and the tags) of the one
+//!   running and swaps only the configured container's image; the same image
+//!   means "already deployed" and registers nothing.
+//! - Success is the PRIMARY deployment running *our* revision with rollout state
+//!   COMPLETED ([`rollout`]), within a timeout of our own.
+//! - Old revisions are never deregistered: they are the rollback targets.
+//!
+//! This crate knows nothing of git, the config file, the ledger or the other
+//! targets: the caller passes an `aws_config::SdkConfig`, [`ServiceSettings`]
+//! and, for a rollback, the revision to go back to.
 
+mod deploy;
+mod error;
+mod image;
+mod rollback;
+pub mod rollout;
+mod service;
 mod settings;
+mod status;
+mod task_definition;
 
+pub use deploy::{deploy, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
+pub use error::ApiError;
+pub use image::resolve_image;
+pub use rollback::{previous_active, resolve as resolve_revision, rollback, RollbackReport};
+pub use rollout::{Progress, RolloutEnd, WatchSettings};
 pub use settings::ServiceSettings;
+pub use status::{status, ServiceStatus};
+pub use task_definition::{current as current_task_definition, CurrentTaskDefinition, Revision};
 
 /// The SDK clients this crate uses, built from one `SdkConfig`.
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Deploys the parts of a monorepo that changed, in order, and puts any one of
 /// them back with one command.
@@ -16,6 +17,14 @@ pub struct Xtask {
 pub enum Command {
     /// Show what would deploy, in which order, and why.
     Plan(PlanFlags),
+    /// Deploy targets to an environment: those whose paths changed, all, or named.
+    Deploy(DeployFlags),
+    /// Put a target back on what ran before (or on --to).
+    Rollback(RollbackFlags),
+    /// The deploy ledger of a target in an environment, newest first.
+    History(HistoryFlags),
+    /// What runs where now.
+    Status(StatusFlags),
 }
 
 /// Where the repository and its deploy.toml are.
@@ -80,4 +89,101 @@ pub struct PlanFlags {
     pub repo: RepoFlags,
     #[command(flatten)]
     pub change: ChangeFlags,
+}
+
+/// How to watch a rollout.
+#[derive(Debug, Clone, Args)]
+pub struct WatchFlags {
+    /// Give up on a rollout after this long (e.g. 15m, 90s), then roll back.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// How often to poll the rollout (it backs off when throttled).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    pub poll_interval: Duration,
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("expected a duration like 15m or 90s: {e}"))
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DeployFlags {
+    /// Targets to deploy by name (instead of --changed or --all).
+    #[arg(value_name = "TARGET", conflicts_with_all = ["changed", "all"])]
+    pub targets: Vec<String>,
+    /// Deploy the targets whose paths changed.
+    #[arg(long, conflicts_with = "all")]
+    pub changed: bool,
+    /// Deploy every target.
+    #[arg(long)]
+    pub all: bool,
+    /// The environment to deploy to.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The image tag for ECS targets [default: the head commit's short sha].
+    #[arg(long, value_name = "TAG")]
+    pub image_tag: Option<String>,
+    /// Say exactly what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// On a failed rollout, leave the service as it is instead of rolling back.
+    #[arg(long)]
+    pub no_rollback: bool,
+    /// Remove a lock left by a crashed deploy before taking it.
+    #[arg(long)]
+    pub force_unlock: bool,
+    #[command(flatten)]
+    pub watch: WatchFlags,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+    #[command(flatten)]
+    pub change: ChangeFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RollbackFlags {
+    /// The target to roll back, or `all` (API, then web; never shared infrastructure).
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// The environment.
+    #[arg(value_name = "ENV")]
+    pub env: String,
+    /// Roll back to this: an ECS revision number (or family:REV, or ARN).
+    #[arg(long, value_name = "REV")]
+    pub to: Option<String>,
+    /// Say exactly what would change; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Remove a lock left by a crashed deploy before taking it.
+    #[arg(long)]
+    pub force_unlock: bool,
+    #[command(flatten)]
+    pub watch: WatchFlags,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HistoryFlags {
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    #[arg(value_name = "ENV")]
+    pub env: String,
+    /// Show at most this many records.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct StatusFlags {
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub repo: RepoFlags,
 }

@@ -4,13 +4,17 @@
 //! Flow: `flags` (raw command line) → `workspace` (repository + `config`) →
 //! `changes` (git) → `plan` (plain data) → a command in `cmd` acts on it.
 
+pub mod aws;
 pub mod changes;
 pub mod cmd;
 pub mod config;
+pub mod context;
+pub mod ecs;
 pub mod error;
 pub mod flags;
 pub mod output;
 pub mod path_filter;
 pub mod plan;
 pub mod settings;
+pub mod state;
 pub mod workspace;

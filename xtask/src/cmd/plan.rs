@@ -17,24 +17,15 @@ pub fn run(flags: &PlanFlags) -> anyhow::Result<()> {
     if let Some(env) = &flags.env {
         ws.environment(env)?;
     }
-    let selection = if flags.changed {
-        Selection::Changed(changed_paths(&ws, &flags.change)?)
-    } else if flags.all {
-        Selection::All
-    } else if !flags.targets.is_empty() {
-        Selection::Named(flags.targets.clone())
-    } else {
-        return Err(
-            BadInput("plan: say what to plan: --changed, --all, or target names".into()).into(),
-        );
-    };
-    let head = match &selection {
-        Selection::Changed(c) => Some(c.head.to_string()),
-        _ => ws.head_sha(),
-    };
-    let plan = Plan::new(&ws.config, &selection, head, flags.env.as_deref())?;
-
-    eprintln!("{}", describe_range(&plan));
+    let plan = make_plan(
+        &ws,
+        "plan",
+        &flags.targets,
+        flags.changed,
+        flags.all,
+        &flags.change,
+        flags.env.as_deref(),
+    )?;
     match flags.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
         Format::Text => print!("{}", table(&plan, &ws)),
@@ -47,6 +38,38 @@ pub fn run(flags: &PlanFlags) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The plan for `--changed`, `--all` or named targets, as `plan` and `deploy`
+/// take them; prints the range and why on stderr.
+pub fn make_plan(
+    ws: &Workspace,
+    command: &str,
+    targets: &[String],
+    changed: bool,
+    all: bool,
+    change: &ChangeFlags,
+    env: Option<&str>,
+) -> anyhow::Result<Plan> {
+    let selection = if changed {
+        Selection::Changed(changed_paths(ws, change)?)
+    } else if all {
+        Selection::All
+    } else if !targets.is_empty() {
+        Selection::Named(targets.to_vec())
+    } else {
+        return Err(BadInput(format!(
+            "{command}: say what to {command}: --changed, --all, or target names"
+        ))
+        .into());
+    };
+    let head = match &selection {
+        Selection::Changed(c) => Some(c.head.to_string()),
+        _ => ws.head_sha(),
+    };
+    let plan = Plan::new(&ws.config, &selection, head, env)?;
+    eprintln!("{}", describe_range(&plan));
+    Ok(plan)
 }
 
 /// Resolves `--changed` against the repository, GitHub's event when there is one.

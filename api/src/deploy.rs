@@ -1,0 +1,139 @@
+//! A deploy: check the image, register the next revision, update the service,
+//! watch the rollout, and on failure put the previous revision back.
+
+use std::time::SystemTime;
+
+use crate::error::ApiError;
+use crate::rollout::{self, Progress, RolloutEnd, WatchSettings};
+use crate::task_definition::{self, Revision};
+use crate::{image, service, Clients, ServiceSettings};
+
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    /// The tag in `ecr_repository` to deploy.
+    pub image_tag: String,
+    /// Work out and report the change; write nothing.
+    pub dry_run: bool,
+    /// On a failed rollout, put the previous revision back.
+    pub rollback_on_failure: bool,
+    pub watch: WatchSettings,
+}
+
+/// What a deploy did.
+#[derive(Debug, Clone)]
+pub struct DeployReport {
+    /// The revision the service ran before.
+    pub from: Revision,
+    /// The image the container ran before.
+    pub from_image: String,
+    /// The image deployed.
+    pub image: String,
+    pub outcome: DeployOutcome,
+}
+
+#[derive(Debug, Clone)]
+pub enum DeployOutcome {
+    /// The container already runs this image: no new revision.
+    AlreadyDeployed,
+    /// `--dry-run`: the task-definition diff; nothing was written.
+    DryRun { diff: String },
+    /// The service runs the new revision.
+    Deployed { to: Revision },
+    /// The rollout to `to` failed; `rollback` says what was done about it.
+    Failed {
+        to: Revision,
+        end: RolloutEnd,
+        rollback: Option<RolloutEnd>,
+    },
+}
+
+impl DeployReport {
+    pub fn succeeded(&self) -> bool {
+        !matches!(self.outcome, DeployOutcome::Failed { .. })
+    }
+}
+
+/// Progress for the caller to show.
+#[derive(Debug, Clone)]
+pub enum DeployEvent<'a> {
+    Registered(&'a Revision),
+    Rollout(&'a Revision, &'a Progress),
+    RollingBack {
+        from: &'a Revision,
+        to: &'a Revision,
+    },
+}
+
+pub async fn deploy(
+    clients: &Clients,
+    settings: &ServiceSettings,
+    request: &DeployRequest,
+    mut on_event: impl FnMut(DeployEvent<'_>),
+) -> Result<DeployReport, ApiError> {
+    // Everything that can be wrong with the input is found before any write.
+    let image =
+        image::resolve_image(&clients.ecr, &settings.ecr_repository, &request.image_tag).await?;
+    let current = task_definition::current(&clients.ecs, settings).await?;
+    let from_image = current.image(&settings.container)?.to_string();
+    let report = |outcome| DeployReport {
+        from: current.revision.clone(),
+        from_image: from_image.clone(),
+        image: image.clone(),
+        outcome,
+    };
+    let Some(containers) = task_definition::with_image(&current, &settings.container, &image)?
+    else {
+        return Ok(report(DeployOutcome::AlreadyDeployed));
+    };
+    if request.dry_run {
+        let diff = task_definition::diff(&current, &containers);
+        return Ok(report(DeployOutcome::DryRun { diff }));
+    }
+
+    let next = task_definition::register(&clients.ecs, &current, containers).await?;
+    on_event(DeployEvent::Registered(&next));
+    let end = update_and_watch(clients, settings, &next, &request.watch, &mut on_event).await?;
+    if end.succeeded() {
+        return Ok(report(DeployOutcome::Deployed { to: next }));
+    }
+
+    let rollback = if request.rollback_on_failure {
+        on_event(DeployEvent::RollingBack {
+            from: &next,
+            to: &current.revision,
+        });
+        Some(
+            update_and_watch(
+                clients,
+                settings,
+                &current.revision,
+                &request.watch,
+                &mut on_event,
+            )
+            .await?,
+        )
+    } else {
+        None
+    };
+    Ok(report(DeployOutcome::Failed {
+        to: next,
+        end,
+        rollback,
+    }))
+}
+
+/// Points the service at `revision` and watches until that rollout ends.
+pub(crate) async fn update_and_watch(
+    clients: &Clients,
+    settings: &ServiceSettings,
+    revision: &Revision,
+    watch: &WatchSettings,
+    on_event: &mut impl FnMut(DeployEvent<'_>),
+) -> Result<RolloutEnd, ApiError> {
+    let since = SystemTime::now();
+    service::update(&clients.ecs, settings, revision).await?;
+    rollout::watch(&clients.ecs, settings, revision, watch, since, |p| {
+        on_event(DeployEvent::Rollout(revision, p))
+    })
+    .await
+}

@@ -1,0 +1,58 @@
+use std::time::Duration;
+
+/// What can go wrong deploying one service. Each variant says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("image {repository}:{tag} is not in ECR: push it first, or pass the tag that was pushed (--image-tag)")]
+    ImageNotFound { repository: String, tag: String },
+    #[error("ECR repository {repository} does not exist (check ecr_repository in deploy.toml and the region)")]
+    RepositoryNotFound { repository: String },
+    #[error("service {service} not found in cluster {cluster} (check cluster and service in deploy.toml and the region)")]
+    ServiceNotFound { cluster: String, service: String },
+    #[error("container {container:?} is not in task definition {task_definition} (it has: {found}); check container in deploy.toml")]
+    ContainerNotFound {
+        container: String,
+        task_definition: String,
+        found: String,
+    },
+    #[error("task definition {0} not found")]
+    TaskDefinitionNotFound(String),
+    #[error("no earlier ACTIVE revision of {family} below revision {below} to roll back to (pass --to REV)")]
+    NoEarlierRevision { family: String, below: i32 },
+    #[error("--to {0}: expected a revision number or a task definition ARN")]
+    BadRevision(String),
+    #[error("the rollout did not finish within {0:?}")]
+    Timeout(Duration),
+    #[error("{operation}: {message}")]
+    Aws {
+        operation: &'static str,
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// Whether the caller gave something wrong (nothing was changed), as opposed
+    /// to a failure on the way.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ApiError::ImageNotFound { .. }
+                | ApiError::RepositoryNotFound { .. }
+                | ApiError::ServiceNotFound { .. }
+                | ApiError::ContainerNotFound { .. }
+                | ApiError::NoEarlierRevision { .. }
+                | ApiError::BadRevision(_)
+        )
+    }
+}
+
+/// Wraps an SDK error with the operation it came from, on one line.
+pub(crate) fn aws<E>(operation: &'static str) -> impl FnOnce(E) -> ApiError
+where
+    E: std::error::Error + 'static,
+{
+    move |e| ApiError::Aws {
+        operation,
+        message: aws_sdk_ecs::error::DisplayErrorContext(&e).to_string(),
+    }
+}

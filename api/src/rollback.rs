@@ -1,0 +1,77 @@
+//! Putting the service back on an earlier revision.
+//!
+//! Which revision is the caller's choice (it owns the deploy ledger, which knows
+//! what ran before). Without a ledger, [`previous_active`] is the fallback: the
+//! highest ACTIVE revision below the current one — never "the second most
+//! recent", which after one rollback is the revision already running.
+
+use crate::deploy::{update_and_watch, DeployEvent};
+use crate::error::ApiError;
+use crate::rollout::{RolloutEnd, WatchSettings};
+use crate::task_definition::{self, Revision};
+use crate::{Clients, ServiceSettings};
+
+/// The highest ACTIVE revision of `current`'s family below it.
+pub async fn previous_active(
+    ecs: &aws_sdk_ecs::Client,
+    current: &Revision,
+) -> Result<Revision, ApiError> {
+    task_definition::active_revisions(ecs, &current.family)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|r| r.number < current.number)
+        .ok_or_else(|| ApiError::NoEarlierRevision {
+            family: current.family.clone(),
+            below: current.number,
+        })
+}
+
+/// `--to`: a revision number of the current family, `family:N`, or an ARN; it
+/// must exist.
+pub async fn resolve(
+    ecs: &aws_sdk_ecs::Client,
+    current: &Revision,
+    to: &str,
+) -> Result<Revision, ApiError> {
+    let name = if to.chars().all(|c| c.is_ascii_digit()) && !to.is_empty() {
+        format!("{}:{to}", current.family)
+    } else if to.contains(':') {
+        to.to_string()
+    } else {
+        return Err(ApiError::BadRevision(to.to_string()));
+    };
+    Ok(task_definition::describe(ecs, &name).await?.revision)
+}
+
+/// What a rollback did.
+#[derive(Debug, Clone)]
+pub struct RollbackReport {
+    pub from: Revision,
+    pub to: Revision,
+    /// `None` for a dry run.
+    pub end: Option<RolloutEnd>,
+}
+
+/// Points the service at `to` and watches the rollout.
+pub async fn rollback(
+    clients: &Clients,
+    settings: &ServiceSettings,
+    from: &Revision,
+    to: &Revision,
+    dry_run: bool,
+    watch: &WatchSettings,
+    mut on_event: impl FnMut(DeployEvent<'_>),
+) -> Result<RollbackReport, ApiError> {
+    let end = if dry_run {
+        None
+    } else {
+        on_event(DeployEvent::RollingBack { from, to });
+        Some(update_and_watch(clients, settings, to, watch, &mut on_event).await?)
+    };
+    Ok(RollbackReport {
+        from: from.clone(),
+        to: to.clone(),
+        end,
+    })
+}

@@ -1,0 +1,56 @@
+//! The ECS service itself: find it, point it at a revision.
+
+use aws_sdk_ecs::types::Service;
+
+use crate::error::{aws, ApiError};
+use crate::task_definition::Revision;
+use crate::ServiceSettings;
+
+/// The service, which must exist and be ACTIVE.
+pub async fn describe(
+    ecs: &aws_sdk_ecs::Client,
+    settings: &ServiceSettings,
+) -> Result<Service, ApiError> {
+    let out = ecs
+        .describe_services()
+        .cluster(&settings.cluster)
+        .services(&settings.service)
+        .send()
+        .await
+        .map_err(|e| {
+            let e = e.into_service_error();
+            if e.is_cluster_not_found_exception() {
+                not_found(settings)
+            } else {
+                aws("ECS DescribeServices")(e)
+            }
+        })?;
+    out.services()
+        .iter()
+        .find(|s| s.status() == Some("ACTIVE"))
+        .cloned()
+        .ok_or_else(|| not_found(settings))
+}
+
+/// Points the service at `revision`; ECS starts a rolling deployment.
+pub async fn update(
+    ecs: &aws_sdk_ecs::Client,
+    settings: &ServiceSettings,
+    revision: &Revision,
+) -> Result<(), ApiError> {
+    ecs.update_service()
+        .cluster(&settings.cluster)
+        .service(&settings.service)
+        .task_definition(&revision.arn)
+        .send()
+        .await
+        .map_err(aws("ECS UpdateService"))?;
+    Ok(())
+}
+
+fn not_found(settings: &ServiceSettings) -> ApiError {
+    ApiError::ServiceNotFound {
+        cluster: settings.cluster.clone(),
+        service: settings.service.clone(),
+    }
+}

@@ -1,0 +1,84 @@
+//! `cargo xtask deploy`: the plan's targets, in order, each under its lock and
+//! recorded in the ledger. A target whose `after` failed is skipped.
+
+use crate::config::TargetSettings;
+use crate::context::{EnvContext, TargetResult};
+use crate::flags::DeployFlags;
+use crate::workspace::Workspace;
+
+pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
+    let ws = Workspace::open(&flags.repo)?;
+    ws.environment(&flags.env)?;
+    let plan = super::plan::make_plan(
+        &ws,
+        "deploy",
+        &flags.targets,
+        flags.changed,
+        flags.all,
+        &flags.change,
+        Some(&flags.env),
+    )?;
+    if plan.targets.is_empty() {
+        println!(
+            "nothing to deploy to {}: no target's paths changed",
+            flags.env
+        );
+        return Ok(());
+    }
+    let ctx = EnvContext::new(&ws, &flags.env).await?;
+    let image_tag = match (&flags.image_tag, &plan.head) {
+        (Some(tag), _) => tag.clone(),
+        (None, Some(head)) => head[..7].to_string(),
+        (None, None) => {
+            return Err(crate::error::BadInput(
+                "--image-tag: required when the repository has no commit".into(),
+            )
+            .into())
+        }
+    };
+    let ecs_opts = crate::ecs::DeployOptions {
+        image_tag,
+        dry_run: flags.dry_run,
+        rollback_on_failure: !flags.no_rollback,
+        force_unlock: flags.force_unlock,
+        watch: super::watch_settings(&flags.watch),
+    };
+
+    let mut results: Vec<TargetResult> = Vec::new();
+    for planned in &plan.targets {
+        let name = planned.name.as_str();
+        if let Some(failed) = planned
+            .after
+            .iter()
+            .find(|a| results.iter().any(|r| &r.target == *a && !r.ok))
+        {
+            results.push(TargetResult::failed(
+                name,
+                format!("skipped: {failed}, which it runs after, failed"),
+            ));
+            continue;
+        }
+        let target = ws
+            .config
+            .target(name)
+            .expect("planned targets are configured");
+        eprintln!("==> {name} ({}) to {}", target.kind, flags.env);
+        let result = match &target.settings[&flags.env] {
+            TargetSettings::Ecs(ecs) => crate::ecs::deploy(&ctx, target, ecs, &ecs_opts).await?,
+            other => TargetResult::failed(
+                name,
+                format!("deploying {} targets is not built yet", kind_name(other)),
+            ),
+        };
+        results.push(result);
+    }
+    super::finish("deploy", &flags.env, &results)
+}
+
+fn kind_name(settings: &TargetSettings) -> &'static str {
+    match settings {
+        TargetSettings::Ecs(_) => "ecs",
+        TargetSettings::StaticSite(_) => "static-site",
+        TargetSettings::Terraform(_) => "terraform",
+    }
+}

@@ -1,0 +1,78 @@
+//! `cargo xtask status --env ENV`: what runs where now.
+
+use serde::Serialize;
+
+use crate::config::TargetSettings;
+use crate::context::EnvContext;
+use crate::flags::{Format, StatusFlags};
+use crate::workspace::Workspace;
+
+#[derive(Debug, Serialize)]
+struct TargetStatus {
+    target: String,
+    kind: String,
+    /// What runs: a task definition revision, a release.
+    running: Option<String>,
+    image: Option<String>,
+    rollout_in_progress: Option<bool>,
+    /// Who holds the deploy lock, if anyone.
+    locked_by: Option<String>,
+    error: Option<String>,
+}
+
+pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
+    let ws = Workspace::open(&flags.repo)?;
+    let ctx = EnvContext::new(&ws, &flags.env).await?;
+    let mut rows = Vec::new();
+    for target in &ws.config.targets {
+        let mut row = TargetStatus {
+            target: target.name.clone(),
+            kind: target.kind.to_string(),
+            running: None,
+            image: None,
+            rollout_in_progress: None,
+            locked_by: ctx
+                .store
+                .lock_holder(&target.name)
+                .await?
+                .map(|h| format!("{} since {}", h.who, h.acquired_at)),
+            error: None,
+        };
+        if let TargetSettings::Ecs(ecs) = &target.settings[&flags.env] {
+            let clients = api::Clients::new(&ctx.sdk);
+            match api::status(&clients.ecs, &crate::settings::ecs_service(ecs)).await {
+                Ok(s) => {
+                    row.running = Some(s.revision.short());
+                    row.image = Some(s.image);
+                    row.rollout_in_progress = Some(s.rollout_in_progress);
+                }
+                Err(e) => row.error = Some(e.to_string()),
+            }
+        }
+        rows.push(row);
+    }
+    if flags.format == Format::Json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    for r in &rows {
+        let what = match (&r.running, &r.error) {
+            (Some(rev), _) => format!(
+                "{rev}  {}{}",
+                r.image.as_deref().unwrap_or(""),
+                if r.rollout_in_progress == Some(true) {
+                    "  (rollout in progress)"
+                } else {
+                    ""
+                }
+            ),
+            (None, Some(e)) => format!("error: {e}"),
+            (None, None) => "(status not available for this kind yet)".into(),
+        };
+        println!("{:<10} {:<12} {what}", r.target, r.kind);
+        if let Some(l) = &r.locked_by {
+            println!("{:<10} locked by {l}", "");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,142 @@
+//! One deploy or rollback per target and environment at a time: a lock object
+//! written with `If-None-Match: *`, so S3 itself decides who wins a race.
+
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, SystemTime};
+
+use super::{StateError, StateStore};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub who: String,
+    pub pid: u32,
+    /// The command line that took the lock.
+    pub command: String,
+    pub acquired_at: String,
+}
+
+impl Holder {
+    pub fn me() -> Holder {
+        Holder {
+            who: super::who(),
+            pid: std::process::id(),
+            command: std::env::args().collect::<Vec<_>>().join(" "),
+            acquired_at: super::now_rfc3339(),
+        }
+    }
+
+    /// How long the lock has been held.
+    pub fn age(&self) -> Option<Duration> {
+        let at = humantime::parse_rfc3339(&self.acquired_at).ok()?;
+        SystemTime::now().duration_since(at).ok()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error("{target} in {env} is locked by {} since {} ({} ago, pid {}, `{}`); wait for it to finish, or if it crashed rerun with --force-unlock",
+        holder.who, holder.acquired_at,
+        holder.age().map_or_else(|| "?".into(), |a| humantime::format_duration(Duration::from_secs(a.as_secs())).to_string()),
+        holder.pid, holder.command)]
+    Held {
+        target: String,
+        env: String,
+        holder: Holder,
+    },
+    #[error(transparent)]
+    State(#[from] StateError),
+}
+
+/// A held lock. Release it with [`Lock::release`] on every path (an async
+/// release cannot run in `Drop`); a crashed holder's lock is cleared with
+/// `--force-unlock`.
+#[derive(Debug)]
+pub struct Lock {
+    store: StateStore,
+    key: String,
+}
+
+fn key(target: &str) -> String {
+    format!("locks/{target}.json")
+}
+
+impl StateStore {
+    /// Takes the lock of `target`, or says who holds it. With `force`, a lock
+    /// left by someone else is removed first.
+    pub async fn lock(&self, target: &str, force: bool) -> Result<Lock, LockError> {
+        let key = key(target);
+        if force {
+            if let Some(old) = self.get_json::<Holder>(&key).await? {
+                eprintln!(
+                    "--force-unlock: removing the lock of {target} in {} held by {} since {}",
+                    self.env, old.who, old.acquired_at
+                );
+            }
+            self.s3
+                .delete_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .send()
+                .await
+                .map_err(self.error("DeleteObject", &key))?;
+        }
+        let holder = Holder::me();
+        let body = serde_json::to_vec_pretty(&holder).expect("plain data serializes");
+        let put = self
+            .s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .if_none_match("*")
+            .content_type("application/json")
+            .body(body.into())
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(Lock {
+                store: self.clone(),
+                key,
+            }),
+            Err(e) if is_precondition_failed(&e) => {
+                let holder = self.get_json::<Holder>(&key).await?.unwrap_or(Holder {
+                    who: "someone (the lock vanished while reading it)".into(),
+                    pid: 0,
+                    command: String::new(),
+                    acquired_at: String::new(),
+                });
+                Err(LockError::Held {
+                    target: target.into(),
+                    env: self.env.clone(),
+                    holder,
+                })
+            }
+            Err(e) => Err(self.error("PutObject (lock)", &key)(e).into()),
+        }
+    }
+
+    /// Who holds `target`'s lock, if anyone.
+    pub async fn lock_holder(&self, target: &str) -> Result<Option<Holder>, StateError> {
+        self.get_json(&key(target)).await
+    }
+}
+
+impl Lock {
+    pub async fn release(self) -> Result<(), StateError> {
+        self.store
+            .s3
+            .delete_object()
+            .bucket(&self.store.bucket)
+            .key(&self.key)
+            .send()
+            .await
+            .map_err(self.store.error("DeleteObject (lock)", &self.key))?;
+        Ok(())
+    }
+}
+
+fn is_precondition_failed<E>(e: &aws_sdk_s3::error::SdkError<E>) -> bool {
+    // S3 answers a lost `If-None-Match: *` race with 412 (and 409 while a
+    // conflicting write is still in flight).
+    e.raw_response()
+        .is_some_and(|r| matches!(r.status().as_u16(), 412 | 409))
+}

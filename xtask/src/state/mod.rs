@@ -1,0 +1,138 @@
+//! The state bucket: what crosses targets and runs — the deploy ledger and the
+//! deploy locks — lives in one S3 bucket per environment (`project.state_bucket`).
+//!
+//!     ledger/<target>/<started>-<id>.json   one record per deploy or rollback
+//!     locks/<target>.json                   present while a deploy holds the target
+
+pub mod ledger;
+pub mod lock;
+
+use aws_sdk_s3::primitives::ByteStream;
+
+/// The state bucket of one environment.
+#[derive(Debug, Clone)]
+pub struct StateStore {
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
+    pub env: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("state bucket {bucket}: {operation} {key}: {message}")]
+pub struct StateError {
+    pub bucket: String,
+    pub operation: &'static str,
+    pub key: String,
+    pub message: String,
+}
+
+impl StateStore {
+    pub fn new(sdk: &aws_config::SdkConfig, bucket: String, env: String) -> StateStore {
+        StateStore {
+            s3: aws_sdk_s3::Client::new(sdk),
+            bucket,
+            env,
+        }
+    }
+
+    fn error<E: std::error::Error + 'static>(
+        &self,
+        operation: &'static str,
+        key: &str,
+    ) -> impl FnOnce(E) -> StateError + '_ {
+        let key = key.to_string();
+        move |e| StateError {
+            bucket: self.bucket.clone(),
+            operation,
+            key,
+            message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+        }
+    }
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, StateError> {
+        let out = match self
+            .s3
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(self.error("GetObject", key)(e)),
+        };
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(self.error("GetObject", key))?
+            .into_bytes();
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(self.error("parsing", key))
+    }
+
+    async fn put_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), StateError> {
+        let body = serde_json::to_vec_pretty(value).expect("plain data serializes");
+        self.s3
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(self.error("PutObject", key))?;
+        Ok(())
+    }
+
+    /// Every key under `prefix`, in S3's (lexicographic) order.
+    async fn list(&self, prefix: &str) -> Result<Vec<String>, StateError> {
+        let mut keys = Vec::new();
+        let mut pages = self
+            .s3
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(self.error("ListObjectsV2", prefix))?;
+            keys.extend(
+                page.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+        }
+        Ok(keys)
+    }
+}
+
+/// Who is acting: the GitHub actor in Actions, else the local user, with the host.
+pub fn who() -> String {
+    let user = std::env::var("GITHUB_ACTOR")
+        .or_else(|_| std::env::var("USER"))
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown-host".into());
+    if std::env::var_os("GITHUB_ACTIONS").is_some() {
+        let run = std::env::var("GITHUB_RUN_ID").unwrap_or_default();
+        format!("{user} (GitHub Actions run {run})")
+    } else {
+        format!("{user}@{host}")
+    }
+}
+
+/// Now, as RFC 3339 UTC to the second.
+pub fn now_rfc3339() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
