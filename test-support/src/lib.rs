@@ -1,14 +1,16 @@
 //! Test harness shared by the workspace's tests.
 //!
 //! - [`emulator`]: one moto server (in server mode, on 127.0.0.1) per test
-//!   process, and an `SdkConfig` pointed at it. If it cannot start, the test
-//!   panics with the reason: a test that cannot reach its emulator fails, it
-//!   never skips.
+//!   process, behind the rollout proxy (`rollout_proxy.py`: it simulates ECS
+//!   rollouts, see [`RolloutScenario`], and corrects moto answers the SDK
+//!   rejects), and an `SdkConfig` pointed at the proxy. If either cannot start,
+//!   the test panics with the reason: a test that cannot reach its emulator
+//!   fails, it never skips.
 //! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
 //!   command line, for change-detection tests.
 
 mod emulator;
 mod git_repo;
 
-pub use emulator::{emulator, unique_name, Emulator};
+pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use git_repo::GitRepo;

@@ -1,0 +1,750 @@
+"""Test support: an HTTP proxy in front of moto that simulates ECS rollouts.
+
+    python rollout_proxy.py --port P --upstream http://127.0.0.1:M
+
+This is test support, not product code: `test_support::emulator()` starts one of
+these in front of every moto server, and every test talks to moto through it.
+Python 3 standard library only.
+
+Why it exists
+-------------
+moto does not simulate ECS rollouts. After UpdateService, moto 5.2.5 keeps one
+PRIMARY deployment, IN_PROGRESS, with the *old* task definition and runningCount
+0, and it reports the service's taskDefinition exactly as the client sent it
+(e.g. "family:2", not the ARN). Code that deploys a revision and then watches the
+rollout (PRIMARY deployment COMPLETED, or FAILED by the circuit breaker) cannot be
+tested against that. moto 5.2.5 also answers S3 GetBucketVersioning with the XML
+root <GetBucketVersioningResponse>, which the AWS SDK for Rust rejects.
+
+What it does
+------------
+Every request is forwarded to moto unchanged (method, path and query, headers
+including Host and Authorization, body; a chunked request body is de-chunked and
+sent with a Content-Length) and moto's answer is returned (hop-by-hop headers
+dropped, Content-Length set to the body actually sent). On top of that:
+
+ECS (awsJson1_1, `X-Amz-Target: AmazonEC2ContainerServiceV20141113.<Op>`):
+- CreateService: the service is shown as an already settled service: one PRIMARY
+  deployment, COMPLETED, runningCount = desiredCount.
+- UpdateService with a taskDefinition different from the service's current one
+  (or with forceNewDeployment): after moto accepted it, a rollout starts. The new
+  deployment (new task definition ARN, IN_PROGRESS, runningCount 0) becomes
+  PRIMARY; the previous ones become ACTIVE and keep their running tasks.
+- DescribeServices: each call advances each described service's rollout by ONE
+  step, and the service's deployments, events (newest first), runningCount,
+  pendingCount and taskDefinition (the PRIMARY deployment's, as ECS reports it)
+  are rewritten from the simulation.
+- DeleteService: the simulation for the service is dropped.
+
+How a rollout goes depends on the service's scenario (set before UpdateService;
+it applies to the next rollout and stays until changed):
+- healthy (default): over `steps` polls the new deployment ramps up to the
+  desired count while the old ones drain; on the last step it is COMPLETED, the
+  old deployments are removed, and the events say "deployment completed" and
+  "has reached a steady state."
+- crash-loop: on each poll one task of the new revision starts and stops
+  ("Essential container in task exited"), failedTasks += 1. When failedTasks
+  reaches the circuit breaker threshold max(3, min(200, ceil(desired / 2))) the
+  deployment is FAILED ("ECS deployment circuit breaker: tasks failed to
+  start."), still PRIMARY for that poll. With circuit_breaker_rollback, the next
+  poll starts ECS's own rollback: a new PRIMARY deployment with the task
+  definition of the last COMPLETED deployment, which completes `steps` polls
+  later like a healthy rollout; the failed one is ACTIVE (rolloutState FAILED)
+  until then. Without it, the failed deployment stays PRIMARY and the old one
+  ACTIVE, running.
+- stuck: the new deployment stays IN_PROGRESS with runningCount 0 and
+  pendingCount = desired, forever; the old one keeps running.
+
+S3: `GET /<bucket>?versioning` answers whose body holds GetBucketVersioningResponse
+get that root element renamed to VersioningConfiguration (namespace kept).
+
+Control endpoints (not forwarded):
+- GET  /__rollout/health                          -> 200 "ok"
+- POST /__rollout/scenario  {"cluster", "service", "outcome": "healthy" |
+       "crash-loop" | "stuck", "steps": 3, "circuit_breaker_rollback": false}
+- GET  /__rollout/calls[?cluster=NAME]            -> ["RegisterTaskDefinition", ...]
+       every ECS operation seen, in order; with `cluster`, only the calls whose
+       request named that cluster (by name or ARN).
+- POST /__rollout/reset                           -> clears scenarios, rollouts, calls
+
+Clusters and services are matched by name: a name or an ARN is reduced to its
+last path segment.
+"""
+
+import argparse
+import copy
+import http.client
+import http.server
+import json
+import math
+import random
+import re
+import sys
+import threading
+import time
+import traceback
+import urllib.parse
+import uuid
+
+ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
+OUTCOMES = ("healthy", "crash-loop", "stuck")
+MAX_EVENTS = 100
+
+# Headers that describe one connection, not the message: never forwarded as is.
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+    "content-length",
+}
+
+
+def last_segment(name_or_arn):
+    return str(name_or_arn).split("/")[-1]
+
+
+def new_task_id():
+    return uuid.uuid4().hex
+
+
+def new_deployment_id():
+    return "ecs-svc/" + "".join(random.choice("0123456789") for _ in range(19))
+
+
+def circuit_breaker_threshold(desired):
+    return max(3, min(200, math.ceil(desired / 2)))
+
+
+class Rollout:
+    """What ECS would report for one service: its deployments and events."""
+
+    def __init__(self, cluster, service, desired, launch_type):
+        self.cluster = cluster
+        self.service = service
+        self.desired = desired
+        self.launch_type = launch_type or "FARGATE"
+        self.deployments = []  # PRIMARY first
+        self.events = []  # newest first
+        self.phase = "steady"  # "rolling" | "rollback-pending" | "steady"
+        self.mode = "healthy"
+        self.steps = 3
+        self.step = 0
+        self.rollback = False
+        self.rollback_to = None  # the last COMPLETED deployment when the rollout began
+
+    # -- building blocks ----------------------------------------------------
+
+    def event(self, message):
+        self.events.insert(
+            0, {"id": str(uuid.uuid4()), "createdAt": time.time(), "message": message}
+        )
+        del self.events[MAX_EVENTS:]
+
+    def started(self, count):
+        if count > 0:
+            tasks = " ".join(f"(task {new_task_id()})" for _ in range(min(count, 10)))
+            self.event(f"(service {self.service}) has started {count} tasks: {tasks}.")
+
+    def stopped(self, count):
+        if count > 0:
+            tasks = " ".join(f"(task {new_task_id()})" for _ in range(min(count, 10)))
+            self.event(
+                f"(service {self.service}) has stopped {count} running tasks: {tasks}."
+            )
+
+    def deployment(self, task_definition, running, pending, state, reason=None):
+        now = time.time()
+        deployment_id = new_deployment_id()
+        return {
+            "id": deployment_id,
+            "status": "PRIMARY",
+            "taskDefinition": task_definition,
+            "desiredCount": self.desired,
+            "pendingCount": pending,
+            "runningCount": running,
+            "failedTasks": 0,
+            "createdAt": now,
+            "updatedAt": now,
+            "launchType": self.launch_type,
+            "rolloutState": state,
+            "rolloutStateReason": reason
+            or (
+                f"ECS deployment {deployment_id} completed."
+                if state == "COMPLETED"
+                else f"ECS deployment {deployment_id} in progress."
+            ),
+        }
+
+    @property
+    def primary(self):
+        return self.deployments[0]
+
+    # -- lifecycle ----------------------------------------------------------
+
+    def settle(self, task_definition):
+        """A service that has been running `task_definition` for a while."""
+        self.deployments = [
+            self.deployment(task_definition, self.desired, 0, "COMPLETED")
+        ]
+        self.started(self.desired)
+        self.event(f"(service {self.service}) has reached a steady state.")
+        self.phase = "steady"
+
+    def start(self, task_definition, scenario):
+        completed = [d for d in self.deployments if d["rolloutState"] == "COMPLETED"]
+        self.rollback_to = dict(completed[0]) if completed else None
+        for d in self.deployments:
+            d["status"] = "ACTIVE"
+        new = self.deployment(task_definition, 0, self.desired, "IN_PROGRESS")
+        self.deployments.insert(0, new)
+        self.mode = scenario["outcome"]
+        self.steps = max(1, int(scenario["steps"]))
+        self.rollback = bool(scenario["circuit_breaker_rollback"])
+        self.step = 0
+        self.phase = "rolling"
+        self.started(self.desired)
+
+    def set_desired(self, desired):
+        self.desired = desired
+        self.primary["desiredCount"] = desired
+        if self.phase == "steady" and self.primary["rolloutState"] == "COMPLETED":
+            self.primary["runningCount"] = desired
+            self.primary["pendingCount"] = 0
+
+    def advance(self):
+        """One DescribeServices call's worth of progress."""
+        if self.phase == "rolling":
+            self.step += 1
+            if self.mode == "healthy":
+                self.ramp()
+            elif self.mode == "crash-loop":
+                self.crash()
+            # stuck: nothing ever changes
+        elif self.phase == "rollback-pending":
+            self.start_rollback()
+
+    def ramp(self):
+        new = self.primary
+        desired = self.desired
+        if self.step >= self.steps:
+            running = desired
+        else:
+            running = min(desired, math.ceil(desired * self.step / self.steps))
+        # The tasks were started (PENDING) when the rollout began; now they run.
+        new["runningCount"] = running
+        new["pendingCount"] = desired - running
+        new["updatedAt"] = time.time()
+        # The old deployments drain as the new one comes up, newest kept longest.
+        target = max(0, desired - running)
+        olds = self.deployments[1:]
+        stopped = 0
+        for old in reversed(olds):
+            total = sum(d["runningCount"] for d in olds)
+            excess = total - target
+            if excess <= 0:
+                break
+            take = min(excess, old["runningCount"])
+            old["runningCount"] -= take
+            old["pendingCount"] = 0
+            old["updatedAt"] = time.time()
+            stopped += take
+        self.stopped(stopped)
+        if self.step >= self.steps:
+            new["rolloutState"] = "COMPLETED"
+            new["rolloutStateReason"] = f"ECS deployment {new['id']} completed."
+            self.stopped(sum(d["runningCount"] for d in olds))
+            del self.deployments[1:]
+            self.event(
+                f"(service {self.service}) (deployment {new['id']}) deployment completed."
+            )
+            self.event(f"(service {self.service}) has reached a steady state.")
+            self.phase = "steady"
+
+    def crash(self):
+        new = self.primary
+        task = new_task_id()
+        new["failedTasks"] += 1
+        new["updatedAt"] = time.time()
+        self.event(f"(service {self.service}) has started 1 tasks: (task {task}).")
+        self.event(
+            f"(service {self.service}) (task {task}) stopped: Essential container in task exited."
+        )
+        if new["failedTasks"] >= circuit_breaker_threshold(self.desired):
+            new["rolloutState"] = "FAILED"
+            new["rolloutStateReason"] = (
+                "ECS deployment circuit breaker: tasks failed to start."
+            )
+            new["pendingCount"] = 0
+            self.event(
+                f"(service {self.service}) (deployment {new['id']}) deployment failed: tasks failed to start."
+            )
+            self.phase = (
+                "rollback-pending"
+                if self.rollback and self.rollback_to is not None
+                else "steady"
+            )
+
+    def start_rollback(self):
+        failed = self.primary
+        failed["status"] = "ACTIVE"
+        target = self.rollback_to
+        back = self.deployment(
+            target["taskDefinition"],
+            0,
+            self.desired,
+            "IN_PROGRESS",
+            f"ECS deployment circuit breaker: rolling back to deploymentId {target['id']}.",
+        )
+        self.deployments.insert(0, back)
+        self.event(f"(service {self.service}) rolling back to deployment {target['id']}.")
+        self.started(self.desired)
+        self.mode = "healthy"
+        self.step = 0
+        self.phase = "rolling"
+
+    # -- what DescribeServices shows ----------------------------------------
+
+    def overlay(self, service):
+        service["deployments"] = copy.deepcopy(self.deployments)
+        service["events"] = copy.deepcopy(self.events)
+        service["runningCount"] = sum(d["runningCount"] for d in self.deployments)
+        service["pendingCount"] = sum(d["pendingCount"] for d in self.deployments)
+        service["taskDefinition"] = self.primary["taskDefinition"]
+
+
+class State:
+    def __init__(self):
+        self.lock = threading.RLock()
+        self.scenarios = {}  # (cluster, service) -> scenario dict
+        self.rollouts = {}  # (cluster, service) -> Rollout
+        self.calls = []  # (operation, [cluster names])
+        self.arns = {}  # "family:rev" -> task definition ARN
+
+
+STATE = State()
+
+
+def default_scenario():
+    return {"outcome": "healthy", "steps": 3, "circuit_breaker_rollback": False}
+
+
+class Upstream:
+    def __init__(self, url):
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise SystemExit(f"--upstream must be http://host:port, got {url!r}")
+        self.host = parsed.hostname
+        self.port = parsed.port or 80
+
+    def request(self, method, target, headers, body):
+        """Returns (status, reason, [(name, value)], body)."""
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
+        try:
+            conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            has_host = False
+            for name, value in headers:
+                if name.lower() == "host":
+                    has_host = True
+                conn.putheader(name, value)
+            if not has_host:
+                conn.putheader("Host", f"{self.host}:{self.port}")
+            if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body if body else None)
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, resp.reason, resp.getheaders(), data
+        finally:
+            conn.close()
+
+    def ecs(self, operation, payload, auth_headers):
+        """An ECS call of the proxy's own (not recorded, not simulated)."""
+        headers = [h for h in auth_headers if h[0].lower() == "authorization"]
+        headers += [
+            ("X-Amz-Target", ECS_TARGET_PREFIX + operation),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ]
+        status, _, _, data = self.request(
+            "POST", "/", headers, json.dumps(payload).encode()
+        )
+        if status != 200:
+            return None
+        return json.loads(data)
+
+
+UPSTREAM = None  # set in main()
+
+
+def resolve_task_definition(raw, auth_headers):
+    """The ARN moto knows `raw` (family, family:revision or ARN) by."""
+    if not raw or raw.startswith("arn:"):
+        return raw
+    with STATE.lock:
+        if ":" in raw and raw in STATE.arns:
+            return STATE.arns[raw]
+    answer = UPSTREAM.ecs("DescribeTaskDefinition", {"taskDefinition": raw}, auth_headers)
+    try:
+        arn = answer["taskDefinition"]["taskDefinitionArn"]
+    except (TypeError, KeyError):
+        return raw
+    if ":" in raw:  # a family alone moves with each new revision: not cached
+        with STATE.lock:
+            STATE.arns[raw] = arn
+    return arn
+
+
+def call_clusters(payload):
+    clusters = []
+    if isinstance(payload, dict):
+        for field in ("cluster", "clusterName"):
+            if isinstance(payload.get(field), str):
+                clusters.append(last_segment(payload[field]))
+        if isinstance(payload.get("clusters"), list):
+            clusters += [last_segment(c) for c in payload["clusters"] if isinstance(c, str)]
+    return clusters
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "rollout-proxy"
+
+    # -- plumbing -----------------------------------------------------------
+
+    def log_message(self, format, *args):
+        sys.stderr.write(
+            "rollout-proxy %s - %s\n" % (self.log_date_time_string(), format % args)
+        )
+
+    def read_body(self):
+        encoding = self.headers.get("Transfer-Encoding", "").lower()
+        if "chunked" in encoding:
+            chunks = []
+            while True:
+                line = self.rfile.readline(65537)
+                if not line:
+                    raise ValueError("connection closed inside a chunked body")
+                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    # trailers, up to the empty line
+                    while True:
+                        trailer = self.rfile.readline(65537)
+                        if trailer in (b"\r\n", b"\n", b""):
+                            break
+                    break
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(3)  # the CRLF after the chunk
+            return b"".join(chunks)
+        length = self.headers.get("Content-Length")
+        if length:
+            return self.rfile.read(int(length))
+        return b""
+
+    def reply(self, status, body, content_type="application/json", reason=None):
+        self.send_response_only(status, reason)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+        self.log_request(status, len(body))
+
+    def reply_json(self, status, value):
+        self.reply(status, json.dumps(value).encode())
+
+    def send_upstream_answer(self, status, reason, headers, body):
+        self.send_response_only(status, reason)
+        upstream_length = None
+        for name, value in headers:
+            lower = name.lower()
+            if lower == "content-length":
+                upstream_length = value
+            if lower in HOP_BY_HOP:
+                continue
+            self.send_header(name, value)
+        if self.command == "HEAD":
+            # No body: the length is the one of the resource, as moto said.
+            if upstream_length is not None:
+                self.send_header("Content-Length", upstream_length)
+        elif not (100 <= status < 200 or status in (204, 304)):
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD" and body:
+            self.wfile.write(body)
+        self.log_request(status, len(body))
+
+    def forward(self, body):
+        headers = [
+            (name, value)
+            for name, value in self.headers.items()
+            if name.lower() not in HOP_BY_HOP
+        ]
+        return UPSTREAM.request(self.command, self.path, headers, body)
+
+    # -- entry points -------------------------------------------------------
+
+    def do_GET(self):
+        self.handle_any()
+
+    def do_HEAD(self):
+        self.handle_any()
+
+    def do_POST(self):
+        self.handle_any()
+
+    def do_PUT(self):
+        self.handle_any()
+
+    def do_DELETE(self):
+        self.handle_any()
+
+    def do_PATCH(self):
+        self.handle_any()
+
+    def do_OPTIONS(self):
+        self.handle_any()
+
+    def handle_any(self):
+        try:
+            body = self.read_body()
+        except (ValueError, OSError) as e:
+            self.close_connection = True
+            self.reply_json(400, {"error": f"bad request body: {e}"})
+            return
+        try:
+            path = urllib.parse.urlsplit(self.path).path
+            if path.startswith("/__rollout/"):
+                self.control(path, body)
+                return
+            target = self.headers.get("X-Amz-Target", "")
+            if target.startswith(ECS_TARGET_PREFIX):
+                self.ecs(target[len(ECS_TARGET_PREFIX):], body)
+                return
+            answer = self.forward(body)
+            self.send_upstream_answer(*self.fix_s3(answer))
+        except (ConnectionError, OSError, http.client.HTTPException) as e:
+            self.reply_json(502, {"error": f"upstream: {e}"})
+        except Exception:  # a bug here must show, not hang the client
+            detail = traceback.format_exc()
+            sys.stderr.write(detail)
+            self.close_connection = True
+            self.reply_json(500, {"error": "rollout proxy failed", "detail": detail})
+
+    # -- control ------------------------------------------------------------
+
+    def control(self, path, body):
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        if path == "/__rollout/health" and self.command in ("GET", "HEAD"):
+            self.reply(200, b"ok", "text/plain")
+        elif path == "/__rollout/calls" and self.command == "GET":
+            cluster = query.get("cluster", [None])[0]
+            with STATE.lock:
+                calls = [
+                    op
+                    for op, clusters in STATE.calls
+                    if cluster is None or last_segment(cluster) in clusters
+                ]
+            self.reply_json(200, calls)
+        elif path == "/__rollout/scenario" and self.command == "POST":
+            try:
+                request = json.loads(body or b"{}")
+                key = (last_segment(request["cluster"]), last_segment(request["service"]))
+                scenario = default_scenario()
+                for field in scenario:
+                    if field in request:
+                        scenario[field] = request[field]
+                if scenario["outcome"] not in OUTCOMES:
+                    raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
+                if not isinstance(scenario["steps"], int) or scenario["steps"] < 1:
+                    raise ValueError("steps must be an integer >= 1")
+                if not isinstance(scenario["circuit_breaker_rollback"], bool):
+                    raise ValueError("circuit_breaker_rollback must be true or false")
+            except (ValueError, KeyError, TypeError) as e:
+                self.reply_json(400, {"error": f"bad scenario: {e!r}"})
+                return
+            with STATE.lock:
+                STATE.scenarios[key] = scenario
+            self.reply_json(200, {"cluster": key[0], "service": key[1], **scenario})
+        elif path == "/__rollout/reset" and self.command == "POST":
+            with STATE.lock:
+                STATE.scenarios.clear()
+                STATE.rollouts.clear()
+                STATE.calls.clear()
+            self.reply_json(200, {})
+        else:
+            self.reply_json(404, {"error": f"no control endpoint {self.command} {path}"})
+
+    # -- S3 -----------------------------------------------------------------
+
+    def fix_s3(self, answer):
+        status, reason, headers, body = answer
+        query = urllib.parse.urlsplit(self.path).query
+        if (
+            self.command == "GET"
+            and "versioning" in urllib.parse.parse_qs(query, keep_blank_values=True)
+            and b"GetBucketVersioningResponse" in body
+        ):
+            body = re.sub(
+                rb"<(/?)GetBucketVersioningResponse\b",
+                rb"<\1VersioningConfiguration",
+                body,
+            )
+        return status, reason, headers, body
+
+    # -- ECS ----------------------------------------------------------------
+
+    def ecs(self, operation, body):
+        try:
+            payload = json.loads(body) if body else {}
+        except ValueError:
+            payload = None
+        with STATE.lock:
+            STATE.calls.append((operation, call_clusters(payload)))
+        if not isinstance(payload, dict) or operation not in (
+            "CreateService",
+            "UpdateService",
+            "DescribeServices",
+            "DeleteService",
+        ):
+            self.send_upstream_answer(*self.forward(body))
+            return
+        with STATE.lock:
+            answer = getattr(self, "ecs_" + operation)(payload, body)
+        self.send_upstream_answer(*answer)
+
+    def rewrite(self, answer, edit):
+        status, reason, headers, data = answer
+        if status != 200:
+            return answer
+        try:
+            document = json.loads(data)
+        except ValueError:
+            return answer
+        edit(document)
+        return status, reason, headers, json.dumps(document).encode()
+
+    def report_arn(self, service):
+        """moto reports an updated taskDefinition as sent ("family:2")."""
+        td = service.get("taskDefinition")
+        if isinstance(td, str) and not td.startswith("arn:"):
+            service["taskDefinition"] = resolve_task_definition(td, self.headers.items())
+
+    def ecs_CreateService(self, payload, body):
+        def edit(document):
+            service = document.get("service") or {}
+            controller = (service.get("deploymentController") or {}).get("type", "ECS")
+            if controller != "ECS" or not service.get("taskDefinition"):
+                return
+            key = (last_segment(service["clusterArn"]), service["serviceName"])
+            rollout = Rollout(
+                key[0], key[1], service.get("desiredCount", 0), service.get("launchType")
+            )
+            rollout.settle(service["taskDefinition"])
+            STATE.rollouts[key] = rollout
+            rollout.overlay(service)
+
+        return self.rewrite(self.forward(body), edit)
+
+    def ecs_DeleteService(self, payload, body):
+        answer = self.forward(body)
+        if answer[0] == 200:
+            key = (
+                last_segment(payload.get("cluster", "default")),
+                last_segment(payload.get("service", "")),
+            )
+            STATE.rollouts.pop(key, None)
+        return answer
+
+    def ecs_UpdateService(self, payload, body):
+        key = (
+            last_segment(payload.get("cluster", "default")),
+            last_segment(payload.get("service", "")),
+        )
+        rollout = STATE.rollouts.get(key)
+        wanted = payload.get("taskDefinition")
+        force = bool(payload.get("forceNewDeployment"))
+        before = None
+        if rollout is None and (wanted or force):
+            # A service the proxy has not seen created: start from moto's view.
+            described = UPSTREAM.ecs(
+                "DescribeServices",
+                {"cluster": key[0], "services": [key[1]]},
+                self.headers.items(),
+            )
+            services = (described or {}).get("services") or []
+            before = services[0] if services else None
+
+        def edit(document):
+            service = document.get("service") or {}
+            current_rollout = rollout
+            desired = service.get("desiredCount", 0)
+            if current_rollout is None and before is not None:
+                current_rollout = Rollout(
+                    key[0], key[1], before.get("desiredCount", 0), before.get("launchType")
+                )
+                self.report_arn(before)
+                current_rollout.settle(before.get("taskDefinition"))
+            if current_rollout is None:
+                self.report_arn(service)
+                return
+            STATE.rollouts[key] = current_rollout
+            current = current_rollout.primary["taskDefinition"]
+            new = resolve_task_definition(wanted, self.headers.items()) if wanted else current
+            if desired != current_rollout.desired:
+                current_rollout.set_desired(desired)
+            if new != current or force:
+                scenario = STATE.scenarios.get(key, default_scenario())
+                current_rollout.start(new, scenario)
+            current_rollout.overlay(service)
+
+        return self.rewrite(self.forward(body), edit)
+
+    def ecs_DescribeServices(self, payload, body):
+        def edit(document):
+            seen = set()
+            for service in document.get("services") or []:
+                key = (
+                    last_segment(service.get("clusterArn", "default")),
+                    service.get("serviceName"),
+                )
+                rollout = STATE.rollouts.get(key)
+                if rollout is None:
+                    self.report_arn(service)
+                    continue
+                if key not in seen:
+                    seen.add(key)
+                    rollout.advance()
+                rollout.overlay(service)
+
+        return self.rewrite(self.forward(body), edit)
+
+
+def main():
+    global UPSTREAM
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--upstream", required=True, help="moto, e.g. http://127.0.0.1:5000")
+    args = parser.parse_args()
+    UPSTREAM = Upstream(args.upstream)
+    server = http.server.ThreadingHTTPServer((args.host, args.port), Handler)
+    server.daemon_threads = True
+    sys.stderr.write(
+        f"rollout-proxy listening on http://{args.host}:{args.port}, upstream {args.upstream}\n"
+    )
+    sys.stderr.flush()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
