@@ -333,7 +333,26 @@ STATE = State()
 
 
 def default_scenario():
-    return {"outcome": "healthy", "steps": 3, "circuit_breaker_rollback": False}
+    # task_definition: when set ("family:rev" or an ARN), the scenario applies only
+    # to rollouts to that revision; rollouts to any other revision are healthy, as
+    # a rollback to a known-good revision is.
+    return {
+        "outcome": "healthy",
+        "steps": 3,
+        "circuit_breaker_rollback": False,
+        "task_definition": None,
+    }
+
+
+def scenario_for(key, task_definition):
+    """The scenario of the next rollout of service `key` to `task_definition`."""
+    scenario = STATE.scenarios.get(key)
+    if scenario is None:
+        return default_scenario()
+    only = scenario.get("task_definition")
+    if only and last_segment(only) != last_segment(task_definition):
+        return {**scenario, "outcome": "healthy"}
+    return scenario
 
 
 class Upstream:
@@ -566,6 +585,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise ValueError("steps must be an integer >= 1")
                 if not isinstance(scenario["circuit_breaker_rollback"], bool):
                     raise ValueError("circuit_breaker_rollback must be true or false")
+                if scenario["task_definition"] is not None and not isinstance(
+                    scenario["task_definition"], str
+                ):
+                    raise ValueError("task_definition must be a string or null")
             except (ValueError, KeyError, TypeError) as e:
                 self.reply_json(400, {"error": f"bad scenario: {e!r}"})
                 return
@@ -700,8 +723,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if desired != current_rollout.desired:
                 current_rollout.set_desired(desired)
             if new != current or force:
-                scenario = STATE.scenarios.get(key, default_scenario())
-                current_rollout.start(new, scenario)
+                current_rollout.start(new, scenario_for(key, new))
             current_rollout.overlay(service)
 
         return self.rewrite(self.forward(body), edit)

@@ -200,10 +200,7 @@ fn new_events(service: &Service, since_secs: f64, seen: &mut HashSet<String>) ->
     let mut events: Vec<(f64, String)> = service
         .events()
         .iter()
-        .filter(|e| {
-            e.created_at()
-                .map_or(true, |t| t.as_secs_f64() >= since_secs)
-        })
+        .filter(|e| e.created_at().is_none_or(|t| t.as_secs_f64() >= since_secs))
         .filter(|e| seen.insert(e.id().unwrap_or_default().to_string()))
         .map(|e| {
             (

@@ -223,6 +223,15 @@ pub async fn current(
     describe(ecs, &arn).await
 }
 
+/// `None` for an empty list, so a copy sends what the original had.
+fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
+    if v.is_empty() {
+        None
+    } else {
+        Some(v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -235,14 +244,5 @@ mod tests {
         assert_eq!((r.family.as_str(), r.number), ("connect2-api", 42));
         assert_eq!(r.short(), "connect2-api:42");
         assert!(Revision::parse("arn:aws:ecs:us-west-2:1:task-definition/no-revision").is_none());
-    }
-}
-
-/// `None` for an empty list, so a copy sends what the original had.
-fn non_empty<T>(v: Vec<T>) -> Option<Vec<T>> {
-    if v.is_empty() {
-        None
-    } else {
-        Some(v)
     }
 }

@@ -68,13 +68,17 @@ impl RolloutOutcome {
 /// A service's rollout scenario; it applies to the service's next rollout
 /// (UpdateService to another task definition) and stays until changed.
 /// Every service starts with the default: healthy, 3 steps, no rollback.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RolloutScenario {
     pub outcome: RolloutOutcome,
     /// DescribeServices calls a healthy rollout (or ECS's rollback) takes.
     pub steps: u32,
     /// Whether the circuit breaker rolls back to the last completed deployment.
     pub circuit_breaker_rollback: bool,
+    /// Only rollouts to this revision (`family:rev` or ARN) follow `outcome`;
+    /// rollouts to any other revision (a rollback to a known-good one) are
+    /// healthy. `None`: every rollout follows it.
+    pub task_definition: Option<String>,
 }
 
 impl Default for RolloutScenario {
@@ -83,6 +87,7 @@ impl Default for RolloutScenario {
             outcome: RolloutOutcome::Healthy,
             steps: 3,
             circuit_breaker_rollback: false,
+            task_definition: None,
         }
     }
 }
@@ -103,12 +108,16 @@ impl Emulator {
     /// Panics if the proxy refuses it.
     pub async fn set_rollout(&self, cluster: &str, service: &str, scenario: RolloutScenario) {
         let body = format!(
-            r#"{{"cluster": {}, "service": {}, "outcome": "{}", "steps": {}, "circuit_breaker_rollback": {}}}"#,
+            r#"{{"cluster": {}, "service": {}, "outcome": "{}", "steps": {}, "circuit_breaker_rollback": {}, "task_definition": {}}}"#,
             json_string(cluster),
             json_string(service),
             scenario.outcome.as_str(),
             scenario.steps,
             scenario.circuit_breaker_rollback,
+            scenario
+                .task_definition
+                .as_deref()
+                .map_or_else(|| "null".to_string(), json_string),
         );
         self.control("POST", "/__rollout/scenario", &body);
     }

@@ -111,6 +111,7 @@ impl Fixture {
                     outcome,
                     steps,
                     circuit_breaker_rollback,
+                    task_definition: None,
                 },
             )
             .await;

@@ -52,7 +52,7 @@ pub async fn deploy(
     if let Some(lock) = lock {
         lock.release().await?;
     }
-    let report = result.map_err(|e| api_error(name, &settings, e))?;
+    let report = result.map_err(|e| api_error(name, e))?;
     appended.context("the deploy finished but its ledger record was not written")?;
     Ok(deploy_result(name, &settings, &report))
 }
@@ -162,7 +162,7 @@ pub async fn rollback(
     let clients = api::Clients::new(&ctx.sdk);
     let current = api::current_task_definition(&clients.ecs, &settings)
         .await
-        .map_err(|e| api_error(name, &settings, e))?;
+        .map_err(|e| api_error(name, e))?;
     let history = ctx.store.history(name).await?;
 
     // Which revision, and why: --to, else the ledger, else the highest ACTIVE below.
@@ -193,7 +193,7 @@ pub async fn rollback(
             "no ledger record: the highest ACTIVE revision below the current one".into(),
         ),
     };
-    let to = to.map_err(|e| api_error(name, &settings, e))?;
+    let to = to.map_err(|e| api_error(name, e))?;
     if to == current.revision {
         return Err(BadInput(format!("{name}: {} is already running", to.short())).into());
     }
@@ -254,7 +254,7 @@ pub async fn rollback(
         None => Ok(()),
     };
     lock.release().await?;
-    let report = result.map_err(|e| api_error(name, &settings, e))?;
+    let report = result.map_err(|e| api_error(name, e))?;
     appended.context("the rollback finished but its ledger record was not written")?;
     let end = report.end.expect("not a dry run");
     if !end.succeeded() {
@@ -278,12 +278,11 @@ pub async fn rollback(
 }
 
 /// An `api` error with the target's name; bad input stays bad input (exit 2).
-fn api_error(name: &str, settings: &api::ServiceSettings, e: api::ApiError) -> anyhow::Error {
-    let _ = settings;
+fn api_error(name: &str, e: api::ApiError) -> anyhow::Error {
     if e.is_bad_input() {
         BadInput(format!("{name}: {e}")).into()
     } else {
-        anyhow::Error::new(e).context(format!("{name}"))
+        anyhow::Error::new(e).context(name.to_string())
     }
 }
 

@@ -1,0 +1,698 @@
+//! `cargo xtask deploy/rollback/history/status` on an ECS target, as a user runs
+//! them: the binary against the emulator (moto behind the rollout proxy, which
+//! simulates rollouts), a real git repository and a real deploy.toml.
+
+use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
+use std::process::{Command, Output};
+use test_support::{emulator, unique_name, GitRepo, RolloutOutcome, RolloutScenario};
+
+struct Fixture {
+    repo: GitRepo,
+    ecs: aws_sdk_ecs::Client,
+    s3: aws_sdk_s3::Client,
+    cluster: String,
+    service: String,
+    family: String,
+    state_bucket: String,
+    image_uri: String,
+}
+
+const POLL: &str = "50ms";
+
+async fn fixture() -> Fixture {
+    let sdk = emulator().sdk_config().await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let ecr = aws_sdk_ecr::Client::new(&sdk);
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let id = unique_name("e2e");
+    let (cluster, service, family, ecr_repo, state_bucket) = (
+        format!("{id}-cluster"),
+        format!("{id}-service"),
+        format!("{id}-api"),
+        format!("{id}-repo"),
+        format!("{id}-state"),
+    );
+    s3.create_bucket()
+        .bucket(&state_bucket)
+        .send()
+        .await
+        .unwrap();
+    let repo_out = ecr
+        .create_repository()
+        .repository_name(&ecr_repo)
+        .send()
+        .await
+        .unwrap();
+    let image_uri = repo_out
+        .repository()
+        .unwrap()
+        .repository_uri()
+        .unwrap()
+        .to_string();
+    for tag in ["v1", "v2", "v3"] {
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+            "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+                       "digest": format!("sha256:{:0>64}", tag.trim_start_matches('v'))},
+            "layers": []
+        });
+        ecr.put_image()
+            .repository_name(&ecr_repo)
+            .image_manifest(manifest.to_string())
+            .image_tag(tag)
+            .send()
+            .await
+            .unwrap();
+    }
+    ecs.create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .unwrap();
+    ecs.register_task_definition()
+        .family(&family)
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image(format!("{image_uri}:v1"))
+                .essential(true)
+                .build(),
+        )
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("log-router")
+                .image("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable")
+                .essential(false)
+                .build(),
+        )
+        .tags(
+            aws_sdk_ecs::types::Tag::builder()
+                .key("team")
+                .value("api")
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ecs.create_service()
+        .cluster(&cluster)
+        .service_name(&service)
+        .task_definition(format!("{family}:1"))
+        .desired_count(2)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .send()
+        .await
+        .unwrap();
+
+    let repo = GitRepo::new();
+    repo.write(
+        "deploy.toml",
+        &format!(
+            r#"[project]
+name = "e2e"
+region = "us-east-1"
+state_bucket = "{state_bucket}"
+
+[environments.prod]
+branch = "main"
+
+[targets.api]
+kind = "ecs"
+paths = ["api/**"]
+cluster = "{cluster}"
+service = "{service}"
+container = "app"
+ecr_repository = "{ecr_repo}"
+"#
+        ),
+    )
+    .write("api/app/main.py", "app = 1\n");
+    repo.commit("initial");
+    Fixture {
+        repo,
+        ecs,
+        s3,
+        cluster,
+        service,
+        family,
+        state_bucket,
+        image_uri,
+    }
+}
+
+impl Fixture {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.args(args)
+            .current_dir(self.repo.path())
+            .env("AWS_ENDPOINT_URL", emulator().endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("GITHUB_EVENT_NAME")
+            .env_remove("GITHUB_EVENT_PATH")
+            .env_remove("GITHUB_ACTIONS");
+        cmd
+    }
+
+    fn xtask(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
+    }
+
+    fn deploy(&self, tag: &str, extra: &[&str]) -> Output {
+        let mut args = vec![
+            "deploy",
+            "api",
+            "--env",
+            "prod",
+            "--image-tag",
+            tag,
+            "--poll-interval",
+            POLL,
+        ];
+        args.extend_from_slice(extra);
+        self.xtask(&args)
+    }
+
+    fn rollback(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["rollback", "api", "prod", "--poll-interval", POLL];
+        args.extend_from_slice(extra);
+        self.xtask(&args)
+    }
+
+    async fn scenario(&self, outcome: RolloutOutcome, revision: u32, cb_rollback: bool) {
+        emulator()
+            .set_rollout(
+                &self.cluster,
+                &self.service,
+                RolloutScenario {
+                    outcome,
+                    steps: 2,
+                    circuit_breaker_rollback: cb_rollback,
+                    task_definition: Some(format!("{}:{revision}", self.family)),
+                },
+            )
+            .await;
+    }
+
+    /// The revision number the service runs, and its app container's image.
+    async fn running(&self) -> (i32, String) {
+        let svc = self
+            .ecs
+            .describe_services()
+            .cluster(&self.cluster)
+            .services(&self.service)
+            .send()
+            .await
+            .unwrap();
+        let arn = svc.services()[0].task_definition().unwrap().to_string();
+        let td = self
+            .ecs
+            .describe_task_definition()
+            .task_definition(&arn)
+            .send()
+            .await
+            .unwrap();
+        let td = td.task_definition().unwrap();
+        let image = td
+            .container_definitions()
+            .iter()
+            .find(|c| c.name() == Some("app"))
+            .unwrap();
+        (td.revision(), image.image().unwrap().to_string())
+    }
+
+    async fn revisions(&self) -> usize {
+        self.ecs
+            .list_task_definitions()
+            .family_prefix(&self.family)
+            .send()
+            .await
+            .unwrap()
+            .task_definition_arns()
+            .len()
+    }
+
+    fn history(&self) -> Vec<serde_json::Value> {
+        let out = self.xtask(&["history", "api", "prod", "--format", "json"]);
+        assert!(out.status.success(), "history: {}", text(&out.stderr));
+        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
+    }
+
+    async fn lock_exists(&self) -> bool {
+        self.s3
+            .head_object()
+            .bucket(&self.state_bucket)
+            .key("locks/api.json")
+            .send()
+            .await
+            .is_ok()
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn all_output(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[tokio::test]
+async fn healthy_deploy_registers_a_copy_with_only_the_image_swapped() {
+    let f = fixture().await;
+    let out = f.deploy("v2", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        text(&out.stdout).contains(&format!("deployed {}:2", f.family)),
+        "{}",
+        all_output(&out)
+    );
+    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+
+    // Everything but the app image is copied: the sidecar, sizes, network mode, tags.
+    let td = f
+        .ecs
+        .describe_task_definition()
+        .task_definition(format!("{}:2", f.family))
+        .include(aws_sdk_ecs::types::TaskDefinitionField::Tags)
+        .send()
+        .await
+        .unwrap();
+    let def = td.task_definition().unwrap();
+    assert_eq!(def.cpu(), Some("256"));
+    assert_eq!(def.memory(), Some("512"));
+    assert_eq!(def.network_mode(), Some(&NetworkMode::Awsvpc));
+    let sidecar = def
+        .container_definitions()
+        .iter()
+        .find(|c| c.name() == Some("log-router"))
+        .unwrap();
+    assert_eq!(
+        sidecar.image(),
+        Some("public.ecr.aws/aws-observability/aws-for-fluent-bit:stable")
+    );
+    assert_eq!(td.tags().len(), 1, "tags are kept");
+
+    let history = f.history();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["action"], "deploy");
+    assert_eq!(history[0]["outcome"], "succeeded");
+    assert!(history[0]["deployed"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("{}:2", f.family)));
+    assert!(history[0]["replaced"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("{}:1", f.family)));
+    assert_eq!(history[0]["git_sha"], f.repo.git(&["rev-parse", "HEAD"]));
+    assert!(!f.lock_exists().await, "the lock is released");
+
+    // The same image again: nothing to do, no new revision, no record.
+    let out = f.deploy("v2", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        text(&out.stdout).contains("already deployed"),
+        "{}",
+        all_output(&out)
+    );
+    assert_eq!(f.revisions().await, 2);
+    assert_eq!(f.history().len(), 1);
+
+    let out = f.xtask(&["status", "--env", "prod"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let status = text(&out.stdout);
+    assert!(
+        status.contains(&format!("{}:2", f.family)) && status.contains(":v2"),
+        "{status}"
+    );
+}
+
+#[tokio::test]
+async fn image_tag_defaults_to_the_head_commits_short_sha() {
+    let f = fixture().await;
+    let out = f.xtask(&["deploy", "api", "--env", "prod", "--poll-interval", POLL]);
+    let short = &f.repo.git(&["rev-parse", "HEAD"])[..7];
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains(&format!(":{short} is not in ECR")),
+        "{}",
+        all_output(&out)
+    );
+}
+
+#[tokio::test]
+async fn a_missing_image_tag_changes_nothing() {
+    let f = fixture().await;
+    let out = f.deploy("not-pushed", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    assert!(
+        err.contains("not-pushed") && err.contains("not in ECR"),
+        "{err}"
+    );
+    let calls = emulator().ecs_calls_for(&f.cluster);
+    assert!(!calls.iter().any(|c| c == "UpdateService"), "{calls:?}");
+    assert_eq!(f.revisions().await, 1, "no revision registered");
+    assert!(f.history().is_empty());
+    assert!(!f.lock_exists().await);
+}
+
+#[tokio::test]
+async fn dry_run_prints_the_image_diff_and_writes_nothing() {
+    let f = fixture().await;
+    let out = f.deploy("v2", &["--dry-run"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let stdout = text(&out.stdout);
+    let minus: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with('-') && !l.starts_with("---"))
+        .collect();
+    let plus: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with('+') && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(minus.len(), 1, "only the image line differs:\n{stdout}");
+    assert_eq!(plus.len(), 1, "only the image line differs:\n{stdout}");
+    assert!(
+        minus[0].contains(":v1") && plus[0].contains(":v2"),
+        "{stdout}"
+    );
+    assert_eq!(f.revisions().await, 1);
+    assert_eq!(f.running().await.0, 1);
+    assert!(f.history().is_empty());
+    assert!(!f.lock_exists().await);
+}
+
+#[tokio::test]
+async fn a_crash_loop_is_detected_and_rolled_back() {
+    let f = fixture().await;
+    f.scenario(RolloutOutcome::CrashLoop, 2, false).await;
+    let out = f.deploy("v2", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let all = all_output(&out);
+    assert!(
+        all.contains("circuit breaker") || all.contains("stopped before becoming healthy"),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!("rolled back: {}:1 runs again", f.family)),
+        "{all}"
+    );
+    assert!(all.contains("aws ecs describe-services"), "{all}");
+    assert!(all.contains("event: "), "service events are shown: {all}");
+    assert_eq!(f.running().await, (1, format!("{}:v1", f.image_uri)));
+    let history = f.history();
+    assert_eq!(history[0]["outcome"], "failed");
+    assert!(
+        !f.lock_exists().await,
+        "the lock is released on failure too"
+    );
+}
+
+#[tokio::test]
+async fn ecs_circuit_breaker_rollback_is_a_failure_not_a_success() {
+    let f = fixture().await;
+    f.scenario(RolloutOutcome::CrashLoop, 2, true).await;
+    // A high failed-task limit is not configurable; ECS's FAILED or its own
+    // rollback must be caught either way.
+    let out = f.deploy("v2", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert_eq!(f.running().await.0, 1);
+}
+
+#[tokio::test]
+async fn a_stuck_rollout_times_out_and_rolls_back() {
+    let f = fixture().await;
+    f.scenario(RolloutOutcome::Stuck, 2, false).await;
+    let out = f.deploy("v2", &["--timeout", "1s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let all = all_output(&out);
+    assert!(all.contains("did not complete within 1s"), "{all}");
+    assert!(all.contains("rolled back"), "{all}");
+    assert_eq!(f.running().await.0, 1);
+}
+
+#[tokio::test]
+async fn no_rollback_leaves_the_failed_revision_in_place() {
+    let f = fixture().await;
+    f.scenario(RolloutOutcome::CrashLoop, 2, false).await;
+    let out = f.deploy("v2", &["--no-rollback"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(
+        all_output(&out).contains("--no-rollback"),
+        "{}",
+        all_output(&out)
+    );
+    assert_eq!(f.running().await.0, 2, "left on the new revision");
+    let calls = emulator().ecs_calls_for(&f.cluster);
+    assert_eq!(
+        calls.iter().filter(|c| *c == "UpdateService").count(),
+        1,
+        "{calls:?}"
+    );
+}
+
+#[tokio::test]
+async fn rolling_back_twice_walks_further_back_and_to_picks_one() {
+    let f = fixture().await;
+    for tag in ["v2", "v3"] {
+        let out = f.deploy(tag, &[]);
+        assert!(out.status.success(), "{}", all_output(&out));
+    }
+    assert_eq!(f.running().await.0, 3);
+
+    let out = f.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+    let stdout = text(&out.stdout);
+    let sha = f.repo.git(&["rev-parse", "HEAD"]);
+    assert!(
+        stdout.contains(&format!("git revert -m 1 {sha}")),
+        "{stdout}"
+    );
+
+    // Again: to revision 1, not back to 3.
+    let out = f.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(f.running().await.0, 1);
+
+    // Nothing ran before 1.
+    let out = f.rollback(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("no earlier ACTIVE revision"),
+        "{}",
+        all_output(&out)
+    );
+
+    let out = f.rollback(&["--to", "3"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(f.running().await.0, 3);
+
+    let history = f.history();
+    let actions: Vec<&str> = history
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["rollback", "rollback", "rollback", "deploy", "deploy"]
+    );
+    assert_eq!(f.revisions().await, 3, "rollbacks register nothing");
+}
+
+#[tokio::test]
+async fn without_a_ledger_rollback_takes_the_highest_active_revision_below_the_current() {
+    let f = fixture().await;
+    // Revisions 2, 3 and 4 exist; the service runs 3 (4 was registered, never ran).
+    let td = f
+        .ecs
+        .describe_task_definition()
+        .task_definition(format!("{}:1", f.family))
+        .send()
+        .await
+        .unwrap();
+    let def = td.task_definition().unwrap().clone();
+    for _ in 0..3 {
+        f.ecs
+            .register_task_definition()
+            .family(&f.family)
+            .set_container_definitions(Some(def.container_definitions().to_vec()))
+            .set_network_mode(def.network_mode().cloned())
+            .set_requires_compatibilities(Some(def.requires_compatibilities().to_vec()))
+            .cpu("256")
+            .memory("512")
+            .send()
+            .await
+            .unwrap();
+    }
+    f.ecs
+        .update_service()
+        .cluster(&f.cluster)
+        .service(&f.service)
+        .task_definition(format!("{}:3", f.family))
+        .send()
+        .await
+        .unwrap();
+    let out = f.rollback(&["--dry-run"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("highest ACTIVE revision"),
+        "{}",
+        all_output(&out)
+    );
+    assert!(
+        text(&out.stdout).contains(&format!("from {f}:3 to {f}:2", f = f.family)),
+        "{}",
+        all_output(&out)
+    );
+    assert!(f.history().is_empty(), "a dry run records nothing");
+    let out = f.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(f.running().await.0, 2, "not 4, the second most recent");
+}
+
+#[tokio::test]
+async fn of_two_concurrent_deploys_one_wins_and_the_other_names_the_holder() {
+    let f = fixture().await;
+    emulator()
+        .set_rollout(
+            &f.cluster,
+            &f.service,
+            RolloutScenario {
+                steps: 20,
+                ..Default::default()
+            },
+        )
+        .await;
+    let args = [
+        "deploy",
+        "api",
+        "--env",
+        "prod",
+        "--image-tag",
+        "v2",
+        "--poll-interval",
+        "100ms",
+    ];
+    let a = f
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let b = f
+        .command(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let (won, lost) = match (a.status.success(), b.status.success()) {
+        (true, false) => (a, b),
+        (false, true) => (b, a),
+        _ => panic!(
+            "exactly one must win:\nA: {}\nB: {}",
+            all_output(&a),
+            all_output(&b)
+        ),
+    };
+    assert!(
+        text(&won.stdout).contains("deployed"),
+        "{}",
+        all_output(&won)
+    );
+    let err = text(&lost.stderr);
+    assert!(
+        err.contains("api in prod is locked by") && err.contains("--force-unlock"),
+        "{err}"
+    );
+    // Nothing interleaved: one revision, one update, one record.
+    assert_eq!(f.revisions().await, 2);
+    let calls = emulator().ecs_calls_for(&f.cluster);
+    assert_eq!(
+        calls.iter().filter(|c| *c == "UpdateService").count(),
+        1,
+        "{calls:?}"
+    );
+    assert_eq!(f.history().len(), 1);
+}
+
+#[tokio::test]
+async fn bad_input_is_one_line_exit_2_and_writes_nothing() {
+    let f = fixture().await;
+    let config = std::fs::read_to_string(f.repo.file("deploy.toml")).unwrap();
+
+    f.repo.write(
+        "deploy.toml",
+        &config.replace("container = \"app\"", "container = \"web\""),
+    );
+    let out = f.deploy("v2", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("container \"web\" is not in task definition"),
+        "{}",
+        all_output(&out)
+    );
+    assert!(
+        text(&out.stderr).contains("app, log-router"),
+        "{}",
+        all_output(&out)
+    );
+
+    f.repo.write(
+        "deploy.toml",
+        &config.replace(
+            &format!("service = \"{}\"", f.service),
+            "service = \"nope\"",
+        ),
+    );
+    let out = f.deploy("v2", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("service nope not found"),
+        "{}",
+        all_output(&out)
+    );
+
+    f.repo.write("deploy.toml", &config);
+    let out = f.xtask(&["deploy", "api", "--env", "qa", "--image-tag", "v2"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("--env qa"),
+        "{}",
+        all_output(&out)
+    );
+
+    let out = f
+        .command(&["deploy", "api", "--env", "prod", "--image-tag", "v2"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("no AWS credentials"),
+        "{}",
+        all_output(&out)
+    );
+
+    assert_eq!(f.revisions().await, 1);
+    assert_eq!(f.running().await.0, 1);
+    assert!(f.history().is_empty());
+}
