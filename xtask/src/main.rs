@@ -2,15 +2,26 @@ use clap::Parser;
 use xtask::flags::{Command, Xtask};
 use xtask::{cmd, error};
 
-#[tokio::main]
-async fn main() {
+fn main() {
     let flags = Xtask::parse();
     let result = match &flags.command {
+        // Planning reads only git and the config: no runtime to start.
         Command::Plan(f) => cmd::plan::run(f),
-        Command::Deploy(f) => cmd::deploy::run(f).await,
-        Command::Rollback(f) => cmd::rollback::run(f).await,
-        Command::History(f) => cmd::history::run(f).await,
-        Command::Status(f) => cmd::status::run(f).await,
+        command => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| {
+                rt.block_on(async {
+                    match command {
+                        Command::Plan(_) => unreachable!("handled above"),
+                        Command::Deploy(f) => cmd::deploy::run(f).await,
+                        Command::Rollback(f) => cmd::rollback::run(f).await,
+                        Command::History(f) => cmd::history::run(f).await,
+                        Command::Status(f) => cmd::status::run(f).await,
+                    }
+                })
+            }),
     };
     if let Err(err) = result {
         eprintln!("error: {}", error::one_line(&err));
