@@ -13,7 +13,6 @@ pub mod ecs;
 pub mod error;
 pub mod flags;
 pub mod output;
-pub mod path_filter;
 pub mod plan;
 pub mod settings;
 pub mod state;

@@ -47,6 +47,12 @@ fn detect(repo: &GitRepo, req: &ChangeRequest) -> Result<changes::ChangedPaths, 
     changes::detect(&git, req)
 }
 
+fn tree_of(git: &git2::Repository, commit: &str) -> git2::Oid {
+    git.find_commit(git2::Oid::from_str(commit).unwrap())
+        .unwrap()
+        .tree_id()
+}
+
 /// The targets `plan --changed` would run, in order.
 fn planned(repo: &GitRepo, req: &ChangeRequest) -> Vec<String> {
     let changed = detect(repo, req).expect("changes are known");
@@ -167,17 +173,7 @@ fn a_mode_change_alone_counts() {
     repo.git(&["commit", "-q", "-m", "make it executable"]);
     let head = repo.git(&["rev-parse", "HEAD"]);
     let git = git2::Repository::open(repo.path()).unwrap();
-    let (b, h) = (
-        git.find_commit(git2::Oid::from_str(&base).unwrap())
-            .unwrap()
-            .tree()
-            .unwrap(),
-        git.find_commit(git2::Oid::from_str(&head).unwrap())
-            .unwrap()
-            .tree()
-            .unwrap(),
-    );
-    let diff = changes::diff_trees(&git, Some(&b), &h).unwrap();
+    let diff = changes::diff_trees(&git, Some(tree_of(&git, &base)), tree_of(&git, &head)).unwrap();
     assert_eq!(diff.len(), 1);
     assert_eq!(diff[0].path, "api/scripts/run.sh");
     assert_eq!(diff[0].kind, changes::ChangeKind::ModeChanged);
@@ -196,13 +192,7 @@ fn type_changes_file_to_symlink_and_file_to_folder() {
     repo.write("api/settings/base.py", "x\n");
     let head = repo.commit("types");
     let git = git2::Repository::open(repo.path()).unwrap();
-    let tree = |s: &str| {
-        git.find_commit(git2::Oid::from_str(s).unwrap())
-            .unwrap()
-            .tree()
-            .unwrap()
-    };
-    let diff = changes::diff_trees(&git, Some(&tree(&base)), &tree(&head)).unwrap();
+    let diff = changes::diff_trees(&git, Some(tree_of(&git, &base)), tree_of(&git, &head)).unwrap();
     let summary: Vec<(String, changes::ChangeKind)> =
         diff.into_iter().map(|c| (c.path, c.kind)).collect();
     use changes::ChangeKind::*;

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::path_filter::{self, PathFilter};
+use path_filter::PathFilter;
 
 /// A config problem: which file, which key, what was expected. Always bad input.
 #[derive(Debug, thiserror::Error)]
