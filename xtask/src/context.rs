@@ -39,6 +39,8 @@ pub struct TargetResult {
     pub ok: bool,
     /// One line: what was done.
     pub summary: String,
+    /// How long it took, when it ran.
+    pub duration: Option<std::time::Duration>,
 }
 
 impl TargetResult {
@@ -47,6 +49,7 @@ impl TargetResult {
             target: target.into(),
             ok: true,
             summary: summary.into(),
+            duration: None,
         }
     }
 
@@ -55,6 +58,7 @@ impl TargetResult {
             target: target.into(),
             ok: false,
             summary: summary.into(),
+            duration: None,
         }
     }
 }

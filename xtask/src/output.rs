@@ -3,8 +3,93 @@
 
 use anyhow::Context;
 use std::io::Write;
+use std::time::{Duration, Instant};
 
+use crate::context::TargetResult;
 use crate::error::BadInput;
+
+/// Whether we run as a GitHub Actions step (`GITHUB_ACTIONS=true`).
+pub fn github_actions() -> bool {
+    std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
+}
+
+/// One target's part of a run: a `::group::` under GitHub Actions, a `==>`
+/// heading elsewhere; it times the target and annotates a failure.
+pub struct Section {
+    title: String,
+    started: Instant,
+    actions: bool,
+}
+
+impl Section {
+    pub fn start(title: String) -> Section {
+        let actions = github_actions();
+        if actions {
+            eprintln!("::group::{title}");
+        } else {
+            eprintln!("==> {title}");
+        }
+        Section {
+            title,
+            started: Instant::now(),
+            actions,
+        }
+    }
+
+    pub fn finish(self, result: &mut TargetResult) {
+        result.duration = Some(self.started.elapsed());
+        if self.actions {
+            eprintln!("::endgroup::");
+            if !result.ok {
+                // Annotation text is one line; `%`, CR and LF are escaped as GitHub asks.
+                let message = result
+                    .summary
+                    .replace('%', "%25")
+                    .replace('\r', "%0D")
+                    .replace('\n', "%0A");
+                println!("::error title={} failed::{message}", self.title);
+            }
+        }
+    }
+}
+
+/// The Markdown summary GitHub Actions shows on the run's page.
+pub fn append_step_summary(
+    command: &str,
+    env: &str,
+    results: &[TargetResult],
+) -> anyhow::Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
+    let mut md = format!("### {command} to {env}\n\n| target | env | what | duration | outcome | if it broke |\n|---|---|---|---|---|---|\n");
+    for r in results {
+        md.push_str(&format!(
+            "| {} | {env} | {} | {} | {} | `cargo xtask rollback {} {env}` |\n",
+            r.target,
+            r.summary.replace('|', "\\|"),
+            r.duration.map_or_else(|| "-".into(), format_duration),
+            if r.ok { "✅ ok" } else { "❌ failed" },
+            r.target,
+        ));
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(&path)
+        .with_context(|| format!("opening $GITHUB_STEP_SUMMARY ({})", path.to_string_lossy()))?;
+    file.write_all(md.as_bytes())
+        .context("writing $GITHUB_STEP_SUMMARY")
+}
+
+fn format_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs >= 60 {
+        format!("{}m{:02}s", secs / 60, secs % 60)
+    } else {
+        format!("{:.1}s", d.as_secs_f64())
+    }
+}
 
 /// Appends `key=value` lines to the file GitHub Actions names in `$GITHUB_OUTPUT`.
 pub fn append_github_output(pairs: &[(&str, String)]) -> anyhow::Result<()> {

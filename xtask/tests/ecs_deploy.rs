@@ -696,3 +696,47 @@ async fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     assert_eq!(f.running().await.0, 1);
     assert!(f.history().is_empty());
 }
+
+#[tokio::test]
+async fn under_github_actions_targets_are_grouped_annotated_and_summarised() {
+    let f = fixture().await;
+    f.scenario(RolloutOutcome::CrashLoop, 2, false).await;
+    let summary = f.repo.path().join("step_summary.md");
+    let out = f
+        .command(&[
+            "deploy",
+            "api",
+            "--env",
+            "prod",
+            "--image-tag",
+            "v2",
+            "--poll-interval",
+            POLL,
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("::group::deploy api (ecs) to prod"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("::endgroup::"), "{stderr}");
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("::error title=deploy api (ecs) to prod failed::rollout of"),
+        "{stdout}"
+    );
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("| target | env | what | duration | outcome | if it broke |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| api | prod | rollout of") && md.contains("❌ failed"),
+        "{md}"
+    );
+    assert!(md.contains("`cargo xtask rollback api prod`"), "{md}");
+}

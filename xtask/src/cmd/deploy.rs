@@ -4,6 +4,7 @@
 use crate::config::TargetSettings;
 use crate::context::{EnvContext, TargetResult};
 use crate::flags::DeployFlags;
+use crate::output::Section;
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
@@ -62,14 +63,24 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
             .config
             .target(name)
             .expect("planned targets are configured");
-        eprintln!("==> {name} ({}) to {}", target.kind, flags.env);
+        let section = Section::start(format!("deploy {name} ({}) to {}", target.kind, flags.env));
         let result = match &target.settings[&flags.env] {
-            TargetSettings::Ecs(ecs) => crate::ecs::deploy(&ctx, target, ecs, &ecs_opts).await?,
-            other => TargetResult::failed(
+            TargetSettings::Ecs(ecs) => crate::ecs::deploy(&ctx, target, ecs, &ecs_opts).await,
+            other => Ok(TargetResult::failed(
                 name,
                 format!("deploying {} targets is not built yet", kind_name(other)),
-            ),
+            )),
         };
+        // One target's error does not stop targets that do not depend on it;
+        // alone, it is the command's error (and keeps its exit code).
+        let mut result = match result {
+            Ok(r) => r,
+            Err(e) if plan.targets.len() > 1 => {
+                TargetResult::failed(name, crate::error::one_line(&e))
+            }
+            Err(e) => return Err(e),
+        };
+        section.finish(&mut result);
         results.push(result);
     }
     super::finish("deploy", &flags.env, &results)

@@ -28,6 +28,7 @@ pub(crate) fn finish(command: &str, env: &str, results: &[TargetResult]) -> anyh
             r.summary
         );
     }
+    crate::output::append_step_summary(command, env, results)?;
     let failed: Vec<&str> = results
         .iter()
         .filter(|r| !r.ok)

@@ -7,6 +7,7 @@ use crate::config::TargetSettings;
 use crate::context::{EnvContext, TargetResult};
 use crate::error::BadInput;
 use crate::flags::RollbackFlags;
+use crate::output::Section;
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
@@ -54,7 +55,10 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
     let mut results = Vec::new();
     for name in &names {
         let target = ws.config.target(name).expect("checked above");
-        eprintln!("==> rollback {name} ({}) in {}", target.kind, flags.env);
+        let section = Section::start(format!(
+            "rollback {name} ({}) in {}",
+            target.kind, flags.env
+        ));
         // With `all`, one target's failure must not stop the others.
         let result = match &target.settings[&flags.env] {
             TargetSettings::Ecs(ecs) => crate::ecs::rollback(&ctx, target, ecs, &opts).await,
@@ -64,13 +68,13 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
                 "shared infrastructure is rolled back with git: git revert -m 1 <merge-commit-sha>, push, and let the deploy run",
             )),
         };
-        match result {
-            Ok(r) => results.push(r),
-            Err(e) if names.len() > 1 => {
-                results.push(TargetResult::failed(name, crate::error::one_line(&e)))
-            }
+        let mut result = match result {
+            Ok(r) => r,
+            Err(e) if names.len() > 1 => TargetResult::failed(name, crate::error::one_line(&e)),
             Err(e) => return Err(e),
-        }
+        };
+        section.finish(&mut result);
+        results.push(result);
     }
     if flags.target == "all" {
         println!("If shared infrastructure also needs rolling back: git revert -m 1 <commit-sha>, push, and let its deploy run (terraform, with approval).");

@@ -132,7 +132,8 @@ pub fn who() -> String {
     }
 }
 
-/// Now, as RFC 3339 UTC to the second.
+/// Now, as RFC 3339 UTC to the millisecond: ledger ids are made from it, and two
+/// records of one second (a deploy and an immediate rollback) must still sort.
 pub fn now_rfc3339() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
 }
