@@ -1,13 +1,42 @@
 //! Shared networking: runs Terraform with approval, reads the shared stack's
-//! outputs from its remote state, validates the network plan, and guides a
-//! `git revert` rollback.
+//! outputs from its remote state, and checks the network plan.
+//!
+//! Design choices:
+//! - Terraform runs through xshell in the stack's folder: `init` with the S3
+//!   backend from the settings (`-reconfigure`: the settings are the truth,
+//!   state is never migrated behind the user's back), `plan -out` into a private
+//!   temp file, the summary from `show -json` of that file, and `apply` of
+//!   exactly that file — only with an [`Approval`] when the stack needs one.
+//!   A missing terraform (or a `TERRAFORM` that points nowhere) is bad input.
+//! - The plan summary counts as Terraform does and lists every destroy or
+//!   replacement of a networking resource ([`plan::NETWORKING_TYPES`]) so the
+//!   caller can call it out.
+//! - Outputs come from the state object in S3 (format version 4), typed
+//!   ([`SharedOutputs`]), so the other targets never parse Terraform's files.
+//! - The network plan is checked as a whole (every environment) before any
+//!   run, and rendered as a tfvars JSON file for the module.
 //!
 //! This crate knows nothing of git, the config file or the other targets: the
-//! caller passes an `aws_config::SdkConfig` and [`StackSettings`].
+//! caller passes an `aws_config::SdkConfig`, [`StackSettings`], a [`Terraform`]
+//! and, for the network, the layouts.
 
+mod deploy;
+mod error;
+pub mod network;
+mod outputs;
+pub mod plan;
 mod settings;
+mod terraform;
 
+pub use deploy::{deploy, Approval, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
+pub use error::InfraError;
+pub use network::{
+    check_all as check_networks, NetworkInput, NetworkLayout, NetworkPlan, NetworkProblem,
+};
+pub use outputs::{read_outputs, SharedOutputs, SCALAR_OUTPUTS};
+pub use plan::{ChangeKind, PlanSummary, ResourceChange};
 pub use settings::{StackSettings, StateLocation};
+pub use terraform::Terraform;
 
 /// The SDK clients this crate uses, built from one `SdkConfig`.
 #[derive(Debug, Clone)]

@@ -8,9 +8,13 @@
 //!   fails, it never skips.
 //! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
 //!   command line, for change-detection tests.
+//! - [`TerraformStandIn`]: a stand-in `terraform` that records its calls, and
+//!   [`terraform_fixture`]: plan and state files in Terraform's real formats.
 
 mod emulator;
 mod git_repo;
+mod terraform;
 
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use git_repo::GitRepo;
+pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};

@@ -30,7 +30,12 @@ pub fn static_site(root: &Path, target: &StaticSiteTarget) -> web_deployer::Site
     }
 }
 
-pub fn terraform_stack(root: &Path, target: &TerraformTarget) -> shared_infra::StackSettings {
+/// `region`: the environment's, where the state bucket is.
+pub fn terraform_stack(
+    root: &Path,
+    target: &TerraformTarget,
+    region: &str,
+) -> shared_infra::StackSettings {
     shared_infra::StackSettings {
         dir: root.join(&target.dir),
         approval_required: target.approval,
@@ -38,6 +43,7 @@ pub fn terraform_stack(root: &Path, target: &TerraformTarget) -> shared_infra::S
             (Some(bucket), Some(key)) => Some(shared_infra::StateLocation {
                 bucket: bucket.clone(),
                 key: key.clone(),
+                region: region.to_string(),
             }),
             _ => None,
         },

@@ -1,0 +1,128 @@
+//! A deploy of the stack: `init` (with the backend from the settings), `plan`
+//! into a saved plan file, its summary from `show -json`, and `apply` of exactly
+//! that saved plan — only with an approval when the stack needs one.
+
+use crate::error::InfraError;
+use crate::plan::PlanSummary;
+use crate::terraform::Terraform;
+use crate::StackSettings;
+
+/// Who approved the apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Approval {
+    /// `--approve` on the command line.
+    Flag,
+    /// A GitHub Actions job that ran behind this environment's protection rules.
+    EnvironmentGate { environment: String },
+}
+
+impl Approval {
+    pub fn describe(&self) -> String {
+        match self {
+            Approval::Flag => "--approve".into(),
+            Approval::EnvironmentGate { environment } => {
+                format!("the GitHub environment `{environment}`'s protection rules")
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    /// Plan and summarize only; never apply.
+    pub dry_run: bool,
+    /// `None`: not approved (a stack that needs approval is planned, not applied).
+    pub approval: Option<Approval>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeployOutcome {
+    /// The plan changes nothing: nothing was applied.
+    NoChanges,
+    /// `dry_run`: planned only.
+    DryRun,
+    /// The stack needs approval and none was given: planned only.
+    NeedsApproval,
+    /// The saved plan was applied.
+    Applied,
+    /// `terraform apply` failed part way: some changes may have been made.
+    ApplyFailed { message: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct DeployReport {
+    pub summary: PlanSummary,
+    pub outcome: DeployOutcome,
+}
+
+/// Progress for the caller to show.
+#[derive(Debug, Clone)]
+pub enum DeployEvent<'a> {
+    /// A terraform step starts: `init`, `plan`, `apply`.
+    Step(&'static str),
+    /// The saved plan's summary, before anything is applied.
+    Planned(&'a PlanSummary),
+}
+
+/// Runs the stack's deploy. Blocking: terraform runs as a child process.
+pub fn deploy(
+    terraform: &Terraform,
+    settings: &StackSettings,
+    request: &DeployRequest,
+    mut on_event: impl FnMut(DeployEvent<'_>),
+) -> Result<DeployReport, InfraError> {
+    let sh = terraform.shell(&settings.dir)?;
+
+    on_event(DeployEvent::Step("init"));
+    let mut init = vec!["-input=false".to_string(), "-reconfigure".to_string()];
+    if let Some(state) = &settings.state {
+        init.extend(state.backend_config_args());
+    }
+    terraform.stream(&sh, "init", &init)?;
+
+    // The plan file holds the planned values (secrets included): keep it in a
+    // private temp folder that goes away with this run.
+    let plan_dir = tempfile::Builder::new()
+        .prefix("xtask-tfplan-")
+        .tempdir()
+        .map_err(|e| InfraError::Terraform {
+            step: "plan",
+            dir: settings.dir.clone(),
+            message: format!("creating a temp folder for the plan file: {e}"),
+        })?;
+    let plan_file = plan_dir.path().join("tfplan");
+    on_event(DeployEvent::Step("plan"));
+    terraform.stream(
+        &sh,
+        "plan",
+        &[
+            "-input=false".to_string(),
+            format!("-out={}", plan_file.display()),
+        ],
+    )?;
+    let summary = PlanSummary::parse(&terraform.show_json(&sh, &plan_file)?)?;
+    on_event(DeployEvent::Planned(&summary));
+
+    let outcome = if !summary.has_changes() {
+        DeployOutcome::NoChanges
+    } else if request.dry_run {
+        DeployOutcome::DryRun
+    } else if settings.approval_required && request.approval.is_none() {
+        DeployOutcome::NeedsApproval
+    } else {
+        on_event(DeployEvent::Step("apply"));
+        // A saved plan applies as planned, without a prompt, or not at all
+        // (Terraform refuses a plan whose state has moved on).
+        match terraform.stream(
+            &sh,
+            "apply",
+            &["-input=false".to_string(), plan_file.display().to_string()],
+        ) {
+            Ok(()) => DeployOutcome::Applied,
+            Err(e) => DeployOutcome::ApplyFailed {
+                message: e.to_string(),
+            },
+        }
+    };
+    Ok(DeployReport { summary, outcome })
+}

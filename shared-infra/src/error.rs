@@ -1,0 +1,55 @@
+use std::path::PathBuf;
+
+/// What can go wrong with the shared stack. Each variant says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum InfraError {
+    #[error("terraform not found on PATH: install Terraform (https://developer.hashicorp.com/terraform/install), or set TERRAFORM to the terraform executable")]
+    TerraformNotFound,
+    #[error("TERRAFORM={value}: {reason}; set it to the terraform executable, or unset it to use the one on PATH")]
+    BadTerraformVar { value: String, reason: String },
+    #[error("the stack's folder {0} does not exist (check `dir` in deploy.toml)")]
+    StackDirNotFound(PathBuf),
+    #[error("terraform {step} failed in {dir}: {message}")]
+    Terraform {
+        step: &'static str,
+        dir: PathBuf,
+        message: String,
+    },
+    #[error("terraform show -json: {0}")]
+    PlanJson(String),
+    #[error("no state at s3://{bucket}/{key}: the stack was never applied there (deploy it first, or check state_bucket and state_key in deploy.toml)")]
+    StateNotFound { bucket: String, key: String },
+    #[error("state s3://{bucket}/{key}: {message}")]
+    State {
+        bucket: String,
+        key: String,
+        message: String,
+    },
+    #[error("state s3://{bucket}/{key}: output `{output}`: {message}")]
+    Output {
+        bucket: String,
+        key: String,
+        output: String,
+        message: String,
+    },
+    #[error("{operation}: {message}")]
+    Aws {
+        operation: &'static str,
+        message: String,
+    },
+}
+
+impl InfraError {
+    /// Whether the caller gave something wrong (nothing was changed), as opposed
+    /// to a failure on the way.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            InfraError::TerraformNotFound
+                | InfraError::BadTerraformVar { .. }
+                | InfraError::StackDirNotFound(_)
+                | InfraError::StateNotFound { .. }
+                | InfraError::Output { .. }
+        )
+    }
+}
