@@ -13,5 +13,7 @@ command -v git >/dev/null || { echo "test.sh: git not found" >&2; exit 1; }
 
 scripts/emulator.sh install
 export MOTO_SERVER="$root/.emulator/venv/bin/moto_server"
+scripts/linters.sh install
+export WORKFLOW_LINTERS="$root/.linters/venv/bin"
 
 cargo test --workspace --locked "$@"

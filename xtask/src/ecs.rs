@@ -270,7 +270,7 @@ pub async fn rollback(
     let sha = undone
         .and_then(|r| r.git_sha.clone())
         .unwrap_or_else(|| "<merge-commit-sha>".into());
-    println!("IMPORTANT: create a revert PR to keep git history accurate:\n  git revert -m 1 {sha}\n  git push origin {}", ctx.ws.config.environments[&ctx.env].branch);
+    println!("IMPORTANT: create a revert PR to keep git history accurate:\n  git revert -m 1 {sha}\n  git push origin {}", ctx.ws.config.environments[&ctx.env].branch.as_deref().unwrap_or("main"));
     Ok(TargetResult::ok(
         name,
         format!("rolled back {} → {}", current.revision.short(), to.short()),

@@ -25,6 +25,8 @@ pub enum Command {
     History(HistoryFlags),
     /// What runs where now.
     Status(StatusFlags),
+    /// GitHub Actions workflows generated from deploy.toml.
+    Ci(CiFlags),
 }
 
 /// Where the repository and its deploy.toml are.
@@ -184,6 +186,29 @@ pub struct StatusFlags {
     pub env: String,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiFlags {
+    #[command(subcommand)]
+    pub action: CiAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum CiAction {
+    /// Write the workflows (and remove generated ones the config no longer makes).
+    Generate(CiPlace),
+    /// Fail with a diff when the workflows on disk differ from what deploy.toml makes.
+    Check(CiPlace),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiPlace {
+    /// Where the workflows live [default: .github/workflows at the repository root].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub repo: RepoFlags,
 }

@@ -6,6 +6,7 @@
 
 pub mod aws;
 pub mod changes;
+pub mod ci;
 pub mod cmd;
 pub mod config;
 pub mod context;

@@ -7,6 +7,7 @@ fn main() {
     let result = match &flags.command {
         // Planning reads only git and the config: no runtime to start.
         Command::Plan(f) => cmd::plan::run(f),
+        Command::Ci(f) => cmd::ci::run(f),
         command => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -14,7 +15,7 @@ fn main() {
             .and_then(|rt| {
                 rt.block_on(async {
                     match command {
-                        Command::Plan(_) => unreachable!("handled above"),
+                        Command::Plan(_) | Command::Ci(_) => unreachable!("handled above"),
                         Command::Deploy(f) => cmd::deploy::run(f).await,
                         Command::Rollback(f) => cmd::rollback::run(f).await,
                         Command::History(f) => cmd::history::run(f).await,

@@ -36,16 +36,25 @@ pub struct Project {
     /// `origin/HEAD`, `main` or `master` when absent.
     #[serde(default)]
     pub default_branch: Option<String>,
+    /// The environment PR previews deploy into (its account, region and role).
+    #[serde(default)]
+    pub preview_environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Environment {
-    /// The git branch that deploys to this environment.
-    pub branch: String,
+    /// The git branch whose pushes deploy to this environment; an environment
+    /// without one (e.g. `local`) gets no generated workflows.
+    #[serde(default)]
+    pub branch: Option<String>,
     /// Overrides `project.region`.
     #[serde(default)]
     pub region: Option<String>,
+    /// The IAM role GitHub Actions assumes (OIDC) to deploy here; without it the
+    /// generated workflows read the GitHub environment's `AWS_ROLE_ARN` variable.
+    #[serde(default)]
+    pub aws_role_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -253,6 +262,21 @@ impl Loader<'_> {
             check_name(name).map_err(|m| self.error(format!("environments.{name}"), m))?;
         }
         self.check_templates("project.state_bucket", &raw.project.state_bucket, false)?;
+        if let Some(env) = &raw.project.preview_environment {
+            if !raw.environments.contains_key(env) {
+                return Err(self.error(
+                    "project.preview_environment",
+                    format!(
+                        "unknown environment `{env}` (expected one of: {})",
+                        raw.environments
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
         if raw.targets.is_empty() {
             return Err(self.error("targets", "expected at least one [targets.NAME] table"));
         }

@@ -1,0 +1,301 @@
+//! The workflow files, rendered as text: a fixed, readable layout is easier to
+//! review in a pull request than a YAML serializer's, and every value that comes
+//! from the config is quoted.
+//!
+//! Security choices (what zizmor checks): actions pinned to commit SHAs, no
+//! persisted checkout credentials, read-only default permissions with
+//! `id-token: write` only on jobs that assume an AWS role, and no `${{ }}`
+//! expression inside a `run:` script — event data reaches scripts through `env:`.
+
+use std::fmt::Write;
+
+use super::{Workflow, AWS_CREDENTIALS, CHECKOUT, HEADER};
+use crate::config::{Config, Target, TargetSettings};
+
+fn header(out: &mut String) {
+    out.push_str(HEADER);
+    out.push_str("\n# edit deploy.toml and run it again. `cargo xtask ci check` fails when this file is stale.\n");
+}
+
+/// A YAML single-quoted scalar.
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The steps every AWS job starts with: checkout, then OIDC credentials.
+fn aws_steps(out: &mut String, config: &Config, env: &str) {
+    let environment = &config.environments[env];
+    let role = environment
+        .aws_role_arn
+        .as_deref()
+        .map_or_else(|| "${{ vars.AWS_ROLE_ARN }}".to_string(), q);
+    let _ = write!(
+        out,
+        "      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false
+      - uses: {AWS_CREDENTIALS}
+        with:
+          role-to-assume: {role}
+          aws-region: {}
+",
+        q(config.region(env))
+    );
+}
+
+/// The GitHub environment a target's deploy job runs in: the environment's
+/// name, or `<env>-approval` for targets that need a person to approve (give that
+/// GitHub environment required reviewers).
+pub fn github_environment(target: &Target, env: &str) -> String {
+    match &target.settings[env] {
+        TargetSettings::Terraform(t) if t.approval => format!("{env}-approval"),
+        _ => env.to_string(),
+    }
+}
+
+pub fn deploy(config: &Config, target: &Target, env: &str, branch: &str) -> Workflow {
+    let name = &target.name;
+    let mut out = String::new();
+    header(&mut out);
+    let _ = writeln!(out, "name: {}", q(&format!("deploy {name} to {env}")));
+    out.push_str("on:\n  push:\n    branches:\n");
+    let _ = writeln!(out, "      - {}", q(branch));
+    out.push_str("    paths:\n");
+    for p in target.paths.patterns() {
+        let _ = writeln!(out, "      - {}", q(p));
+    }
+    out.push_str("  workflow_dispatch: {}\npermissions:\n  contents: read\n");
+    let _ = write!(
+        out,
+        "concurrency:
+  group: {}
+  cancel-in-progress: false
+jobs:
+  deploy:
+    name: {}
+    runs-on: ubuntu-latest
+    environment: {}
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+",
+        q(&format!("deploy-{name}-{env}")),
+        q(&format!("deploy {name} to {env}")),
+        q(&github_environment(target, env)),
+    );
+    aws_steps(&mut out, config, env);
+    let approve = match &target.settings[env] {
+        // The GitHub environment's reviewers are the approval.
+        TargetSettings::Terraform(t) if t.approval => " --approve",
+        _ => "",
+    };
+    let _ = writeln!(
+        out,
+        "      - name: deploy\n        run: cargo xtask deploy {name} --env {env}{approve}"
+    );
+    Workflow {
+        file_name: format!("deploy-{name}-{env}.yml"),
+        contents: out,
+    }
+}
+
+/// PR previews, when a static-site target has a preview bucket and the project
+/// names the environment previews run in.
+pub fn pr_preview(config: &Config) -> Option<Workflow> {
+    let env = config.project.preview_environment.as_deref()?;
+    let has_previews = config.targets.iter().any(
+        |t| matches!(&t.settings[env], TargetSettings::StaticSite(s) if s.preview_bucket.is_some()),
+    );
+    if !has_previews {
+        return None;
+    }
+    let mut out = String::new();
+    header(&mut out);
+    out.push_str(
+        "name: 'PR preview'
+on:
+  pull_request:
+    types: [opened, synchronize, reopened, closed]
+permissions:
+  contents: read
+concurrency:
+  group: preview-${{ github.event.pull_request.number }}
+  cancel-in-progress: false
+jobs:
+",
+    );
+    for (job, condition, command) in [
+        ("up", "github.event.action != 'closed'", "up"),
+        ("down", "github.event.action == 'closed'", "down"),
+    ] {
+        // Only `up` comments on the pull request.
+        let comment = if command == "up" {
+            "      pull-requests: write\n"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "  {job}:
+    if: {condition}
+    runs-on: ubuntu-latest
+    environment: {}
+    permissions:
+      contents: read
+      id-token: write
+{comment}    steps:
+",
+            q(env)
+        );
+        aws_steps(&mut out, config, env);
+        if command == "up" {
+            out.push_str(
+                "      - id: preview
+        name: preview up
+        env:
+          PR_NUMBER: ${{ github.event.pull_request.number }}
+        run: cargo xtask preview up --pr \"$PR_NUMBER\" --format github
+      - name: comment the URL
+        env:
+          GH_TOKEN: ${{ github.token }}
+          PR_NUMBER: ${{ github.event.pull_request.number }}
+          PREVIEW_URL: ${{ steps.preview.outputs.url }}
+        run: |
+          gh pr comment \"$PR_NUMBER\" --repo \"$GITHUB_REPOSITORY\" --edit-last --create-if-none \\
+            --body \"Preview: $PREVIEW_URL\"
+",
+            );
+        } else {
+            out.push_str(
+                "      - name: preview down
+        env:
+          PR_NUMBER: ${{ github.event.pull_request.number }}
+        run: cargo xtask preview down --pr \"$PR_NUMBER\"
+",
+            );
+        }
+    }
+    Some(Workflow {
+        file_name: "pr-preview.yml".into(),
+        contents: out,
+    })
+}
+
+/// A manual rollback: pick the target and the environment. One job per
+/// environment, so each runs in its own GitHub environment with its own role.
+pub fn rollback(config: &Config) -> Option<Workflow> {
+    let targets: Vec<&str> = config
+        .targets
+        .iter()
+        .filter(|t| {
+            !t.settings
+                .values()
+                .all(|s| matches!(s, TargetSettings::Terraform(_)))
+        })
+        .map(|t| t.name.as_str())
+        .collect();
+    if targets.is_empty() {
+        return None;
+    }
+    let envs: Vec<&String> = config.environments.keys().collect();
+    let mut out = String::new();
+    header(&mut out);
+    out.push_str(
+        "name: 'rollback'
+on:
+  workflow_dispatch:
+    inputs:
+      target:
+        description: 'What to roll back (all: every service; shared infrastructure is rolled back with git revert)'
+        required: true
+        type: choice
+        options:
+          - 'all'
+",
+    );
+    for t in &targets {
+        let _ = writeln!(out, "          - {}", q(t));
+    }
+    out.push_str(
+        "      env:
+        description: 'The environment'
+        required: true
+        type: choice
+        options:
+",
+    );
+    for e in &envs {
+        let _ = writeln!(out, "          - {}", q(e));
+    }
+    out.push_str(
+        "permissions:
+  contents: read
+concurrency:
+  group: rollback-${{ inputs.env }}
+  cancel-in-progress: false
+jobs:
+",
+    );
+    for env in envs {
+        let _ = write!(
+            out,
+            "  rollback-{env}:
+    if: inputs.env == {}
+    runs-on: ubuntu-latest
+    environment: {}
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+",
+            q(env),
+            q(env)
+        );
+        aws_steps(&mut out, config, env);
+        let _ = write!(
+            out,
+            "      - name: rollback
+        env:
+          TARGET: ${{{{ inputs.target }}}}
+        run: cargo xtask rollback \"$TARGET\" {env}
+"
+        );
+    }
+    Some(Workflow {
+        file_name: "rollback.yml".into(),
+        contents: out,
+    })
+}
+
+/// The toolkit's own checks in the monorepo: formatting, lints, tests, and
+/// that these workflows match deploy.toml.
+pub fn ci() -> Workflow {
+    let mut out = String::new();
+    header(&mut out);
+    let _ = write!(
+        out,
+        "name: 'deploy toolkit ci'
+on:
+  push: {{}}
+  pull_request: {{}}
+permissions:
+  contents: read
+jobs:
+  check:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          persist-credentials: false
+      - run: cargo fmt --all -- --check
+      - run: cargo clippy --workspace --all-targets -- -D warnings
+      - run: cargo test --workspace
+      - run: cargo xtask ci check
+"
+    );
+    Workflow {
+        file_name: "ci.yml".into(),
+        contents: out,
+    }
+}

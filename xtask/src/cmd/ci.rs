@@ -1,0 +1,99 @@
+//! `cargo xtask ci generate | check`.
+
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+use crate::ci::{self, Workflow};
+use crate::flags::{CiAction, CiFlags};
+use crate::workspace::Workspace;
+
+pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
+    let (CiAction::Generate(place) | CiAction::Check(place)) = &flags.action;
+    let ws = Workspace::open(&place.repo)?;
+    let dir = place
+        .out
+        .clone()
+        .unwrap_or_else(|| ws.root.join(".github/workflows"));
+    let wanted = ci::workflows(&ws.config);
+    let stale = stale_files(&dir, &wanted)?;
+    match flags.action {
+        CiAction::Generate(_) => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+            for w in &wanted {
+                let path = dir.join(&w.file_name);
+                if std::fs::read_to_string(&path).ok().as_deref() != Some(&w.contents) {
+                    std::fs::write(&path, &w.contents)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                    println!("wrote {}", path.display());
+                }
+            }
+            for path in stale {
+                std::fs::remove_file(&path)
+                    .with_context(|| format!("removing {}", path.display()))?;
+                println!(
+                    "removed {} (deploy.toml no longer makes it)",
+                    path.display()
+                );
+            }
+            Ok(())
+        }
+        CiAction::Check(_) => {
+            let mut diffs = String::new();
+            for w in &wanted {
+                let path = dir.join(&w.file_name);
+                let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+                if on_disk != w.contents {
+                    diffs.push_str(&unified_diff(&path, &on_disk, &w.contents));
+                }
+            }
+            for path in &stale {
+                let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+                diffs.push_str(&unified_diff(path, &on_disk, ""));
+            }
+            if diffs.is_empty() {
+                println!(
+                    "{} workflows in {} match deploy.toml",
+                    wanted.len(),
+                    dir.display()
+                );
+                return Ok(());
+            }
+            print!("{diffs}");
+            anyhow::bail!("the workflows in {} differ from what deploy.toml makes: run `cargo xtask ci generate`", dir.display())
+        }
+    }
+}
+
+/// Generated files in `dir` that the config no longer makes.
+fn stale_files(dir: &Path, wanted: &[Workflow]) -> anyhow::Result<Vec<PathBuf>> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut stale = Vec::new();
+    for entry in entries {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let generated = std::fs::read_to_string(&path).is_ok_and(|c| ci::is_generated(&c));
+        if generated && !wanted.iter().any(|w| w.file_name == name) {
+            stale.push(path);
+        }
+    }
+    stale.sort();
+    Ok(stale)
+}
+
+fn unified_diff(path: &Path, old: &str, new: &str) -> String {
+    let shown = path.display().to_string();
+    similar::TextDiff::from_lines(old, new)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{shown} (on disk)"),
+            &format!("{shown} (from deploy.toml)"),
+        )
+        .to_string()
+}

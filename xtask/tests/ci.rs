@@ -1,0 +1,302 @@
+//! Generated GitHub Actions workflows: they parse, validate against GitHub's
+//! workflow schema, pass zizmor, filter paths exactly as `plan --changed` does,
+//! and `ci check` catches drift. The committed example workflows are checked too.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use xtask::changes::ChangedPaths;
+use xtask::config::Config;
+use xtask::plan::{Plan, Selection};
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .canonicalize()
+        .unwrap()
+}
+
+fn example_config_path() -> PathBuf {
+    workspace_root().join("examples/connect2/deploy.toml")
+}
+
+fn example_workflows_dir() -> PathBuf {
+    workspace_root().join("examples/connect2/.github/workflows")
+}
+
+fn xtask(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .unwrap()
+}
+
+/// Generates the example's workflows into a fresh folder.
+fn generate_into(dir: &Path) {
+    let out = xtask(&[
+        "ci",
+        "generate",
+        "--config",
+        example_config_path().to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn linter(name: &str) -> PathBuf {
+    let dir = std::env::var_os("WORKFLOW_LINTERS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".linters/venv/bin"));
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} not found: run scripts/linters.sh install (scripts/test.sh does) or set WORKFLOW_LINTERS",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn the_committed_example_workflows_match_the_example_config() {
+    let out = xtask(&[
+        "ci",
+        "check",
+        "--config",
+        example_config_path().to_str().unwrap(),
+        "--out",
+        example_workflows_dir().to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "run `cargo xtask ci generate --config examples/connect2/deploy.toml --out examples/connect2/.github/workflows`:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn every_target_and_branch_gets_a_deploy_workflow_with_its_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_into(dir.path());
+    let names: Vec<String> = yaml_files(dir.path())
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "deploy-api-prod.yml",
+        "deploy-web-dev.yml",
+        "deploy-shared-staging.yml",
+        "pr-preview.yml",
+        "rollback.yml",
+        "ci.yml",
+    ] {
+        assert!(
+            names.contains(&expected.to_string()),
+            "{expected} in {names:?}"
+        );
+    }
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(dir.path().join("deploy-api-prod.yml")).unwrap(),
+    )
+    .unwrap();
+    let on = &doc["on"]["push"];
+    assert_eq!(on["branches"], serde_yaml_ng::to_value(["main"]).unwrap());
+    assert_eq!(
+        on["paths"],
+        serde_yaml_ng::to_value(["api/**", "!api/docs/**"]).unwrap()
+    );
+    assert_eq!(
+        doc["concurrency"]["cancel-in-progress"],
+        serde_yaml_ng::Value::Bool(false)
+    );
+    let job = &doc["jobs"]["deploy"];
+    assert_eq!(job["permissions"]["id-token"], "write");
+    assert_eq!(doc["permissions"]["contents"], "read");
+    let run = job["steps"].as_sequence().unwrap().last().unwrap()["run"]
+        .as_str()
+        .unwrap();
+    assert_eq!(run, "cargo xtask deploy api --env prod");
+
+    // Shared infrastructure waits for a person: a GitHub environment with reviewers.
+    let shared: serde_yaml_ng::Value = serde_yaml_ng::from_str(
+        &std::fs::read_to_string(dir.path().join("deploy-shared-prod.yml")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(shared["jobs"]["deploy"]["environment"], "prod-approval");
+
+    // Every `uses:` is pinned to a full commit SHA.
+    for file in yaml_files(dir.path()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for line in text
+            .lines()
+            .filter(|l| l.trim_start().starts_with("- uses:"))
+        {
+            let reference = line
+                .split('@')
+                .nth(1)
+                .unwrap_or("")
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            assert!(
+                reference.len() == 40 && reference.chars().all(|c| c.is_ascii_hexdigit()),
+                "{}: {line}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn no_event_data_is_interpolated_into_scripts() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_into(dir.path());
+    for file in yaml_files(dir.path()) {
+        let doc: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        for (_, job) in doc["jobs"].as_mapping().unwrap() {
+            for step in job["steps"].as_sequence().unwrap() {
+                if let Some(run) = step["run"].as_str() {
+                    assert!(
+                        !run.contains("${{"),
+                        "{}: `{run}` interpolates an expression",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn workflows_validate_against_githubs_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_into(dir.path());
+    let out = Command::new(linter("check-jsonschema"))
+        .args(["--builtin-schema", "vendor.github-workflows"])
+        .args(yaml_files(dir.path()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn zizmor_finds_nothing_at_medium_or_above() {
+    let dir = tempfile::tempdir().unwrap();
+    let workflows = dir.path().join(".github/workflows");
+    generate_into(&workflows);
+    let out = Command::new(linter("zizmor"))
+        .args(["--offline", "--no-progress", "--min-severity", "medium"])
+        .arg(&workflows)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "zizmor:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// For each target, the `paths` filter in its generated workflow (read back from
+/// the YAML) and `plan --changed` agree on a table of changed-path sets.
+#[test]
+fn workflow_path_filters_and_plan_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_into(dir.path());
+    let config = Config::load(&example_config_path()).unwrap();
+    let sets: &[&[&str]] = &[
+        &["api/app/main.py"],
+        &["api/docs/runbooks/ROLLBACK.md"],
+        &["web/src/App.tsx", "README.md"],
+        &["web/docs/x.md", "api/docs/y.md"],
+        &["infrastructure/terraform/modules/vpc/main.tf"],
+        &["api-client/index.ts"],
+        &["docs/architecture.md"],
+        &["web/.env.production", "api/Dockerfile"],
+        &["api/docs"],
+        &[".github/workflows/ci.yml"],
+    ];
+    for target in &config.targets {
+        let file = dir.path().join(format!("deploy-{}-prod.yml", target.name));
+        let doc: serde_yaml_ng::Value =
+            serde_yaml_ng::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+        let patterns: Vec<String> =
+            serde_yaml_ng::from_value(doc["on"]["push"]["paths"].clone()).unwrap();
+        let workflow_filter = path_filter::PathFilter::new(&patterns).unwrap();
+        for set in sets {
+            let github_runs = set.iter().any(|p| workflow_filter.matches(p));
+            let changed = ChangedPaths {
+                base: Some(git2::Oid::zero()),
+                head: git2::Oid::zero(),
+                why: "table".into(),
+                paths: set.iter().map(|s| s.to_string()).collect(),
+                everything: false,
+            };
+            let plan =
+                Plan::new(&config, &Selection::Changed(changed), None, Some("prod")).unwrap();
+            let plan_runs = plan.targets.iter().any(|t| t.name == target.name);
+            assert_eq!(github_runs, plan_runs, "target {} on {set:?}", target.name);
+        }
+    }
+}
+
+#[test]
+fn check_fails_with_a_diff_after_a_hand_edit_and_generate_repairs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_into(dir.path());
+    let file = dir.path().join("deploy-web-prod.yml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("'!web/docs/**'", "'!web/docs/**'\n      - 'web-extra/**'"),
+    )
+    .unwrap();
+    // A generated file the config no longer makes is stale too.
+    let stale = dir.path().join("deploy-old-prod.yml");
+    std::fs::write(&stale, format!("{}\nname: old\n", xtask::ci::HEADER)).unwrap();
+    // Files that are not ours are left alone.
+    std::fs::write(dir.path().join("hand-written.yml"), "name: mine\n").unwrap();
+
+    let check = |dir: &Path| {
+        xtask(&[
+            "ci",
+            "check",
+            "--config",
+            example_config_path().to_str().unwrap(),
+            "--out",
+            dir.to_str().unwrap(),
+        ])
+    };
+    let out = check(dir.path());
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("-      - 'web-extra/**'"), "{stdout}");
+    assert!(stdout.contains("deploy-old-prod.yml"), "{stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("run `cargo xtask ci generate`"));
+
+    generate_into(dir.path());
+    assert!(!stale.exists());
+    assert!(dir.path().join("hand-written.yml").exists());
+    assert!(check(dir.path()).status.success());
+}
