@@ -2,8 +2,10 @@
 # The local AWS emulator: moto in server mode, pinned, in a venv inside the repo.
 #
 #   scripts/emulator.sh install        create .emulator/venv with moto[server] (idempotent)
-#   scripts/emulator.sh start [PORT]   start moto_server on 127.0.0.1 (default port 5055),
-#                                      wait until it answers, print the endpoint URL
+#   scripts/emulator.sh start [PORT]   start moto_server on 127.0.0.1 and, in front of it on
+#                                      PORT (default 5055), the rollout proxy that simulates
+#                                      ECS rollouts (test-support/rollout_proxy.py); wait
+#                                      until both answer; print the endpoint URL
 #   scripts/emulator.sh stop           stop the server started by `start`
 #   scripts/emulator.sh path           print the moto_server executable
 #
@@ -34,29 +36,37 @@ install() {
   echo "$MOTO_VERSION" > "$dir/version"
 }
 
+answers() { curl -fsS -o /dev/null "$1" 2>/dev/null; }
+
 start() {
   install
-  local port="${1:-5055}"
-  if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then
+  local port="${1:-5055}" moto_port=$(( ${1:-5055} + 1 ))
+  if answers "http://127.0.0.1:$port/__rollout/health"; then
     echo "http://127.0.0.1:$port"; return 0
   fi
-  nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$port" > "$dir/server.log" 2>&1 &
-  echo $! > "$dir/server.pid"
-  for _ in $(seq 1 100); do
-    if curl -fsS -o /dev/null "http://127.0.0.1:$port/moto-api/" 2>/dev/null; then
+  nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" > "$dir/moto.log" 2>&1 &
+  echo $! > "$dir/moto.pid"
+  nohup "$venv/bin/python" "$root/test-support/rollout_proxy.py" --port "$port" \
+    --upstream "http://127.0.0.1:$moto_port" > "$dir/proxy.log" 2>&1 &
+  echo $! > "$dir/proxy.pid"
+  for _ in $(seq 1 150); do
+    if answers "http://127.0.0.1:$moto_port/moto-api/" && answers "http://127.0.0.1:$port/__rollout/health"; then
       echo "http://127.0.0.1:$port"; return 0
     fi
     sleep 0.1
   done
-  echo "emulator: moto_server did not answer on 127.0.0.1:$port; see $dir/server.log" >&2
+  echo "emulator: no answer on 127.0.0.1:$port/$moto_port; see $dir/moto.log and $dir/proxy.log" >&2
+  stop
   exit 1
 }
 
 stop() {
-  if [ -f "$dir/server.pid" ]; then
-    kill "$(cat "$dir/server.pid")" 2>/dev/null || true
-    rm -f "$dir/server.pid"
-  fi
+  for name in proxy moto; do
+    if [ -f "$dir/$name.pid" ]; then
+      kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
+      rm -f "$dir/$name.pid"
+    fi
+  done
 }
 
 case "${1:-}" in

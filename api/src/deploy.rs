@@ -1,8 +1,6 @@
 //! A deploy: check the image, register the next revision, update the service,
 //! watch the rollout, and on failure put the previous revision back.
 
-use std::time::SystemTime;
-
 use crate::error::ApiError;
 use crate::rollout::{self, Progress, RolloutEnd, WatchSettings};
 use crate::task_definition::{self, Revision};
@@ -130,9 +128,9 @@ pub(crate) async fn update_and_watch(
     watch: &WatchSettings,
     on_event: &mut impl FnMut(DeployEvent<'_>),
 ) -> Result<RolloutEnd, ApiError> {
-    let since = SystemTime::now();
+    let old_events = rollout::event_ids(&service::describe(&clients.ecs, settings).await?);
     service::update(&clients.ecs, settings, revision).await?;
-    rollout::watch(&clients.ecs, settings, revision, watch, since, |p| {
+    rollout::watch(&clients.ecs, settings, revision, watch, old_events, |p| {
         on_event(DeployEvent::Rollout(revision, p))
     })
     .await

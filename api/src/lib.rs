@@ -14,6 +14,7 @@
 //! targets: the caller passes an `aws_config::SdkConfig`, [`ServiceSettings`]
 //! and, for a rollback, the revision to go back to.
 
+mod bootstrap;
 mod deploy;
 mod error;
 mod image;
@@ -24,6 +25,7 @@ mod settings;
 mod status;
 mod task_definition;
 
+pub use bootstrap::{bootstrap, Bootstrapped};
 pub use deploy::{deploy, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
 pub use error::ApiError;
 pub use image::resolve_image;

@@ -10,7 +10,7 @@
 
 use aws_sdk_ecs::types::{Deployment, DeploymentRolloutState, Service};
 use std::collections::HashSet;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use crate::error::ApiError;
 use crate::task_definition::Revision;
@@ -80,30 +80,27 @@ impl RolloutEnd {
     }
 }
 
-/// Polls the service until the rollout to `target` ends. `since` is when the
-/// update was requested: service events from then on are reported.
+/// Polls the service until the rollout to `target` ends. Service events whose
+/// ids are not in `old_events` (the ones there before the update) are reported,
+/// each once; ids, not times, so clock skew cannot hide or repeat one.
 pub async fn watch(
     ecs: &aws_sdk_ecs::Client,
     settings: &ServiceSettings,
     target: &Revision,
     watch: &WatchSettings,
-    since: SystemTime,
+    old_events: HashSet<String>,
     mut on_progress: impl FnMut(&Progress),
 ) -> Result<RolloutEnd, ApiError> {
     let started = Instant::now();
     let mut interval = watch.poll_interval;
-    let mut seen_events = HashSet::new();
-    let since_secs = since
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64() - 1.0)
-        .unwrap_or(0.0);
+    let mut seen_events = old_events;
     loop {
         match crate::service::describe(ecs, settings).await {
             Ok(service) => {
                 interval = watch.poll_interval;
                 let (progress, end) = assess(&service, target, watch);
                 let mut progress = progress;
-                progress.new_events = new_events(&service, since_secs, &mut seen_events);
+                progress.new_events = new_events(&service, &mut seen_events);
                 on_progress(&progress);
                 if let Some(end) = end {
                     return Ok(end);
@@ -196,11 +193,19 @@ fn assess(
     (progress, end)
 }
 
-fn new_events(service: &Service, since_secs: f64, seen: &mut HashSet<String>) -> Vec<String> {
+/// The ids of the service's events now: what a watch should not report again.
+pub fn event_ids(service: &Service) -> HashSet<String> {
+    service
+        .events()
+        .iter()
+        .filter_map(|e| e.id().map(str::to_owned))
+        .collect()
+}
+
+fn new_events(service: &Service, seen: &mut HashSet<String>) -> Vec<String> {
     let mut events: Vec<(f64, String)> = service
         .events()
         .iter()
-        .filter(|e| e.created_at().is_none_or(|t| t.as_secs_f64() >= since_secs))
         .filter(|e| seen.insert(e.id().unwrap_or_default().to_string()))
         .map(|e| {
             (

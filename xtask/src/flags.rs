@@ -27,6 +27,8 @@ pub enum Command {
     Status(StatusFlags),
     /// GitHub Actions workflows generated from deploy.toml.
     Ci(CiFlags),
+    /// Create the state bucket (and, for the local emulator, the targets' resources).
+    Bootstrap(BootstrapFlags),
 }
 
 /// Where the repository and its deploy.toml are.
@@ -209,6 +211,24 @@ pub struct CiPlace {
     /// Where the workflows live [default: .github/workflows at the repository root].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BootstrapFlags {
+    /// The environment to bootstrap.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// Also create the targets' own resources (ECR repository and images, ECS
+    /// cluster and service, site bucket and distribution): for the local emulator;
+    /// in a real account Terraform owns them.
+    #[arg(long)]
+    pub with_resources: bool,
+    /// Images to put in ECR with --with-resources; the first is what the new
+    /// service runs [default: the head commit's short sha].
+    #[arg(long, value_name = "TAG")]
+    pub image_tag: Vec<String>,
     #[command(flatten)]
     pub repo: RepoFlags,
 }

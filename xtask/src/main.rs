@@ -20,6 +20,7 @@ fn main() {
                         Command::Rollback(f) => cmd::rollback::run(f).await,
                         Command::History(f) => cmd::history::run(f).await,
                         Command::Status(f) => cmd::status::run(f).await,
+                        Command::Bootstrap(f) => cmd::bootstrap::run(f).await,
                     }
                 })
             }),

@@ -198,7 +198,13 @@ pub fn rollback(config: &Config) -> Option<Workflow> {
     if targets.is_empty() {
         return None;
     }
-    let envs: Vec<&String> = config.environments.keys().collect();
+    // Environments without a branch (e.g. `local`) are not deployed from CI.
+    let envs: Vec<&String> = config
+        .environments
+        .iter()
+        .filter(|(_, e)| e.branch.is_some())
+        .map(|(name, _)| name)
+        .collect();
     let mut out = String::new();
     header(&mut out);
     out.push_str(

@@ -1,5 +1,6 @@
 //! One file per command: its `run`, from flags to output.
 
+pub mod bootstrap;
 pub mod ci;
 pub mod deploy;
 pub mod history;

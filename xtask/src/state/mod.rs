@@ -4,6 +4,7 @@
 //!     ledger/<target>/<started>-<id>.json   one record per deploy or rollback
 //!     locks/<target>.json                   present while a deploy holds the target
 
+mod bucket;
 pub mod ledger;
 pub mod lock;
 
