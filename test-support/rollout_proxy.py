@@ -65,6 +65,11 @@ Control endpoints (not forwarded):
 - GET  /__rollout/calls[?cluster=NAME]            -> ["RegisterTaskDefinition", ...]
        every ECS operation seen, in order; with `cluster`, only the calls whose
        request named that cluster (by name or ARN).
+- GET  /__rollout/s3?bucket=NAME                  -> [["PutObject", "index.html"], ...]
+       every S3 request on that bucket (path-style), in the order the proxy
+       received them: the operation (named from the method, query and
+       x-amz-copy-source as the S3 API names it) and the key ("" for bucket
+       calls). Tests check what a deploy wrote, and in which order.
 - POST /__rollout/reset                           -> clears scenarios, rollouts, calls
 
 Clusters and services are matched by name: a name or an ARN is reduced to its
@@ -327,6 +332,7 @@ class State:
         self.rollouts = {}  # (cluster, service) -> Rollout
         self.calls = []  # (operation, [cluster names])
         self.arns = {}  # "family:rev" -> task definition ARN
+        self.s3_calls = []  # (bucket, operation, key)
 
 
 STATE = State()
@@ -418,6 +424,45 @@ def resolve_task_definition(raw, auth_headers):
         with STATE.lock:
             STATE.arns[raw] = arn
     return arn
+
+
+def s3_operation(method, key, query, copy_source):
+    """The S3 API operation of a path-style request, by its method and query."""
+    q = urllib.parse.parse_qs(query, keep_blank_values=True)
+    if method == "PUT":
+        if "partNumber" in q:
+            return "UploadPartCopy" if copy_source else "UploadPart"
+        if key:
+            return "CopyObject" if copy_source else "PutObject"
+        for sub in ("versioning", "policy", "tagging", "publicAccessBlock"):
+            if sub in q:
+                return "PutBucket" + sub[0].upper() + sub[1:]
+        return "CreateBucket"
+    if method == "POST":
+        if "uploads" in q:
+            return "CreateMultipartUpload"
+        if "uploadId" in q:
+            return "CompleteMultipartUpload"
+        if "delete" in q:
+            return "DeleteObjects"
+        return "Post"
+    if method == "GET":
+        if key:
+            return "GetObject"
+        if "versioning" in q:
+            return "GetBucketVersioning"
+        if "versions" in q:
+            return "ListObjectVersions"
+        if q.get("list-type") == ["2"]:
+            return "ListObjectsV2"
+        return "ListObjects"
+    if method == "HEAD":
+        return "HeadObject" if key else "HeadBucket"
+    if method == "DELETE":
+        if "uploadId" in q:
+            return "AbortMultipartUpload"
+        return "DeleteObject" if key else "DeleteBucket"
+    return method
 
 
 def call_clusters(payload):
@@ -546,6 +591,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if target.startswith(ECS_TARGET_PREFIX):
                 self.ecs(target[len(ECS_TARGET_PREFIX):], body)
                 return
+            self.log_s3()
             answer = self.forward(body)
             self.send_upstream_answer(*self.fix_s3(answer))
         except (ConnectionError, OSError, http.client.HTTPException) as e:
@@ -570,6 +616,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     for op, clusters in STATE.calls
                     if cluster is None or last_segment(cluster) in clusters
                 ]
+            self.reply_json(200, calls)
+        elif path == "/__rollout/s3" and self.command == "GET":
+            bucket = query.get("bucket", [None])[0]
+            with STATE.lock:
+                calls = [[op, key] for b, op, key in STATE.s3_calls if b == bucket]
             self.reply_json(200, calls)
         elif path == "/__rollout/scenario" and self.command == "POST":
             try:
@@ -600,11 +651,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 STATE.scenarios.clear()
                 STATE.rollouts.clear()
                 STATE.calls.clear()
+                STATE.s3_calls.clear()
             self.reply_json(200, {})
         else:
             self.reply_json(404, {"error": f"no control endpoint {self.command} {path}"})
 
     # -- S3 -----------------------------------------------------------------
+
+    def log_s3(self):
+        """Records a path-style S3 request (CloudFront's start with a date)."""
+        split = urllib.parse.urlsplit(self.path)
+        parts = split.path.lstrip("/").split("/", 1)
+        bucket = urllib.parse.unquote(parts[0])
+        if not bucket or re.fullmatch(r"\d{4}-\d{2}-\d{2}", bucket):
+            return
+        key = urllib.parse.unquote(parts[1]) if len(parts) > 1 else ""
+        copy_source = self.headers.get("x-amz-copy-source") is not None
+        op = s3_operation(self.command, key, split.query, copy_source)
+        with STATE.lock:
+            STATE.s3_calls.append((bucket, op, key))
 
     def fix_s3(self, answer):
         status, reason, headers, body = answer

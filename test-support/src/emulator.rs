@@ -137,6 +137,18 @@ impl Emulator {
         parse_names(&self.control("GET", &path, ""))
     }
 
+    /// Every S3 request on `bucket` the emulator has answered, in the order the
+    /// proxy received them: (operation, key), e.g. `("PutObject", "index.html")`,
+    /// `("ListObjectsV2", "")`. Buckets are unique per test, so this is the
+    /// test's own traffic.
+    pub fn s3_calls_for(&self, bucket: &str) -> Vec<(String, String)> {
+        let path = format!("/__rollout/s3?bucket={}", query_escape(bucket));
+        let answer = self.control("GET", &path, "");
+        serde_json::from_str(&answer).unwrap_or_else(|e| {
+            panic!("rollout proxy: not a list of [op, key] pairs ({e}): {answer}")
+        })
+    }
+
     /// A control call to the proxy; panics unless it answers 200.
     fn control(&self, method: &str, path: &str, body: &str) -> String {
         match http(self.proxy_port, method, path, body) {

@@ -1,12 +1,49 @@
-//! Uploads a static build to S3 behind CloudFront, keeps releases, rolls back
-//! from S3 object versions, and runs PR preview environments.
+//! Uploads a static build to S3 behind CloudFront, keeps releases, and rolls
+//! back from S3 object versions.
 //!
-//! This crate knows nothing of git, the config file or the other targets: the
-//! caller passes an `aws_config::SdkConfig` and [`SiteSettings`].
+//! Design choices:
+//! - Compare by content, never by mtime: each object carries its MD5 in its
+//!   metadata (`x-amz-meta-md5`; an ETag is no MD5 for multipart or SSE-KMS
+//!   objects). "Unchanged?" is answered from one ListObjectsV2 page per 1,000
+//!   keys plus the last release manifest; a HEAD only for keys neither answers,
+//!   so a rebuild that changed nothing costs a handful of requests.
+//! - Everything is planned ([`plan`]) before the first write; a dry run is the
+//!   plan, and the bad-input checks (build folder, symlinks, versioning, the
+//!   distribution, the delete guard) all run before it is carried out.
+//! - Order: assets, then pages, then `index.html`; deletes only after all
+//!   writes; non-HTML files that left the build stay `grace_releases` releases
+//!   so open tabs can still load their chunks.
+//! - A release manifest ([`Manifest`]) records each key's version id, MD5,
+//!   size, ETag and headers; a rollback copies those versions back inside S3.
+//!   The caller decides where manifests live (xtask: the state bucket).
+//!
+//! This crate knows nothing of git, the config file, the ledger or the other
+//! targets: the caller passes an `aws_config::SdkConfig`, [`SiteSettings`],
+//! and the manifests it keeps.
 
+mod deploy;
+mod error;
+mod headers;
+mod invalidation;
+mod manifest;
+pub mod plan;
+mod remote;
+mod rollback;
 mod settings;
+mod transfer;
+mod walk;
 
+pub use deploy::{deploy, DeployRequest, Event, InvalidationReport, SiteReport};
+pub use error::WebError;
+pub use headers::{content_type, HeaderRules, Headers};
+pub use invalidation::WaitSettings;
+pub use manifest::{Entry, Manifest, Retained};
+pub use plan::Change;
+pub use remote::MD5_METADATA;
+pub use rollback::{rollback, RollbackRequest};
 pub use settings::{CacheRule, SiteSettings};
+pub use transfer::{MULTIPART_THRESHOLD, PART_SIZE};
+pub use walk::{walk, LocalFile};
 
 /// The SDK clients this crate uses, built from one `SdkConfig`.
 #[derive(Debug, Clone)]

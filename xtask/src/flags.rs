@@ -106,6 +106,27 @@ pub struct WatchFlags {
     pub poll_interval: Duration,
 }
 
+/// Static-site targets.
+#[derive(Debug, Clone, Args)]
+pub struct SiteFlags {
+    /// Static sites: S3 requests in flight at most.
+    #[arg(long, value_name = "N", default_value_t = 32, value_parser = parse_concurrency)]
+    pub concurrency: usize,
+    /// Static sites: allow up to N deletes this once (above the target's max_deletes).
+    #[arg(long, value_name = "N")]
+    pub max_deletes: Option<usize>,
+    /// Static sites: wait until the CloudFront invalidation completes (up to --timeout).
+    #[arg(long)]
+    pub wait: bool,
+}
+
+fn parse_concurrency(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=1024).contains(&n) => Ok(n),
+        _ => Err("expected a whole number from 1 to 1024".into()),
+    }
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("expected a duration like 15m or 90s: {e}"))
 }
@@ -139,6 +160,8 @@ pub struct DeployFlags {
     #[command(flatten)]
     pub watch: WatchFlags,
     #[command(flatten)]
+    pub site: SiteFlags,
+    #[command(flatten)]
     pub repo: RepoFlags,
     #[command(flatten)]
     pub change: ChangeFlags,
@@ -152,7 +175,8 @@ pub struct RollbackFlags {
     /// The environment.
     #[arg(value_name = "ENV")]
     pub env: String,
-    /// Roll back to this: an ECS revision number (or family:REV, or ARN).
+    /// Roll back to this: an ECS revision number (or family:REV, or ARN), or a
+    /// static site's release id (see `history`).
     #[arg(long, value_name = "REV")]
     pub to: Option<String>,
     /// Say exactly what would change; write nothing.
@@ -163,6 +187,8 @@ pub struct RollbackFlags {
     pub force_unlock: bool,
     #[command(flatten)]
     pub watch: WatchFlags,
+    #[command(flatten)]
+    pub site: SiteFlags,
     #[command(flatten)]
     pub repo: RepoFlags,
 }

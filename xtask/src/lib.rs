@@ -17,4 +17,5 @@ pub mod output;
 pub mod plan;
 pub mod settings;
 pub mod state;
+pub mod static_site;
 pub mod workspace;

@@ -27,6 +27,10 @@ pub fn static_site(root: &Path, target: &StaticSiteTarget) -> web_deployer::Site
                 cache_control: r.cache_control.clone(),
             })
             .collect(),
+        include_hidden: target.include_hidden,
+        grace_releases: target.grace_releases,
+        max_deletes: target.max_deletes,
+        invalidation_max_paths: target.invalidation_max_paths,
     }
 }
 

@@ -44,6 +44,12 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         force_unlock: flags.force_unlock,
         watch: super::watch_settings(&flags.watch),
     };
+    let site_opts = crate::static_site::SiteOptions::from_flags(
+        &flags.site,
+        &flags.watch,
+        flags.dry_run,
+        flags.force_unlock,
+    );
 
     let mut results: Vec<TargetResult> = Vec::new();
     for planned in &plan.targets {
@@ -66,6 +72,9 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         let section = Section::start(format!("deploy {name} ({}) to {}", target.kind, flags.env));
         let result = match &target.settings[&flags.env] {
             TargetSettings::Ecs(ecs) => crate::ecs::deploy(&ctx, target, ecs, &ecs_opts).await,
+            TargetSettings::StaticSite(site) => {
+                crate::static_site::deploy(&ctx, target, site, &site_opts).await
+            }
             other => Ok(TargetResult::failed(
                 name,
                 format!("deploying {} targets is not built yet", kind_name(other)),

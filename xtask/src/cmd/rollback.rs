@@ -51,6 +51,15 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         force_unlock: flags.force_unlock,
         watch: super::watch_settings(&flags.watch),
     };
+    let site_opts = crate::static_site::RollbackOptions {
+        to: flags.to.clone(),
+        site: crate::static_site::SiteOptions::from_flags(
+            &flags.site,
+            &flags.watch,
+            flags.dry_run,
+            flags.force_unlock,
+        ),
+    };
 
     let mut results = Vec::new();
     for name in &names {
@@ -62,7 +71,9 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         // With `all`, one target's failure must not stop the others.
         let result = match &target.settings[&flags.env] {
             TargetSettings::Ecs(ecs) => crate::ecs::rollback(&ctx, target, ecs, &opts).await,
-            TargetSettings::StaticSite(_) => Ok(TargetResult::failed(name, "rolling back static-site targets is not built yet")),
+            TargetSettings::StaticSite(site) => {
+                crate::static_site::rollback(&ctx, target, site, &site_opts).await
+            }
             TargetSettings::Terraform(_) => Ok(TargetResult::failed(
                 name,
                 "shared infrastructure is rolled back with git: git revert -m 1 <merge-commit-sha>, push, and let the deploy run",

@@ -112,6 +112,32 @@ pub struct StaticSiteTarget {
     /// PR previews: the domain name, with `{pr}`.
     #[serde(default)]
     pub preview_domain: Option<String>,
+    /// Upload dotfiles and dot-folders too (`.well-known/` always is).
+    #[serde(default)]
+    pub include_hidden: bool,
+    /// How many releases a non-HTML file that left the build stays in the
+    /// bucket, so tabs still open on an older release can load its chunks.
+    #[serde(default = "default_grace_releases")]
+    pub grace_releases: u32,
+    /// A deploy or rollback that would delete more objects is refused
+    /// (`--max-deletes N` allows it once).
+    #[serde(default = "default_max_deletes")]
+    pub max_deletes: usize,
+    /// Past this many changed paths, one invalidation of `/*`.
+    #[serde(default = "default_invalidation_max_paths")]
+    pub invalidation_max_paths: usize,
+}
+
+fn default_grace_releases() -> u32 {
+    web_deployer::SiteSettings::DEFAULT_GRACE_RELEASES
+}
+
+fn default_max_deletes() -> usize {
+    web_deployer::SiteSettings::DEFAULT_MAX_DELETES
+}
+
+fn default_invalidation_max_paths() -> usize {
+    web_deployer::SiteSettings::DEFAULT_INVALIDATION_MAX_PATHS
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

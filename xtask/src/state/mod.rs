@@ -3,10 +3,12 @@
 //!
 //!     ledger/<target>/<started>-<id>.json   one record per deploy or rollback
 //!     locks/<target>.json                   present while a deploy holds the target
+//!     releases/<target>/<release>.json      static sites: release manifests
 
 mod bucket;
 pub mod ledger;
 pub mod lock;
+pub mod releases;
 
 use aws_sdk_s3::primitives::ByteStream;
 

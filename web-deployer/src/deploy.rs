@@ -1,0 +1,357 @@
+//! A deploy: walk the build, compare with the bucket by content, then write in
+//! a safe order, delete what left the build (after its grace), invalidate.
+
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use std::collections::HashSet;
+
+use crate::error::WebError;
+use crate::headers::{HeaderRules, Headers};
+use crate::invalidation::{self, WaitSettings};
+use crate::manifest::{Entry, Manifest};
+use crate::plan::{self, Change, Plan, Source, Transfer};
+use crate::walk::{self, LocalFile};
+use crate::{remote, transfer, Clients, SiteSettings};
+
+#[derive(Debug, Clone)]
+pub struct DeployRequest {
+    /// The id of the release this deploy makes (goes into its manifest).
+    pub release: String,
+    /// The manifest of the release the bucket serves now, if the caller has it.
+    pub previous: Option<Manifest>,
+    /// Work out and report the plan; write nothing.
+    pub dry_run: bool,
+    /// Requests in flight at most.
+    pub concurrency: usize,
+    /// Overrides `SiteSettings::max_deletes` for this run.
+    pub max_deletes: Option<usize>,
+    /// Wait for the invalidation to complete.
+    pub wait: Option<WaitSettings>,
+}
+
+impl DeployRequest {
+    pub const DEFAULT_CONCURRENCY: usize = 32;
+
+    pub fn new(release: impl Into<String>) -> DeployRequest {
+        DeployRequest {
+            release: release.into(),
+            previous: None,
+            dry_run: false,
+            concurrency: Self::DEFAULT_CONCURRENCY,
+            max_deletes: None,
+            wait: None,
+        }
+    }
+}
+
+/// What a deploy or rollback did (or, for a dry run, would do).
+#[derive(Debug, Clone)]
+pub struct SiteReport {
+    pub release: String,
+    pub dry_run: bool,
+    /// Nothing differs from the last release: nothing was (or would be) written.
+    pub already_deployed: bool,
+    /// Keys uploaded (deploy) or copied from an earlier version (rollback), in
+    /// the order they were written.
+    pub transferred: Vec<(String, Change)>,
+    pub transferred_bytes: u64,
+    pub unchanged: usize,
+    pub deleted: Vec<String>,
+    /// Keys not in the release, kept for the grace period.
+    pub kept: Vec<String>,
+    pub invalidation: Option<InvalidationReport>,
+    /// What the bucket serves now; `None` for a dry run or nothing to do.
+    pub manifest: Option<Manifest>,
+}
+
+#[derive(Debug, Clone)]
+pub struct InvalidationReport {
+    pub paths: Vec<String>,
+    /// `None` for a dry run.
+    pub id: Option<String>,
+    /// With `--wait`: whether it completed in time.
+    pub completed: Option<bool>,
+    /// Creating or waiting for it failed (the release is in place regardless).
+    pub error: Option<String>,
+}
+
+/// Progress for the caller to show.
+#[derive(Debug, Clone)]
+pub enum Event<'a> {
+    /// The plan, before anything is written.
+    Planned {
+        transfers: usize,
+        bytes: u64,
+        unchanged: usize,
+        deletes: usize,
+        kept: usize,
+    },
+    /// One key written.
+    Transferred {
+        key: &'a str,
+        bytes: u64,
+        change: Change,
+    },
+    Deleted {
+        count: usize,
+    },
+    Invalidating {
+        id: &'a str,
+        paths: &'a [String],
+    },
+}
+
+pub async fn deploy(
+    clients: &Clients,
+    settings: &SiteSettings,
+    request: &DeployRequest,
+    on_event: impl FnMut(Event<'_>),
+) -> Result<SiteReport, WebError> {
+    // Everything that can be wrong with the input is found before any write.
+    let rules = HeaderRules::new(&settings.cache_rules)?;
+    let (dir, hidden) = (settings.build_dir.clone(), settings.include_hidden);
+    let files = tokio::task::spawn_blocking(move || walk::walk(&dir, hidden))
+        .await
+        .map_err(|e| WebError::Io {
+            path: settings.build_dir.clone(),
+            message: e.to_string(),
+        })??;
+    remote::check_versioning(&clients.s3, &settings.bucket).await?;
+    if let Some(id) = &settings.distribution_id {
+        remote::check_distribution(&clients.cloudfront, id).await?;
+    }
+    let listing = remote::list(&clients.s3, &settings.bucket).await?;
+    let previous = request
+        .previous
+        .as_ref()
+        .filter(|m| m.bucket == settings.bucket);
+
+    let keys: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    let mut plan = Plan::default();
+    let mut to_head: Vec<(&LocalFile, Headers)> = Vec::new();
+    for f in &files {
+        let headers = rules.headers(&f.key, &keys);
+        let Some(listed) = listing.get(&f.key) else {
+            plan.transfers.push(upload(f, headers, Change::New));
+            continue;
+        };
+        match plan::known(previous, &f.key, listed) {
+            Some(e) => add(&mut plan, f, headers, e),
+            None if listed.plain_md5().is_some_and(|m| m != f.md5) => {
+                plan.transfers.push(upload(f, headers, Change::Content))
+            }
+            // Neither the listing nor the manifest answers: ask the object.
+            None => to_head.push((f, headers)),
+        }
+    }
+    let heads: Vec<(&LocalFile, Headers, Entry)> = stream::iter(to_head)
+        .map(|(f, h)| async move {
+            remote::head(&clients.s3, &settings.bucket, &f.key)
+                .await
+                .map(|e| (f, h, e))
+        })
+        .buffer_unordered(request.concurrency.max(1))
+        .try_collect()
+        .await?;
+    for (f, headers, e) in heads {
+        add(&mut plan, f, headers, &e);
+    }
+
+    let (deletes, kept) = plan::stale(&listing, &keys, previous, settings.grace_releases);
+    plan.deletes = deletes;
+    plan.kept = kept;
+    if settings.distribution_id.is_some() {
+        let changed = plan
+            .transfers
+            .iter()
+            .filter(|t| t.change != Change::New)
+            .map(|t| (t.key.as_str(), Some(&t.headers)));
+        let deleted = plan
+            .deletes
+            .iter()
+            .map(|k| (k.as_str(), previous.and_then(|m| m.headers_of(k))));
+        plan.invalidation_paths =
+            plan::invalidation_paths(changed.chain(deleted), settings.invalidation_max_paths);
+    }
+    plan.sort();
+    // A rebuild that changed nothing is no new release: the grace clock of
+    // kept objects does not move either.
+    let same_keys = previous.is_some_and(|m| {
+        m.files.len() == files.len() && files.iter().all(|f| m.files.contains_key(&f.key))
+    });
+    let already = plan.transfers.is_empty() && same_keys;
+    check_deletes(settings, request.max_deletes, &plan)?;
+    execute(
+        clients,
+        settings,
+        &request.release,
+        plan,
+        &Options {
+            dry_run: request.dry_run,
+            already,
+            concurrency: request.concurrency,
+            wait: request.wait.clone(),
+        },
+        on_event,
+    )
+    .await
+}
+
+fn upload(f: &LocalFile, headers: Headers, change: Change) -> Transfer {
+    Transfer {
+        key: f.key.clone(),
+        source: Source::File(f.clone()),
+        headers,
+        change,
+    }
+}
+
+/// Compares a build file with what the bucket holds (`e`, from the manifest or
+/// a HEAD).
+fn add(plan: &mut Plan, f: &LocalFile, headers: Headers, e: &Entry) {
+    if e.md5 != f.md5 {
+        plan.transfers.push(upload(f, headers, Change::Content));
+    } else if e.headers != headers {
+        plan.transfers.push(upload(f, headers, Change::Headers));
+    } else {
+        plan.unchanged.insert(f.key.clone(), e.clone());
+    }
+}
+
+pub(crate) fn check_deletes(
+    settings: &SiteSettings,
+    max_deletes: Option<usize>,
+    plan: &Plan,
+) -> Result<(), WebError> {
+    let limit = max_deletes.unwrap_or(settings.max_deletes);
+    if plan.deletes.len() > limit {
+        return Err(WebError::TooManyDeletes {
+            bucket: settings.bucket.clone(),
+            count: plan.deletes.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+pub(crate) struct Options {
+    pub dry_run: bool,
+    /// Nothing to do: report the plan, write nothing.
+    pub already: bool,
+    pub concurrency: usize,
+    pub wait: Option<WaitSettings>,
+}
+
+/// Carries out a plan: transfers phase by phase, then deletes, then the
+/// invalidation; the manifest of what the bucket then serves.
+pub(crate) async fn execute(
+    clients: &Clients,
+    settings: &SiteSettings,
+    release: &str,
+    plan: Plan,
+    options: &Options,
+    mut on_event: impl FnMut(Event<'_>),
+) -> Result<SiteReport, WebError> {
+    on_event(Event::Planned {
+        transfers: plan.transfers.len(),
+        bytes: plan.transfer_bytes(),
+        unchanged: plan.unchanged.len(),
+        deletes: if options.already {
+            0
+        } else {
+            plan.deletes.len()
+        },
+        kept: plan.kept.len(),
+    });
+    let mut report = SiteReport {
+        release: release.to_string(),
+        dry_run: options.dry_run,
+        already_deployed: options.already,
+        transferred: plan
+            .transfers
+            .iter()
+            .map(|t| (t.key.clone(), t.change))
+            .collect(),
+        transferred_bytes: plan.transfer_bytes(),
+        unchanged: plan.unchanged.len(),
+        deleted: if options.already {
+            Vec::new()
+        } else {
+            plan.deletes.clone()
+        },
+        kept: plan.kept.keys().cloned().collect(),
+        invalidation: (!plan.invalidation_paths.is_empty() && !options.already).then(|| {
+            InvalidationReport {
+                paths: plan.invalidation_paths.clone(),
+                id: None,
+                completed: None,
+                error: None,
+            }
+        }),
+        manifest: None,
+    };
+    if options.dry_run || options.already {
+        return Ok(report);
+    }
+
+    let mut order = Vec::with_capacity(plan.transfers.len());
+    let written = transfer::run(
+        clients,
+        &settings.bucket,
+        &plan.transfers,
+        options.concurrency,
+        |t, _| {
+            order.push((t.key.clone(), t.change));
+            on_event(Event::Transferred {
+                key: &t.key,
+                bytes: t.size(),
+                change: t.change,
+            })
+        },
+    )
+    .await?;
+    report.transferred = order;
+    if !plan.deletes.is_empty() {
+        transfer::delete(clients, &settings.bucket, &plan.deletes).await?;
+        on_event(Event::Deleted {
+            count: plan.deletes.len(),
+        });
+    }
+    let mut files = plan.unchanged;
+    files.extend(written);
+    report.manifest = Some(Manifest {
+        release: release.to_string(),
+        bucket: settings.bucket.clone(),
+        files,
+        retained: plan.kept,
+    });
+
+    if let (Some(inv), Some(distribution)) = (&mut report.invalidation, &settings.distribution_id) {
+        let reference = format!("{release}-{}", caller_nonce());
+        match invalidation::create(&clients.cloudfront, distribution, &inv.paths, &reference).await
+        {
+            Ok(id) => {
+                on_event(Event::Invalidating {
+                    id: &id,
+                    paths: &inv.paths,
+                });
+                if let Some(wait) = &options.wait {
+                    match invalidation::wait(&clients.cloudfront, distribution, &id, wait).await {
+                        Ok(done) => inv.completed = Some(done),
+                        Err(e) => inv.error = Some(e.to_string()),
+                    }
+                }
+                inv.id = Some(id);
+            }
+            Err(e) => inv.error = Some(e.to_string()),
+        }
+    }
+    Ok(report)
+}
+
+/// Distinguishes two invalidations of the same release (a retried deploy).
+fn caller_nonce() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}")
+}

@@ -1,0 +1,96 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// What can go wrong deploying or rolling back a site. Each variant says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("build_dir {}: does not exist; build the site first (or check build_dir in deploy.toml)", .0.display())]
+    BuildDirMissing(PathBuf),
+    #[error("build_dir {}: is not a folder", .0.display())]
+    BuildDirNotAFolder(PathBuf),
+    #[error("build_dir {}: holds no file to upload; build the site first (an empty build would empty the site)", .0.display())]
+    BuildDirEmpty(PathBuf),
+    #[error("{}: a symlink to {}, outside the build folder; copy the file into the build instead", path.display(), target.display())]
+    SymlinkEscapes { path: PathBuf, target: PathBuf },
+    #[error("{}: a symlink whose target does not exist", .0.display())]
+    BrokenSymlink(PathBuf),
+    #[error("{}: a {kind}, not a regular file; only regular files (and symlinks to them inside the build) are uploaded", path.display())]
+    SpecialFile { path: PathBuf, kind: &'static str },
+    #[error("cache rule {index} (the {}. [[cache]] table): {message}", index + 1)]
+    BadCacheRule { index: usize, message: String },
+    #[error("{}: the file name is not UTF-8, so it cannot be an S3 key", .0.display())]
+    NotUtf8(PathBuf),
+    #[error("{}: {message}", path.display())]
+    Io { path: PathBuf, message: String },
+    #[error("{}: changed while it was being deployed (its MD5 is not the one compared); run the deploy again once the build is finished", .0.display())]
+    FileChanged(PathBuf),
+    #[error("bucket {0} does not exist (check bucket in deploy.toml and the region)")]
+    BucketNotFound(String),
+    #[error("bucket {bucket} has versioning {status}: rollback restores earlier object versions, so deploys need it on. Enable it with `aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled` (or `versioning {{ enabled = true }}` in Terraform), then deploy again")]
+    VersioningOff { bucket: String, status: String },
+    #[error("CloudFront distribution {0} does not exist (check distribution in deploy.toml)")]
+    DistributionNotFound(String),
+    #[error("this would delete {count} objects from bucket {bucket}, more than the limit of {limit} (max_deletes); check build_dir, or if that is meant, rerun with --max-deletes {count}")]
+    TooManyDeletes {
+        bucket: String,
+        count: usize,
+        limit: usize,
+    },
+    #[error(
+        "release {release}: {key} has no version id in its manifest, so it cannot be restored"
+    )]
+    NoVersion { release: String, key: String },
+    #[error(
+        "the invalidation {id} did not complete within {timeout:?} (it goes on in CloudFront)"
+    )]
+    InvalidationTimeout { id: String, timeout: Duration },
+    #[error("{operation} {key}: {message}")]
+    Aws {
+        operation: &'static str,
+        key: String,
+        message: String,
+    },
+}
+
+impl WebError {
+    /// Whether the caller gave something wrong (nothing was written), as opposed
+    /// to a failure on the way.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            WebError::BuildDirMissing(_)
+                | WebError::BuildDirNotAFolder(_)
+                | WebError::BuildDirEmpty(_)
+                | WebError::SymlinkEscapes { .. }
+                | WebError::BrokenSymlink(_)
+                | WebError::SpecialFile { .. }
+                | WebError::NotUtf8(_)
+                | WebError::BadCacheRule { .. }
+                | WebError::BucketNotFound(_)
+                | WebError::VersioningOff { .. }
+                | WebError::DistributionNotFound(_)
+                | WebError::TooManyDeletes { .. }
+                | WebError::NoVersion { .. }
+        )
+    }
+}
+
+/// Wraps an SDK error with the operation and key it came from, on one line.
+pub(crate) fn aws<E>(operation: &'static str, key: &str) -> impl FnOnce(E) -> WebError
+where
+    E: std::error::Error + 'static,
+{
+    let key = key.to_string();
+    move |e| WebError::Aws {
+        operation,
+        key,
+        message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+    }
+}
+
+pub(crate) fn io(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> WebError + '_ {
+    move |e| WebError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}

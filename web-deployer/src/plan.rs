@@ -1,0 +1,274 @@
+//! The plan of a deploy or rollback, worked out in full before anything is
+//! written: what to put (and from where), what is unchanged, what to delete,
+//! what to keep for the grace period, and which paths to invalidate. A dry run
+//! is this plan, reported.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use crate::headers::{is_html, phase, Headers};
+use crate::manifest::{Entry, Manifest, Retained};
+use crate::remote::Listed;
+use crate::walk::LocalFile;
+
+/// Why a key is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// Not in the bucket.
+    New,
+    /// Different content.
+    Content,
+    /// Same content, different headers (e.g. a changed cache rule).
+    Headers,
+}
+
+/// Where a key's content comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A deploy: the build's file.
+    File(LocalFile),
+    /// A rollback: an earlier version of the same key, copied inside S3.
+    Version { version_id: String, entry: Entry },
+}
+
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    pub key: String,
+    pub source: Source,
+    pub headers: Headers,
+    pub change: Change,
+}
+
+impl Transfer {
+    pub fn size(&self) -> u64 {
+        match &self.source {
+            Source::File(f) => f.size,
+            Source::Version { entry, .. } => entry.size,
+        }
+    }
+
+    pub fn md5(&self) -> &str {
+        match &self.source {
+            Source::File(f) => &f.md5,
+            Source::Version { entry, .. } => &entry.md5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    /// In upload order: assets, then pages, then the root `index.html`.
+    pub transfers: Vec<Transfer>,
+    /// Keys of the release already in place, as they are.
+    pub unchanged: BTreeMap<String, Entry>,
+    /// Keys to delete once every transfer is done.
+    pub deletes: Vec<String>,
+    /// Keys not in the release kept for the grace period.
+    pub kept: BTreeMap<String, Retained>,
+    /// What to invalidate afterwards (empty: no invalidation).
+    pub invalidation_paths: Vec<String>,
+}
+
+impl Plan {
+    pub fn transfer_bytes(&self) -> u64 {
+        self.transfers.iter().map(Transfer::size).sum()
+    }
+
+    pub(crate) fn sort(&mut self) {
+        self.transfers
+            .sort_by(|a, b| (phase(&a.key), &a.key).cmp(&(phase(&b.key), &b.key)));
+        self.deletes.sort();
+    }
+}
+
+/// What the last manifest knows of `key`, if the object is still that version
+/// (same ETag and size in the listing).
+pub fn known<'a>(previous: Option<&'a Manifest>, key: &str, listed: &Listed) -> Option<&'a Entry> {
+    previous
+        .and_then(|m| m.files.get(key))
+        .filter(|e| e.etag.as_deref() == Some(listed.etag.as_str()) && e.size == listed.size)
+}
+
+/// The objects in the bucket that are not in the release: deleted, or kept
+/// while they left the build at most `grace` releases ago. Pages are deleted
+/// at once (an open tab needs old scripts and styles, not old pages); objects
+/// no manifest knows start their grace now.
+pub fn stale(
+    listing: &HashMap<String, Listed>,
+    release: &HashSet<&str>,
+    previous: Option<&Manifest>,
+    grace: u32,
+) -> (Vec<String>, BTreeMap<String, Retained>) {
+    let mut deletes = Vec::new();
+    let mut kept = BTreeMap::new();
+    for (key, listed) in listing {
+        if release.contains(key.as_str()) {
+            continue;
+        }
+        let from_files = previous.and_then(|m| m.files.get(key));
+        let from_retained = previous.and_then(|m| m.retained.get(key));
+        let (since, version_id, headers) = match (from_files, from_retained) {
+            (Some(e), _) => (1, e.version_id.clone(), Some(e.headers.clone())),
+            (None, Some(r)) => (
+                r.releases_since + 1,
+                r.version_id.clone(),
+                r.headers.clone(),
+            ),
+            (None, None) => (1, None, None),
+        };
+        if is_html(key) || since > grace {
+            deletes.push(key.clone());
+        } else {
+            kept.insert(
+                key.clone(),
+                Retained {
+                    releases_since: since,
+                    version_id,
+                    etag: Some(listed.etag.clone()),
+                    headers,
+                },
+            );
+        }
+    }
+    deletes.sort();
+    (deletes, kept)
+}
+
+/// The CloudFront paths for keys whose cached copy is now wrong: `/key`, and
+/// for an `index.html` also its folder (`/`, `/docs/`), which CloudFront and
+/// S3 websites serve it under. Immutable keys are skipped (their names change
+/// with their content). Past `max_paths`, one `/*`, which CloudFront counts as
+/// one path.
+pub fn invalidation_paths<'a>(
+    changed: impl IntoIterator<Item = (&'a str, Option<&'a Headers>)>,
+    max_paths: usize,
+) -> Vec<String> {
+    let mut paths = BTreeSet::new();
+    for (key, headers) in changed {
+        if headers.is_some_and(Headers::is_immutable) {
+            continue;
+        }
+        let path = format!("/{}", crate::remote::encode_path(key));
+        if let Some(folder) = path.strip_suffix("index.html") {
+            paths.insert(folder.to_string());
+        }
+        paths.insert(path);
+    }
+    if paths.len() > max_paths {
+        vec!["/*".to_string()]
+    } else {
+        paths.into_iter().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::headers::Headers;
+
+    fn headers(cache: &str) -> Headers {
+        Headers {
+            content_type: "text/html".into(),
+            cache_control: Some(cache.into()),
+            content_encoding: None,
+        }
+    }
+
+    #[test]
+    fn invalidation_skips_immutable_adds_folders_and_collapses() {
+        let mutable = headers("no-cache");
+        let immutable = headers("public, max-age=31536000, immutable");
+        let paths = invalidation_paths(
+            [
+                ("index.html", Some(&mutable)),
+                ("docs/index.html", Some(&mutable)),
+                ("assets/a-1.js", Some(&immutable)),
+                ("robots.txt", None),
+                ("a b.txt", None),
+            ],
+            10,
+        );
+        assert_eq!(
+            paths,
+            [
+                "/",
+                "/a%20b.txt",
+                "/docs/",
+                "/docs/index.html",
+                "/index.html",
+                "/robots.txt"
+            ]
+        );
+        assert_eq!(
+            invalidation_paths([("a", None), ("b", None), ("c", None)], 2),
+            ["/*"]
+        );
+        assert!(invalidation_paths([("a.js", Some(&immutable))], 2).is_empty());
+    }
+
+    #[test]
+    fn stale_objects_are_kept_for_the_grace_then_deleted_and_pages_go_at_once() {
+        let listed = |etag: &str| Listed {
+            etag: etag.into(),
+            size: 1,
+        };
+        let listing: HashMap<String, Listed> = [
+            ("index.html", listed("i")),
+            ("old.html", listed("o")),
+            ("assets/a-1.js", listed("a1")),
+            ("assets/a-2.js", listed("a2")),
+            ("assets/a-3.js", listed("a3")),
+            ("stray.txt", listed("s")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let entry = Entry {
+            version_id: Some("v".into()),
+            md5: String::new(),
+            size: 1,
+            etag: None,
+            headers: headers("x"),
+        };
+        let retained = |since| Retained {
+            releases_since: since,
+            version_id: None,
+            etag: None,
+            headers: None,
+        };
+        let previous = Manifest {
+            release: "r2".into(),
+            bucket: "b".into(),
+            files: [
+                ("index.html", &entry),
+                ("old.html", &entry),
+                ("assets/a-3.js", &entry),
+            ]
+            .into_iter()
+            .map(|(k, e)| (k.to_string(), e.clone()))
+            .collect(),
+            retained: [
+                ("assets/a-2.js", retained(1)),
+                ("assets/a-1.js", retained(2)),
+            ]
+            .into_iter()
+            .map(|(k, r)| (k.to_string(), r))
+            .collect(),
+        };
+        let release: HashSet<&str> = ["index.html", "assets/a-4.js"].into();
+        let (deletes, kept) = stale(&listing, &release, Some(&previous), 2);
+        assert_eq!(deletes, ["assets/a-1.js", "old.html"]);
+        let ages: Vec<(&str, u32)> = kept
+            .iter()
+            .map(|(k, r)| (k.as_str(), r.releases_since))
+            .collect();
+        assert_eq!(
+            ages,
+            [("assets/a-2.js", 2), ("assets/a-3.js", 1), ("stray.txt", 1)]
+        );
+        assert_eq!(kept["assets/a-3.js"].version_id.as_deref(), Some("v"));
+
+        let (deletes, kept) = stale(&listing, &release, Some(&previous), 0);
+        assert_eq!(deletes.len(), 5);
+        assert!(kept.is_empty());
+    }
+}
