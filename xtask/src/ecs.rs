@@ -24,6 +24,7 @@ pub async fn deploy(
     opts: &DeployOptions,
 ) -> anyhow::Result<TargetResult> {
     let name = target.name.as_str();
+    let config = &crate::shared_outputs::fill(ctx, name, config).await?;
     let settings = crate::settings::ecs_service(config);
     let clients = api::Clients::new(&ctx.sdk);
     let request = api::DeployRequest {
@@ -158,6 +159,7 @@ pub async fn rollback(
     opts: &RollbackOptions,
 ) -> anyhow::Result<TargetResult> {
     let name = target.name.as_str();
+    let config = &crate::shared_outputs::fill(ctx, name, config).await?;
     let settings = crate::settings::ecs_service(config);
     let clients = api::Clients::new(&ctx.sdk);
     let current = api::current_task_definition(&clients.ecs, &settings)

@@ -154,6 +154,11 @@ pub struct DeployFlags {
     /// On a failed rollout, leave the service as it is instead of rolling back.
     #[arg(long)]
     pub no_rollback: bool,
+    /// Apply terraform targets that need approval (`approval = true`): the plan
+    /// is shown first. Without it they are planned, not applied. In GitHub
+    /// Actions, a job behind an environment gate passes it (see README).
+    #[arg(long)]
+    pub approve: bool,
     /// Remove a lock left by a crashed deploy before taking it.
     #[arg(long)]
     pub force_unlock: bool,
@@ -179,6 +184,13 @@ pub struct RollbackFlags {
     /// static site's release id (see `history`).
     #[arg(long, value_name = "REV")]
     pub to: Option<String>,
+    /// Terraform targets: the commit to revert — a merge into the environment's
+    /// branch, or any commit it brought in (its merge is found) — on a new branch.
+    #[arg(long, value_name = "SHA")]
+    pub commit: Option<String>,
+    /// Terraform targets: push the revert branch to `origin` (never without it).
+    #[arg(long)]
+    pub push: bool,
     /// Say exactly what would change; write nothing.
     #[arg(long)]
     pub dry_run: bool,

@@ -50,6 +50,11 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         flags.dry_run,
         flags.force_unlock,
     );
+    let terraform_opts = crate::terraform::DeployOptions {
+        dry_run: flags.dry_run,
+        approve: flags.approve,
+        force_unlock: flags.force_unlock,
+    };
 
     let mut results: Vec<TargetResult> = Vec::new();
     for planned in &plan.targets {
@@ -75,10 +80,9 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
             TargetSettings::StaticSite(site) => {
                 crate::static_site::deploy(&ctx, target, site, &site_opts).await
             }
-            other => Ok(TargetResult::failed(
-                name,
-                format!("deploying {} targets is not built yet", kind_name(other)),
-            )),
+            TargetSettings::Terraform(tf) => {
+                crate::terraform::deploy(&ctx, target, tf, &terraform_opts).await
+            }
         };
         // One target's error does not stop targets that do not depend on it;
         // alone, it is the command's error (and keeps its exit code).
@@ -93,12 +97,4 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         results.push(result);
     }
     super::finish("deploy", &flags.env, &results)
-}
-
-fn kind_name(settings: &TargetSettings) -> &'static str {
-    match settings {
-        TargetSettings::Ecs(_) => "ecs",
-        TargetSettings::StaticSite(_) => "static-site",
-        TargetSettings::Terraform(_) => "terraform",
-    }
 }

@@ -1,9 +1,10 @@
 //! `cargo xtask rollback TARGET ENV`: put a target back on what ran before.
 //! `all` rolls back every ECS and static-site target (API, then web), each with
-//! its own lock and ledger record; shared infrastructure is rolled back by a
-//! `git revert`, never by `all`.
+//! its own lock and ledger record; one failing does not stop the others, and
+//! the summary and exit code say which failed. A terraform target is rolled back
+//! by a `git revert` prepared on a new branch (`--commit`), never by `all`.
 
-use crate::config::TargetSettings;
+use crate::config::{TargetKind, TargetSettings};
 use crate::context::{EnvContext, TargetResult};
 use crate::error::BadInput;
 use crate::flags::RollbackFlags;
@@ -14,12 +15,26 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
     ws.environment(&flags.env)?;
     let names: Vec<String> = if flags.target == "all" {
-        ws.config
-            .targets
-            .iter()
-            .filter(|t| !matches!(t.settings[&flags.env], TargetSettings::Terraform(_)))
-            .map(|t| t.name.clone())
-            .collect()
+        // The seeds' rollback-all.sh: the API (ECS targets), then the web
+        // (static sites); each group in run order. Never terraform targets.
+        let of_kind = |kind: TargetKind| {
+            ws.config
+                .targets
+                .iter()
+                .filter(move |t| t.kind == kind)
+                .map(|t| t.name.clone())
+        };
+        let names: Vec<String> = of_kind(TargetKind::Ecs)
+            .chain(of_kind(TargetKind::StaticSite))
+            .collect();
+        if names.is_empty() {
+            return Err(BadInput(format!(
+                "rollback all: {} has no ECS or static-site target to roll back",
+                ws.config.file.display()
+            ))
+            .into());
+        }
+        names
     } else {
         match ws.config.target(&flags.target) {
             Some(t) => vec![t.name.clone()],
@@ -41,6 +56,28 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
     if flags.to.is_some() && names.len() != 1 {
         return Err(BadInput(
             "--to: names a version of one target; it cannot go with `all`".into(),
+        )
+        .into());
+    }
+    // A terraform target rolls back by a git revert: no AWS call, no lock.
+    if let [name] = names.as_slice() {
+        let target = ws.config.target(name).expect("checked above");
+        if target.kind == TargetKind::Terraform {
+            if flags.to.is_some() {
+                return Err(BadInput(format!("--to: {name} is a terraform target, rolled back by reverting a commit: pass --commit SHA")).into());
+            }
+            let opts = crate::terraform::RollbackOptions {
+                commit: flags.commit.clone(),
+                push: flags.push,
+                dry_run: flags.dry_run,
+            };
+            let result = crate::terraform::rollback(&ws, target, &flags.env, &opts)?;
+            return super::finish("rollback", &flags.env, &[result]);
+        }
+    }
+    if flags.commit.is_some() || flags.push {
+        return Err(BadInput(
+            "--commit and --push: only for terraform targets, which are rolled back by a git revert".into(),
         )
         .into());
     }
@@ -88,7 +125,17 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         results.push(result);
     }
     if flags.target == "all" {
-        println!("If shared infrastructure also needs rolling back: git revert -m 1 <commit-sha>, push, and let its deploy run (terraform, with approval).");
+        for t in ws
+            .config
+            .targets
+            .iter()
+            .filter(|t| t.kind == TargetKind::Terraform)
+        {
+            println!(
+                "{} (terraform) is never rolled back by `all`; if it needs it, prepare the git revert of the change: cargo xtask rollback {} {} --commit <merge-sha>",
+                t.name, t.name, flags.env
+            );
+        }
     }
     super::finish("rollback", &flags.env, &results)
 }

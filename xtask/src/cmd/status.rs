@@ -40,7 +40,14 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
         };
         if let TargetSettings::Ecs(ecs) = &target.settings[&flags.env] {
             let clients = api::Clients::new(&ctx.sdk);
-            match api::status(&clients.ecs, &crate::settings::ecs_service(ecs)).await {
+            let ecs = crate::shared_outputs::fill(&ctx, &target.name, ecs).await;
+            let status = match &ecs {
+                Ok(ecs) => api::status(&clients.ecs, &crate::settings::ecs_service(ecs))
+                    .await
+                    .map_err(|e| e.to_string()),
+                Err(e) => Err(crate::error::one_line(e)),
+            };
+            match status {
                 Ok(s) => {
                     row.running = Some(s.revision.short());
                     row.image = Some(s.image);

@@ -6,6 +6,8 @@
 //! settings for every environment up front, so a bad file fails before anything
 //! else runs, with the file, the key and what was expected.
 
+mod network;
+pub(crate) mod outputs;
 mod template;
 mod topo;
 
@@ -162,6 +164,17 @@ pub struct TerraformTarget {
     pub state_bucket: Option<String>,
     #[serde(default)]
     pub state_key: Option<String>,
+    /// The network plan, all four or none (checked in `network.rs`): the VPC's
+    /// CIDR block, its availability zones, and one public and one private
+    /// subnet per zone, in the order of `azs`.
+    #[serde(default)]
+    pub vpc_cidr: Option<String>,
+    #[serde(default)]
+    pub azs: Option<Vec<String>>,
+    #[serde(default)]
+    pub public_subnets: Option<Vec<String>>,
+    #[serde(default)]
+    pub private_subnets: Option<Vec<String>>,
 }
 
 fn yes() -> bool {
@@ -287,7 +300,12 @@ impl Loader<'_> {
         for name in raw.environments.keys() {
             check_name(name).map_err(|m| self.error(format!("environments.{name}"), m))?;
         }
-        self.check_templates("project.state_bucket", &raw.project.state_bucket, false)?;
+        self.check_templates(
+            "project.state_bucket",
+            &raw.project.state_bucket,
+            false,
+            false,
+        )?;
         if let Some(env) = &raw.project.preview_environment {
             if !raw.environments.contains_key(env) {
                 return Err(self.error(
@@ -320,7 +338,7 @@ impl Loader<'_> {
         })?;
         let mut by_name: BTreeMap<String, Target> =
             targets.into_iter().map(|t| (t.name.clone(), t)).collect();
-        let targets = order
+        let targets: Vec<Target> = order
             .iter()
             .map(|n| {
                 by_name
@@ -328,6 +346,9 @@ impl Loader<'_> {
                     .expect("ordered names come from the targets")
             })
             .collect();
+
+        network::check(self, &targets, &raw)?;
+        outputs::check(self, &targets)?;
 
         Ok(Config {
             file: self.file.to_path_buf(),
@@ -542,20 +563,30 @@ impl Loader<'_> {
             let mut strings = Vec::new();
             collect_strings(&format!("{key}.{k}"), v, &mut strings);
             for (path, s) in strings {
-                self.check_templates(&path, s, allow_pr)?;
+                self.check_templates(&path, s, allow_pr, true)?;
             }
         }
         Ok(())
     }
 
-    fn check_templates(&self, key: &str, value: &str, allow_pr: bool) -> Result<(), ConfigError> {
+    /// `allow_outputs`: `{target.output}` may be used (checked once every target
+    /// is known, in `outputs.rs`).
+    fn check_templates(
+        &self,
+        key: &str,
+        value: &str,
+        allow_pr: bool,
+        allow_outputs: bool,
+    ) -> Result<(), ConfigError> {
         let names = template::placeholders(value).map_err(|m| self.error(key, m))?;
         for name in names {
-            let known = template::EVERYWHERE.contains(&name) || (allow_pr && name == template::PR);
+            let known = template::EVERYWHERE.contains(&name)
+                || (allow_pr && name == template::PR)
+                || (allow_outputs && name.contains('.'));
             if !known {
                 return Err(self.error(
                     key,
-                    format!("unknown placeholder {{{name}}}; expected {{env}}, {{project}} or {{region}} ({{pr}} only in preview_* fields)"),
+                    format!("unknown placeholder {{{name}}}; expected {{env}}, {{project}} or {{region}} ({{pr}} only in preview_* fields, {{TARGET.OUTPUT}} only in targets)"),
                 ));
             }
         }

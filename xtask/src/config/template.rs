@@ -1,6 +1,8 @@
 //! `{name}` placeholders in config strings: `{env}`, `{project}`, `{region}`
-//! everywhere, `{pr}` only in `preview_*` fields. Unknown names are config errors,
-//! found when the file is loaded, not when a deploy reaches them.
+//! everywhere, `{pr}` only in `preview_*` fields, and `{target.output}` for an
+//! output of a terraform target (filled at run time from its state; checked in
+//! `outputs.rs`). Unknown names are config errors, found when the file is
+//! loaded, not when a deploy reaches them.
 
 /// The placeholders a value may use.
 pub const EVERYWHERE: &[&str] = &["env", "project", "region"];
@@ -20,7 +22,18 @@ pub fn placeholders(s: &str) -> Result<Vec<&str>, String> {
             .find('}')
             .ok_or_else(|| format!("{s:?} has a `{{` without a `}}`"))?;
         let name = &after[..close];
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        // `{target.output}` names a terraform target's output (see `outputs.rs`).
+        let plain = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+        let well_formed = match name.split_once('.') {
+            None => !name.is_empty() && name.chars().all(plain),
+            Some((target, output)) => {
+                !target.is_empty()
+                    && !output.is_empty()
+                    && target.chars().all(plain)
+                    && output.chars().all(plain)
+            }
+        };
+        if !well_formed {
             return Err(format!("{s:?} has a malformed placeholder {{{name}}}"));
         }
         names.push(name);
@@ -56,5 +69,17 @@ mod tests {
         assert!(placeholders("a}b").is_err());
         assert!(placeholders("a{}b").is_err());
         assert!(placeholders("a{e nv}b").is_err());
+        assert_eq!(
+            placeholders("{shared.ecs_cluster_name}").unwrap(),
+            vec!["shared.ecs_cluster_name"]
+        );
+        assert!(placeholders("{shared.}").is_err());
+        assert!(placeholders("{.vpc_id}").is_err());
+        assert!(placeholders("{a.b.c}").is_err());
+        // Filling leaves outputs for later.
+        assert_eq!(
+            fill("{shared.vpc_id}-{env}", &[("env", "prod")]),
+            "{shared.vpc_id}-prod"
+        );
     }
 }

@@ -1,0 +1,204 @@
+//! `cargo xtask rollback all ENV`: the API side, then the web side, each on its
+//! own lock and ledger record; one failing does not stop the other; the summary
+//! and the exit code say which failed; terraform targets are never touched.
+//!
+//! Two ECS targets stand in for "API, then web": `api`, whose service is gone
+//! (so its rollback fails), runs first; `worker` must still be rolled back.
+
+use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
+use std::process::{Command, Output};
+use test_support::{emulator, unique_name, GitRepo, TerraformStandIn};
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn all(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[tokio::test]
+async fn one_side_failing_does_not_stop_the_other() {
+    let sdk = emulator().sdk_config().await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let id = unique_name("all");
+    let (cluster, service, family, state_bucket) = (
+        format!("{id}-cluster"),
+        format!("{id}-worker"),
+        format!("{id}-worker"),
+        format!("{id}-state"),
+    );
+    s3.create_bucket()
+        .bucket(&state_bucket)
+        .send()
+        .await
+        .unwrap();
+    ecs.create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .unwrap();
+    for tag in ["v1", "v2"] {
+        ecs.register_task_definition()
+            .family(&family)
+            .network_mode(NetworkMode::Awsvpc)
+            .requires_compatibilities(Compatibility::Fargate)
+            .cpu("256")
+            .memory("512")
+            .container_definitions(
+                ContainerDefinition::builder()
+                    .name("app")
+                    .image(format!("example/worker:{tag}"))
+                    .essential(true)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    // The worker runs revision 2; revision 1 ran before.
+    ecs.create_service()
+        .cluster(&cluster)
+        .service_name(&service)
+        .task_definition(format!("{family}:2"))
+        .desired_count(1)
+        .launch_type(LaunchType::Fargate)
+        .send()
+        .await
+        .unwrap();
+
+    let repo = GitRepo::new();
+    repo.write(
+        "deploy.toml",
+        &format!(
+            r#"[project]
+name = "all"
+region = "us-east-1"
+state_bucket = "{state_bucket}"
+
+[environments.prod]
+branch = "main"
+
+[targets.shared]
+kind = "terraform"
+paths = ["infra/**"]
+dir = "infra"
+
+[targets.api]
+kind = "ecs"
+paths = ["api/**"]
+after = ["shared"]
+cluster = "{cluster}"
+service = "{id}-gone"
+container = "app"
+ecr_repository = "{id}-api"
+
+[targets.worker]
+kind = "ecs"
+paths = ["worker/**"]
+after = ["shared"]
+cluster = "{cluster}"
+service = "{service}"
+container = "app"
+ecr_repository = "{id}-worker"
+"#
+        ),
+    )
+    .write("infra/main.tf", "\n");
+    repo.commit("initial");
+    let tf = TerraformStandIn::new("aws-plan-adds-nat.json");
+
+    let xtask = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .current_dir(repo.path())
+            .env("TERRAFORM", tf.path())
+            .env("AWS_ENDPOINT_URL", emulator().endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .output()
+            .unwrap()
+    };
+    let out = xtask(&["rollback", "all", "prod", "--poll-interval", "50ms"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+
+    // API first, then the other side, which ran despite the failure.
+    let api_at = stderr.find("rollback api (ecs) in prod").expect(&stderr);
+    let worker_at = stderr.find("rollback worker (ecs) in prod").expect(&stderr);
+    assert!(api_at < worker_at, "{stderr}");
+    assert!(
+        stdout.contains(&format!("FAILED api: api: service {id}-gone not found")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "ok     worker: rolled back {family}:2 → {family}:1"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("error: rollback failed for 1 of 2 targets: api"),
+        "{stderr}"
+    );
+    // Shared infrastructure: an instruction, never a rollback.
+    assert!(
+        stdout.contains("shared (terraform) is never rolled back by `all`")
+            && stdout.contains("cargo xtask rollback shared prod --commit <merge-sha>"),
+        "{stdout}"
+    );
+    assert!(tf.calls().is_empty(), "terraform was not run");
+
+    let svc = ecs
+        .describe_services()
+        .cluster(&cluster)
+        .services(&service)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        svc.services()[0]
+            .task_definition()
+            .unwrap()
+            .ends_with(&format!("{family}:1")),
+        "the worker runs the revision before"
+    );
+
+    // Each target's own ledger and lock: a record for the worker only, no lock left.
+    let history = |target: &str| {
+        let out = xtask(&["history", target, "prod", "--format", "json"]);
+        assert!(out.status.success(), "{}", all(&out));
+        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
+    };
+    let worker = history("worker");
+    assert_eq!(worker.len(), 1);
+    assert_eq!(worker[0]["action"], "rollback");
+    assert_eq!(worker[0]["outcome"], "succeeded");
+    assert!(history("api").is_empty());
+    assert!(history("shared").is_empty());
+    let locks = s3
+        .list_objects_v2()
+        .bucket(&state_bucket)
+        .prefix("locks/")
+        .send()
+        .await
+        .unwrap();
+    assert!(locks.contents().is_empty(), "{:?}", locks.contents());
+
+    // `all` with --to or --commit is refused before anything runs.
+    let out = xtask(&["rollback", "all", "prod", "--to", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    let out = xtask(&["rollback", "all", "prod", "--commit", "HEAD"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert!(
+        text(&out.stderr).contains("only for terraform targets"),
+        "{}",
+        all(&out)
+    );
+}

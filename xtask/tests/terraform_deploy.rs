@@ -1,0 +1,445 @@
+//! `cargo xtask deploy` on a terraform target, as a user runs it: the binary
+//! with a stand-in terraform (selected by `TERRAFORM`; it records its calls),
+//! the emulator's S3 for the lock and the ledger, a real git repository and a
+//! real deploy.toml. Also `{shared.OUTPUT}` filled from a state file in S3.
+
+use std::process::{Command, Output};
+use test_support::{emulator, terraform_fixture, unique_name, GitRepo, TerraformStandIn};
+
+struct Fixture {
+    repo: GitRepo,
+    s3: aws_sdk_s3::Client,
+    state_bucket: String,
+    tf_bucket: String,
+    tf: TerraformStandIn,
+}
+
+async fn fixture(plan: &str) -> Fixture {
+    let sdk = emulator().sdk_config().await;
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let id = unique_name("tf");
+    let (state_bucket, tf_bucket) = (format!("{id}-state"), format!("{id}-tfstate"));
+    for b in [&state_bucket, &tf_bucket] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    let repo = GitRepo::new();
+    repo.write("deploy.toml", &config(&state_bucket, &tf_bucket, ""))
+        .write("infra/prod/main.tf", "# the shared stack\n");
+    repo.commit("initial");
+    Fixture {
+        repo,
+        s3,
+        state_bucket,
+        tf_bucket,
+        tf: TerraformStandIn::new(plan),
+    }
+}
+
+fn config(state_bucket: &str, tf_bucket: &str, extra: &str) -> String {
+    format!(
+        r#"[project]
+name = "tf"
+region = "us-east-1"
+state_bucket = "{state_bucket}"
+
+[environments.prod]
+branch = "main"
+
+[targets.shared]
+kind = "terraform"
+paths = ["infra/**"]
+dir = "infra/{{env}}"
+state_bucket = "{tf_bucket}"
+state_key = "shared/terraform.tfstate"
+
+[targets.shared.env.prod]
+vpc_cidr = "10.0.0.0/16"
+azs = ["us-east-1a", "us-east-1b"]
+public_subnets = ["10.0.0.0/24", "10.0.1.0/24"]
+private_subnets = ["10.0.16.0/20", "10.0.32.0/20"]
+{extra}"#
+    )
+}
+
+impl Fixture {
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
+        cmd.args(args)
+            .current_dir(self.repo.path())
+            .env("TERRAFORM", self.tf.path())
+            .env("AWS_ENDPOINT_URL", emulator().endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("GITHUB_EVENT_NAME")
+            .env_remove("GITHUB_EVENT_PATH")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .env_remove("XTASK_APPROVED_ENVIRONMENT");
+        cmd
+    }
+
+    fn deploy(&self, extra: &[&str]) -> Output {
+        let mut args = vec!["deploy", "shared", "--env", "prod"];
+        args.extend_from_slice(extra);
+        self.command(&args).output().unwrap()
+    }
+
+    fn history(&self) -> Vec<serde_json::Value> {
+        let out = self
+            .command(&["history", "shared", "prod", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "history: {}", all(&out));
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    async fn lock_exists(&self) -> bool {
+        self.s3
+            .head_object()
+            .bucket(&self.state_bucket)
+            .key("locks/shared.json")
+            .send()
+            .await
+            .is_ok()
+    }
+
+    fn plan_file(&self) -> String {
+        self.tf.calls()[1]
+            .args
+            .iter()
+            .find_map(|a| a.strip_prefix("-out="))
+            .expect("plan -out=FILE")
+            .to_string()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn all(out: &Output) -> String {
+    format!("{}{}", text(&out.stdout), text(&out.stderr))
+}
+
+#[tokio::test]
+async fn without_approval_the_plan_is_shown_and_nothing_is_applied() {
+    let f = fixture("aws-plan-replaces-vpc.json").await;
+    let out = f.deploy(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "shared: Plan: 4 to add, 1 to change, 4 to destroy (3 replaced, 1 outputs change)."
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("replace  module.networking.aws_vpc.main  (forced by cidr_block)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "DANGER: this plan DESTROYS OR REPLACES 4 NETWORKING RESOURCES of shared in prod"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("!!!   destroy  module.networking.aws_nat_gateway.main[\"us-west-2b\"]"),
+        "{stdout}"
+    );
+    let stderr = text(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("not applied") && errors[0].contains("rerun with --approve"),
+        "{stderr}"
+    );
+
+    // Only init, plan and show ran: no apply.
+    assert_eq!(f.tf.steps(), ["init", "plan", "show"]);
+    let calls = f.tf.calls();
+    assert_eq!(
+        calls[0].cwd.canonicalize().unwrap(),
+        f.repo.file("infra/prod").canonicalize().unwrap()
+    );
+    for arg in [
+        format!("-backend-config=bucket={}", f.tf_bucket),
+        "-backend-config=key=shared/terraform.tfstate".into(),
+        "-backend-config=region=us-east-1".into(),
+    ] {
+        assert!(calls[0].args.contains(&arg), "{arg} in {:?}", calls[0].args);
+    }
+    assert!(f.history().is_empty(), "nothing applied, nothing recorded");
+    assert!(!f.lock_exists().await, "the lock is released");
+
+    // The network plan was rendered for terraform to read.
+    let tfvars: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(f.repo.file("infra/prod/network.auto.tfvars.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(tfvars["vpc_cidr"], "10.0.0.0/16");
+    assert_eq!(tfvars["private_subnets"][1], "10.0.32.0/20");
+}
+
+#[tokio::test]
+async fn approve_applies_the_saved_plan_and_records_it() {
+    let f = fixture("aws-plan-adds-nat.json").await;
+    let out = f.deploy(&["--approve"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(
+        text(&out.stdout).contains("applied: Plan: 2 to add, 1 to change, 0 to destroy."),
+        "{}",
+        all(&out)
+    );
+    assert!(!text(&out.stdout).contains("DANGER"), "{}", all(&out));
+    assert_eq!(f.tf.steps(), ["init", "plan", "show", "apply"]);
+    let apply = &f.tf.calls()[3];
+    assert_eq!(apply.args.last(), Some(&f.plan_file()), "the saved plan");
+
+    let history = f.history();
+    assert_eq!(history.len(), 1);
+    let sha = f.repo.git(&["rev-parse", "HEAD"]);
+    assert_eq!(history[0]["action"], "deploy");
+    assert_eq!(history[0]["outcome"], "succeeded");
+    assert_eq!(history[0]["deployed"], sha.as_str());
+    assert_eq!(history[0]["git_sha"], sha.as_str());
+    assert!(history[0]["replaced"].is_null(), "{:?}", history[0]);
+    assert_eq!(
+        history[0]["detail"],
+        "Plan: 2 to add, 1 to change, 0 to destroy."
+    );
+    assert!(
+        history[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved by --approve"),
+        "{:?}",
+        history[0]
+    );
+    assert!(!f.lock_exists().await);
+
+    // The next apply records what it replaced: the commit applied before.
+    f.repo
+        .write("infra/prod/main.tf", "# the shared stack, v2\n");
+    let second = f.repo.commit("v2");
+    let out = f.deploy(&["--approve"]);
+    assert!(out.status.success(), "{}", all(&out));
+    let history = f.history();
+    assert_eq!(history[0]["deployed"], second.as_str());
+    assert_eq!(history[0]["replaced"], sha.as_str());
+}
+
+#[tokio::test]
+async fn the_github_environment_gate_approves_only_inside_github_actions() {
+    let f = fixture("aws-plan-replaces-vpc.json").await;
+    let out = f
+        .command(&["deploy", "shared", "--env", "prod"])
+        .env("XTASK_APPROVED_ENVIRONMENT", "prod-approval")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert!(
+        text(&out.stderr)
+            .contains("XTASK_APPROVED_ENVIRONMENT=prod-approval is ignored outside GitHub Actions"),
+        "{}",
+        all(&out)
+    );
+    assert!(!f.tf.steps().contains(&"apply".to_string()));
+
+    let out = f
+        .command(&["deploy", "shared", "--env", "prod"])
+        .env("XTASK_APPROVED_ENVIRONMENT", "prod-approval")
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    assert_eq!(f.tf.steps().iter().filter(|s| *s == "apply").count(), 1);
+    // Under Actions, the networking destroy is also an annotation.
+    assert!(
+        text(&out.stdout).contains("::warning title=shared destroys networking in prod::replace module.networking.aws_vpc.main"),
+        "{}",
+        all(&out)
+    );
+    let history = f.history();
+    assert!(
+        history[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("approved by the GitHub environment `prod-approval`"),
+        "{:?}",
+        history[0]
+    );
+}
+
+#[tokio::test]
+async fn dry_run_and_no_changes_apply_nothing() {
+    let f = fixture("aws-plan-adds-nat.json").await;
+    let out = f.deploy(&["--dry-run", "--approve"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(
+        text(&out.stdout).contains("dry run, not applied"),
+        "{}",
+        all(&out)
+    );
+    assert_eq!(f.tf.steps(), ["init", "plan", "show"]);
+
+    f.tf.show("real-plan-no-changes.json");
+    let out = f.deploy(&["--approve"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(text(&out.stdout).contains("no changes"), "{}", all(&out));
+    assert!(!f.tf.steps().contains(&"apply".to_string()));
+    assert!(f.history().is_empty());
+    assert!(!f.lock_exists().await);
+}
+
+#[tokio::test]
+async fn a_failed_apply_is_recorded_and_exits_1() {
+    let f = fixture("aws-plan-adds-nat.json").await;
+    f.tf.fail("apply");
+    let out = f.deploy(&["--approve"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert!(
+        all(&out).contains("terraform apply failed part way, some changes may be in place"),
+        "{}",
+        all(&out)
+    );
+    let history = f.history();
+    assert_eq!(history[0]["outcome"], "failed");
+    assert!(!f.lock_exists().await, "released on failure too");
+}
+
+#[tokio::test]
+async fn a_missing_terraform_is_one_line_exit_2_and_touches_nothing() {
+    let f = fixture("aws-plan-adds-nat.json").await;
+    let out = f
+        .command(&["deploy", "shared", "--env", "prod", "--approve"])
+        .env("TERRAFORM", "/nonexistent/terraform")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    let stderr = text(&out.stderr);
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains("shared: TERRAFORM=/nonexistent/terraform: no such file"),
+        "{stderr}"
+    );
+
+    let out = f
+        .command(&["deploy", "shared", "--env", "prod", "--approve"])
+        .env_remove("TERRAFORM")
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert!(
+        text(&out.stderr).contains("terraform not found on PATH: install Terraform"),
+        "{}",
+        all(&out)
+    );
+    assert!(f.tf.calls().is_empty(), "the stand-in was never run");
+    assert!(f.history().is_empty());
+    assert!(!f.lock_exists().await);
+}
+
+/// `{shared.ecs_cluster_name}` in an ECS target is read from the shared stack's
+/// state in S3 when the target runs.
+#[tokio::test]
+async fn other_targets_read_shared_outputs_from_the_state_in_s3() {
+    let f = fixture("aws-plan-adds-nat.json").await;
+    let sdk = emulator().sdk_config().await;
+    let ecs = aws_sdk_ecs::Client::new(&sdk);
+    let id = unique_name("out");
+    let (cluster, service, family) = (
+        format!("{id}-cluster"),
+        format!("{id}-service"),
+        format!("{id}-api"),
+    );
+    ecs.create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .unwrap();
+    ecs.register_task_definition()
+        .family(&family)
+        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
+        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
+        .cpu("256")
+        .memory("512")
+        .container_definitions(
+            aws_sdk_ecs::types::ContainerDefinition::builder()
+                .name("app")
+                .image("example/app:v1")
+                .essential(true)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    ecs.create_service()
+        .cluster(&cluster)
+        .service_name(&service)
+        .task_definition(format!("{family}:1"))
+        .desired_count(1)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .send()
+        .await
+        .unwrap();
+    f.repo.write(
+        "deploy.toml",
+        &config(
+            &f.state_bucket,
+            &f.tf_bucket,
+            &format!(
+                r#"
+[targets.api]
+kind = "ecs"
+paths = ["api/**"]
+after = ["shared"]
+cluster = "{{shared.ecs_cluster_name}}"
+service = "{service}"
+container = "app"
+ecr_repository = "{id}-repo"
+"#
+            ),
+        ),
+    );
+
+    // Before the stack was ever applied: the row says so.
+    let out = f.command(&["status", "--env", "prod"]).output().unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "no state at s3://{}/shared/terraform.tfstate",
+            f.tf_bucket
+        )),
+        "{}",
+        all(&out)
+    );
+
+    // A real-format state (version 4) whose cluster is the one above.
+    let state = std::fs::read_to_string(terraform_fixture("real-shared.tfstate"))
+        .unwrap()
+        .replace("connect2-cluster-prod", &cluster);
+    f.s3.put_object()
+        .bucket(&f.tf_bucket)
+        .key("shared/terraform.tfstate")
+        .body(state.into_bytes().into())
+        .send()
+        .await
+        .unwrap();
+    let out = f.command(&["status", "--env", "prod"]).output().unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(
+        text(&out.stdout).contains(&format!("{family}:1")),
+        "the service was found in the cluster named by the state: {}",
+        all(&out)
+    );
+    assert!(
+        text(&out.stderr).contains(&format!("api: {{shared.ecs_cluster_name}} = {cluster}")),
+        "{}",
+        all(&out)
+    );
+}
