@@ -34,6 +34,7 @@ pub async fn deploy(
     opts: &SiteOptions,
 ) -> anyhow::Result<TargetResult> {
     let name = target.name.as_str();
+    let config = &crate::shared_outputs::fill(ctx, name, config).await?;
     let settings = crate::settings::static_site(&ctx.ws.root, config);
     let clients = web_deployer::Clients::new(&ctx.sdk);
     let lock = if opts.dry_run {
@@ -165,6 +166,7 @@ pub async fn rollback(
     opts: &RollbackOptions,
 ) -> anyhow::Result<TargetResult> {
     let name = target.name.as_str();
+    let config = &crate::shared_outputs::fill(ctx, name, config).await?;
     let settings = crate::settings::static_site(&ctx.ws.root, config);
     let clients = web_deployer::Clients::new(&ctx.sdk);
     let lock = if opts.site.dry_run {

@@ -172,6 +172,12 @@ async fn without_approval_the_plan_is_shown_and_nothing_is_applied() {
         assert!(calls[0].args.contains(&arg), "{arg} in {:?}", calls[0].args);
     }
     assert!(f.history().is_empty(), "nothing applied, nothing recorded");
+    let status = f.command(&["status", "--env", "prod"]).output().unwrap();
+    assert!(
+        text(&status.stdout).contains("never applied by xtask"),
+        "{}",
+        all(&status)
+    );
     assert!(!f.lock_exists().await, "the lock is released");
 
     // The network plan was rendered for terraform to read.
@@ -219,6 +225,13 @@ async fn approve_applies_the_saved_plan_and_records_it() {
         history[0]
     );
     assert!(!f.lock_exists().await);
+    let out = f.command(&["status", "--env", "prod"]).output().unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(
+        text(&out.stdout).contains(&format!("applied {} at ", &sha[..10])),
+        "{}",
+        all(&out)
+    );
 
     // The next apply records what it replaced: the commit applied before.
     f.repo

@@ -56,6 +56,24 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 Err(e) => row.error = Some(e.to_string()),
             }
         }
+        if let TargetSettings::Terraform(_) = &target.settings[&flags.env] {
+            // The last apply, by the ledger (Terraform's state holds the rest).
+            let history = ctx.store.history(&target.name).await?;
+            let applied = history.iter().find(|r| {
+                r.action == crate::state::ledger::Action::Deploy
+                    && r.outcome == crate::state::ledger::Outcome::Succeeded
+            });
+            row.running = Some(applied.map_or_else(
+                || "never applied by xtask".to_string(),
+                |r| {
+                    format!(
+                        "applied {} at {}",
+                        &r.deployed[..r.deployed.len().min(10)],
+                        r.finished_at
+                    )
+                },
+            ));
+        }
         rows.push(row);
     }
     if flags.format == Format::Json {
