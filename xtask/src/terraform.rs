@@ -98,6 +98,15 @@ pub async fn deploy(
             );
         }
     }
+    // Terraform applies the folder as it is on disk, which the ledger's commit
+    // may not describe.
+    let dirty = uncommitted(&ctx.ws.repo, &config.dir);
+    if let Some(paths) = &dirty {
+        eprintln!(
+            "{name}: WARNING: {} has uncommitted changes ({paths}): the plan is of the working tree, not of the commit",
+            config.dir
+        );
+    }
     let approval = approval(opts.approve);
     let request = shared_infra::DeployRequest {
         dry_run: opts.dry_run,
@@ -122,7 +131,7 @@ pub async fn deploy(
     let result = run.await.context("the terraform run panicked")?;
 
     let record = match &result {
-        Ok(report) => deploy_record(ctx, &name, &started_at, report, &approval).await,
+        Ok(report) => deploy_record(ctx, &name, &started_at, report, &approval, &dirty).await,
         Err(_) => Ok(None),
     };
     let appended = match record {
@@ -144,6 +153,7 @@ async fn deploy_record(
     started_at: &str,
     report: &shared_infra::DeployReport,
     approval: &Option<shared_infra::Approval>,
+    dirty: &Option<String>,
 ) -> anyhow::Result<Option<Record>> {
     let (outcome, message) = match &report.outcome {
         shared_infra::DeployOutcome::Applied => (Outcome::Succeeded, "applied".to_string()),
@@ -173,7 +183,10 @@ async fn deploy_record(
         replaced,
         detail: report.summary.headline(),
         outcome,
-        message: format!("{message}; {approved}"),
+        message: match dirty {
+            Some(paths) => format!("{message}; {approved}; with uncommitted changes: {paths}"),
+            None => format!("{message}; {approved}"),
+        },
         started_at: started_at.into(),
         finished_at: now_rfc3339(),
         who: crate::state::who(),
@@ -280,6 +293,21 @@ fn forced(c: &shared_infra::ResourceChange) -> String {
     } else {
         format!("  (forced by {})", c.forced_by.join(", "))
     }
+}
+
+/// The uncommitted (staged, unstaged or untracked) paths under `dir`, if any.
+fn uncommitted(repo: &git2::Repository, dir: &str) -> Option<String> {
+    let mut opts = git2::StatusOptions::new();
+    opts.pathspec(format!("{}/", dir.trim_end_matches('/')))
+        .include_untracked(true)
+        .recurse_untracked_dirs(true);
+    let statuses = repo.statuses(Some(&mut opts)).ok()?;
+    let paths: Vec<String> = statuses
+        .iter()
+        .filter(|e| !e.status().is_ignored())
+        .filter_map(|e| e.path().map(str::to_owned))
+        .collect();
+    (!paths.is_empty()).then(|| paths.join(", "))
 }
 
 /// A `shared-infra` error with the target's name; bad input stays bad input.

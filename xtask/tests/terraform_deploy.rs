@@ -216,13 +216,17 @@ async fn approve_applies_the_saved_plan_and_records_it() {
         history[0]["detail"],
         "Plan: 2 to add, 1 to change, 0 to destroy."
     );
+    let message = history[0]["message"].as_str().unwrap();
+    assert!(message.contains("approved by --approve"), "{message}");
+    // The first run wrote network.auto.tfvars.json, which is not committed yet.
     assert!(
-        history[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("approved by --approve"),
-        "{:?}",
-        history[0]
+        message.contains("with uncommitted changes: infra/prod/network.auto.tfvars.json"),
+        "{message}"
+    );
+    assert!(
+        text(&out.stderr).contains("infra/prod has uncommitted changes"),
+        "{}",
+        all(&out)
     );
     assert!(!f.lock_exists().await);
     let out = f.command(&["status", "--env", "prod"]).output().unwrap();
@@ -236,12 +240,20 @@ async fn approve_applies_the_saved_plan_and_records_it() {
     // The next apply records what it replaced: the commit applied before.
     f.repo
         .write("infra/prod/main.tf", "# the shared stack, v2\n");
-    let second = f.repo.commit("v2");
+    let second = f.repo.commit("v2, with the rendered network plan");
     let out = f.deploy(&["--approve"]);
     assert!(out.status.success(), "{}", all(&out));
     let history = f.history();
     assert_eq!(history[0]["deployed"], second.as_str());
     assert_eq!(history[0]["replaced"], sha.as_str());
+    assert!(
+        !history[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("uncommitted"),
+        "{:?}",
+        history[0]
+    );
 }
 
 #[tokio::test]
