@@ -1,5 +1,5 @@
-//! Uploads a static build to S3 behind CloudFront, keeps releases, and rolls
-//! back from S3 object versions.
+//! Uploads a static build to S3 behind CloudFront, keeps releases, rolls back
+//! from S3 object versions, and runs PR preview environments.
 //!
 //! Design choices:
 //! - Compare by content, never by mtime: each object carries its MD5 in its
@@ -27,6 +27,7 @@ mod headers;
 mod invalidation;
 mod manifest;
 pub mod plan;
+pub mod preview;
 mod remote;
 mod rollback;
 mod settings;

@@ -1,0 +1,192 @@
+//! The preview bucket: private, versioned, tagged, readable only by its own
+//! distribution.
+
+use aws_sdk_s3::types::{
+    BucketLocationConstraint, BucketVersioningStatus, CreateBucketConfiguration, Delete,
+    ObjectIdentifier, PublicAccessBlockConfiguration, Tag, Tagging, VersioningConfiguration,
+};
+
+use super::{aws, PreviewError, PreviewSettings, PREVIEW_TAG, PROJECT_TAG};
+
+pub async fn ensure(
+    s3: &aws_sdk_s3::Client,
+    s: &PreviewSettings,
+    changed: &mut Vec<String>,
+) -> Result<(), PreviewError> {
+    let b = &s.bucket;
+    if s3.head_bucket().bucket(b).send().await.is_err() {
+        let mut create = s3.create_bucket().bucket(b);
+        if s.region != "us-east-1" {
+            create = create.create_bucket_configuration(
+                CreateBucketConfiguration::builder()
+                    .location_constraint(BucketLocationConstraint::from(s.region.as_str()))
+                    .build(),
+            );
+        }
+        create.send().await.map_err(aws("S3 CreateBucket", b))?;
+        changed.push(format!("bucket {b}"));
+    }
+    // Each setting is put every time: the calls are idempotent and cheap, and a
+    // setting someone changed by hand is put right.
+    s3.put_public_access_block()
+        .bucket(b)
+        .public_access_block_configuration(
+            PublicAccessBlockConfiguration::builder()
+                .block_public_acls(true)
+                .ignore_public_acls(true)
+                .block_public_policy(true)
+                .restrict_public_buckets(true)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(aws("S3 PutPublicAccessBlock", b))?;
+    let versioning = s3
+        .get_bucket_versioning()
+        .bucket(b)
+        .send()
+        .await
+        .map_err(aws("S3 GetBucketVersioning", b))?;
+    if versioning.status() != Some(&BucketVersioningStatus::Enabled) {
+        s3.put_bucket_versioning()
+            .bucket(b)
+            .versioning_configuration(
+                VersioningConfiguration::builder()
+                    .status(BucketVersioningStatus::Enabled)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(aws("S3 PutBucketVersioning", b))?;
+        changed.push(format!("versioning on {b}"));
+    }
+    let tag = |k: &str, v: &str| {
+        Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .expect("key and value set")
+    };
+    s3.put_bucket_tagging()
+        .bucket(b)
+        .tagging(
+            Tagging::builder()
+                .tag_set(tag(PREVIEW_TAG, &s.pr.to_string()))
+                .tag_set(tag(PROJECT_TAG, &s.project))
+                .build()
+                .expect("tag set given"),
+        )
+        .send()
+        .await
+        .map_err(aws("S3 PutBucketTagging", b))?;
+    Ok(())
+}
+
+/// The policy that lets only this preview's distribution read the bucket.
+pub fn policy(bucket: &str, distribution_arn: &str) -> String {
+    serde_json::json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Sid": "CloudFrontReadsThroughOAC",
+            "Effect": "Allow",
+            "Principal": {"Service": "cloudfront.amazonaws.com"},
+            "Action": "s3:GetObject",
+            "Resource": format!("arn:aws:s3:::{bucket}/*"),
+            "Condition": {"StringEquals": {"AWS:SourceArn": distribution_arn}}
+        }]
+    })
+    .to_string()
+}
+
+pub async fn ensure_policy(
+    s3: &aws_sdk_s3::Client,
+    s: &PreviewSettings,
+    distribution_arn: &str,
+    changed: &mut Vec<String>,
+) -> Result<(), PreviewError> {
+    let wanted = policy(&s.bucket, distribution_arn);
+    let current = s3.get_bucket_policy().bucket(&s.bucket).send().await.ok();
+    let same = current
+        .and_then(|c| c.policy().map(str::to_owned))
+        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+        == serde_json::from_str::<serde_json::Value>(&wanted).ok();
+    if !same {
+        s3.put_bucket_policy()
+            .bucket(&s.bucket)
+            .policy(wanted)
+            .send()
+            .await
+            .map_err(aws("S3 PutBucketPolicy", &s.bucket))?;
+        changed.push(format!(
+            "bucket policy of {} (read by its distribution only)",
+            s.bucket
+        ));
+    }
+    Ok(())
+}
+
+/// Deletes every object version and delete marker, then the bucket. `None`
+/// when the bucket was already gone; else how many versions were deleted.
+pub async fn remove(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<usize>, PreviewError> {
+    if s3.head_bucket().bucket(bucket).send().await.is_err() {
+        return Ok(None);
+    }
+    let mut deleted = 0;
+    loop {
+        // Listing from the start each round: deleting changes the listing.
+        let page = s3
+            .list_object_versions()
+            .bucket(bucket)
+            .max_keys(1000)
+            .send()
+            .await
+            .map_err(aws("S3 ListObjectVersions", bucket))?;
+        let ids: Vec<ObjectIdentifier> = page
+            .versions()
+            .iter()
+            .map(|v| (v.key(), v.version_id()))
+            .chain(
+                page.delete_markers()
+                    .iter()
+                    .map(|m| (m.key(), m.version_id())),
+            )
+            .filter_map(|(k, v)| {
+                ObjectIdentifier::builder()
+                    .key(k?)
+                    .set_version_id(v.map(str::to_owned))
+                    .build()
+                    .ok()
+            })
+            .collect();
+        if ids.is_empty() {
+            break;
+        }
+        deleted += ids.len();
+        let out = s3
+            .delete_objects()
+            .bucket(bucket)
+            .delete(
+                Delete::builder()
+                    .set_objects(Some(ids))
+                    .quiet(true)
+                    .build()
+                    .expect("objects set"),
+            )
+            .send()
+            .await
+            .map_err(aws("S3 DeleteObjects", bucket))?;
+        if let Some(e) = out.errors().first() {
+            return Err(PreviewError::Aws {
+                operation: "S3 DeleteObjects",
+                resource: format!("{bucket}/{}", e.key().unwrap_or_default()),
+                message: e.message().unwrap_or_default().to_string(),
+            });
+        }
+    }
+    s3.delete_bucket()
+        .bucket(bucket)
+        .send()
+        .await
+        .map_err(aws("S3 DeleteBucket", bucket))?;
+    Ok(Some(deleted))
+}
