@@ -29,6 +29,8 @@ pub enum Command {
     Ci(CiFlags),
     /// Create the state bucket (and, for the local emulator, the targets' resources).
     Bootstrap(BootstrapFlags),
+    /// PR preview environments: up, down, list, sweep.
+    Preview(PreviewFlags),
 }
 
 /// Where the repository and its deploy.toml are.
@@ -267,6 +269,61 @@ pub struct BootstrapFlags {
     /// service runs [default: the head commit's short sha].
     #[arg(long, value_name = "TAG")]
     pub image_tag: Vec<String>,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PreviewFlags {
+    #[command(subcommand)]
+    pub action: PreviewAction,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum PreviewAction {
+    /// Create or update the preview of a pull request and deploy the build into it.
+    Up(PreviewOne),
+    /// Remove the preview of a pull request (succeeds when there is none).
+    Down(PreviewOne),
+    /// The project's previews, found by tag.
+    List(PreviewAll),
+    /// Delete distributions `down` left disabled; with --older-than, take down
+    /// previews not updated for that many days.
+    Sweep(PreviewSweep),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PreviewOne {
+    /// The pull request number.
+    #[arg(long, value_name = "N")]
+    pub pr: String,
+    /// The static-site target [default: the one with preview_bucket].
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub site: SiteFlags,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PreviewAll {
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct PreviewSweep {
+    /// Also take down previews whose distribution has not changed for DAYS days.
+    #[arg(long, value_name = "DAYS")]
+    pub older_than: Option<u64>,
+    /// The static-site target [default: the one with preview_bucket].
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
     #[command(flatten)]
     pub repo: RepoFlags,
 }

@@ -21,6 +21,7 @@ fn main() {
                         Command::History(f) => cmd::history::run(f).await,
                         Command::Status(f) => cmd::status::run(f).await,
                         Command::Bootstrap(f) => cmd::bootstrap::run(f).await,
+                        Command::Preview(f) => cmd::preview::run(f).await,
                     }
                 })
             }),

@@ -5,6 +5,7 @@ pub mod ci;
 pub mod deploy;
 pub mod history;
 pub mod plan;
+pub mod preview;
 pub mod rollback;
 pub mod status;
 

@@ -114,6 +114,14 @@ pub struct StaticSiteTarget {
     /// PR previews: the domain name, with `{pr}`.
     #[serde(default)]
     pub preview_domain: Option<String>,
+    /// PR previews: the Route53 hosted zone for `preview_domain`'s alias record
+    /// (e.g. `{shared.hosted_zone_id}`); without it, previews use the
+    /// distribution's own `*.cloudfront.net` name.
+    #[serde(default)]
+    pub preview_zone_id: Option<String>,
+    /// PR previews: an ACM certificate (in us-east-1) for `preview_domain`.
+    #[serde(default)]
+    pub preview_certificate_arn: Option<String>,
     /// Upload dotfiles and dot-folders too (`.well-known/` always is).
     #[serde(default)]
     pub include_hidden: bool,

@@ -1,0 +1,250 @@
+//! `cargo xtask preview up|down|list|sweep`: PR preview environments of a
+//! static-site target, in the environment `project.preview_environment` names.
+//!
+//! `up` makes the infrastructure (web_deployer::preview) and then deploys the
+//! build into it as an ordinary static-site deploy of a target named
+//! `<target>-pr-<N>`, so a preview has its own lock, ledger and releases.
+
+use std::time::{Duration, SystemTime};
+
+use crate::config::{StaticSiteTarget, Target, TargetSettings};
+use crate::context::EnvContext;
+use crate::error::BadInput;
+use crate::flags::{Format, PreviewAction, PreviewFlags, PreviewOne, RepoFlags};
+use crate::workspace::Workspace;
+use web_deployer::preview::{self, PreviewClients, PreviewSettings};
+
+pub async fn run(flags: &PreviewFlags) -> anyhow::Result<()> {
+    match &flags.action {
+        PreviewAction::Up(f) => up(f).await,
+        PreviewAction::Down(f) => down(f).await,
+        PreviewAction::List(f) => list(&f.repo, f.format).await,
+        PreviewAction::Sweep(f) => sweep(&f.repo, f.target.as_deref(), f.older_than).await,
+    }
+}
+
+/// A pull request number: digits only, no sign, no leading zero. Anything else
+/// (a branch name, `1; rm`, `../x`) is refused before any call.
+pub fn parse_pr(s: &str) -> Result<u64, BadInput> {
+    let digits = !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit());
+    match s.parse::<u64>() {
+        Ok(n) if digits && n > 0 && !s.starts_with('0') => Ok(n),
+        _ => Err(BadInput(format!(
+            "--pr {s:?}: expected the pull request number, a positive whole number"
+        ))),
+    }
+}
+
+/// The preview environment and the static-site target previews are made of.
+fn preview_target<'a>(
+    ws: &'a Workspace,
+    name: Option<&str>,
+) -> anyhow::Result<(String, &'a Target, &'a StaticSiteTarget)> {
+    let env = ws.config.project.preview_environment.clone().ok_or_else(|| {
+        BadInput(format!(
+            "{}: project.preview_environment is not set; name the environment previews run in (e.g. \"staging\")",
+            ws.config.file.display()
+        ))
+    })?;
+    let candidates: Vec<(&Target, &StaticSiteTarget)> = ws
+        .config
+        .targets
+        .iter()
+        .filter(|t| name.is_none_or(|n| n == t.name))
+        .filter_map(|t| match &t.settings[&env] {
+            TargetSettings::StaticSite(s) if s.preview_bucket.is_some() => Some((t, s)),
+            _ => None,
+        })
+        .collect();
+    match (candidates.as_slice(), name) {
+        ([(t, s)], _) => Ok((env, t, s)),
+        ([], Some(n)) => Err(BadInput(format!(
+            "--target {n}: not a static-site target with preview_bucket"
+        ))
+        .into()),
+        ([], None) => Err(BadInput(format!(
+            "{}: no static-site target has preview_bucket",
+            ws.config.file.display()
+        ))
+        .into()),
+        (_, _) => {
+            Err(BadInput("several static-site targets have previews: pass --target".into()).into())
+        }
+    }
+}
+
+fn settings(
+    ws: &Workspace,
+    env: &str,
+    site: &StaticSiteTarget,
+    pr: u64,
+) -> Result<PreviewSettings, BadInput> {
+    let fill = |s: &str| s.replace("{pr}", &pr.to_string());
+    let bucket = fill(site.preview_bucket.as_deref().expect("chosen for it"));
+    preview::check_bucket_name(&bucket).map_err(|e| BadInput(e.to_string()))?;
+    Ok(PreviewSettings {
+        pr,
+        project: ws.config.project.name.clone(),
+        bucket,
+        region: ws.config.region(env).to_string(),
+        domain: site.preview_domain.as_deref().map(fill),
+        hosted_zone_id: site.preview_zone_id.clone(),
+        certificate_arn: site.preview_certificate_arn.clone(),
+    })
+}
+
+async fn up(f: &PreviewOne) -> anyhow::Result<()> {
+    let pr = parse_pr(&f.pr)?;
+    let ws = Workspace::open(&f.repo)?;
+    let (env, target, site) = preview_target(&ws, f.target.as_deref())?;
+    let ctx = EnvContext::new(&ws, &env).await?;
+    // {TARGET.OUTPUT} placeholders (e.g. the hosted zone) come from the shared stack.
+    let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
+    let settings = settings(&ws, &env, &site, pr)?;
+
+    let clients = PreviewClients::new(&ctx.sdk);
+    let report = preview::up(&clients, &settings).await.map_err(|e| {
+        if e.is_bad_input() {
+            anyhow::Error::new(BadInput(e.to_string()))
+        } else {
+            anyhow::Error::new(e)
+        }
+    })?;
+    for c in &report.changed {
+        eprintln!("preview pr-{pr}: created or updated {c}");
+    }
+    if report.changed.is_empty() {
+        eprintln!("preview pr-{pr}: infrastructure in place");
+    }
+
+    // The content: an ordinary deploy into the preview's bucket.
+    let mut preview_target = target.clone();
+    preview_target.name = format!("{}-pr-{pr}", target.name);
+    let mut preview_site = site.clone();
+    preview_site.bucket = settings.bucket.clone();
+    preview_site.distribution = Some(report.distribution_id.clone());
+    let opts = crate::static_site::SiteOptions {
+        dry_run: false,
+        force_unlock: false,
+        concurrency: f.site.concurrency,
+        max_deletes: f.site.max_deletes,
+        wait: None,
+    };
+    let result = crate::static_site::deploy(&ctx, &preview_target, &preview_site, &opts).await?;
+    println!("preview pr-{pr}: {}", result.summary);
+    println!("preview pr-{pr}: {}", report.url);
+    if f.format == Format::Github {
+        crate::output::append_github_output(&[("url", report.url.clone())])?;
+    }
+    if !result.ok {
+        anyhow::bail!("preview pr-{pr}: the deploy failed: {}", result.summary);
+    }
+    Ok(())
+}
+
+async fn down(f: &PreviewOne) -> anyhow::Result<()> {
+    let pr = parse_pr(&f.pr)?;
+    let ws = Workspace::open(&f.repo)?;
+    let (env, target, site) = preview_target(&ws, f.target.as_deref())?;
+    let ctx = EnvContext::new(&ws, &env).await?;
+    let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
+    let settings = settings(&ws, &env, &site, pr)?;
+    let report = preview::down(&PreviewClients::new(&ctx.sdk), &settings).await?;
+    if report.removed.is_empty() && report.pending.is_empty() {
+        println!(
+            "preview pr-{pr}: nothing to remove (there is no such preview, or it is gone already)"
+        );
+    }
+    for r in &report.removed {
+        println!("preview pr-{pr}: removed {r}");
+    }
+    for p in &report.pending {
+        println!("preview pr-{pr}: {p}");
+    }
+    Ok(())
+}
+
+async fn list(repo: &RepoFlags, format: Format) -> anyhow::Result<()> {
+    let ws = Workspace::open(repo)?;
+    let (env, _, _) = preview_target(&ws, None)?;
+    let ctx = EnvContext::new(&ws, &env).await?;
+    let previews = preview::list(&PreviewClients::new(&ctx.sdk), &ws.config.project.name).await?;
+    if format == Format::Json {
+        let rows: Vec<serde_json::Value> = previews
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "pr": p.pr, "distribution": p.distribution_id, "url": format!("https://{}", p.domain),
+                    "status": p.status, "enabled": p.enabled, "pending_delete": p.pending_delete,
+                    "age_days": age(p.last_modified).map(|d| d.as_secs() / 86_400),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if previews.is_empty() {
+        println!("no previews");
+    }
+    for p in &previews {
+        let state = if p.pending_delete {
+            "down, waiting for sweep".to_string()
+        } else if p.enabled {
+            p.status.to_lowercase()
+        } else {
+            "disabled".into()
+        };
+        let age = age(p.last_modified).map_or_else(
+            || "?".into(),
+            |d| {
+                humantime::format_duration(Duration::from_secs(d.as_secs() / 3600 * 3600))
+                    .to_string()
+            },
+        );
+        println!(
+            "pr-{:<6} https://{:<40} {state:<24} changed {age} ago",
+            p.pr, p.domain
+        );
+    }
+    Ok(())
+}
+
+async fn sweep(
+    repo: &RepoFlags,
+    target: Option<&str>,
+    older_than: Option<u64>,
+) -> anyhow::Result<()> {
+    let ws = Workspace::open(repo)?;
+    let (env, target, site) = preview_target(&ws, target)?;
+    let ctx = EnvContext::new(&ws, &env).await?;
+    let clients = PreviewClients::new(&ctx.sdk);
+    if let Some(days) = older_than {
+        let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
+        for p in preview::list(&clients, &ws.config.project.name).await? {
+            let old = age(p.last_modified).is_some_and(|a| a >= Duration::from_secs(days * 86_400));
+            if old && p.enabled {
+                let report = preview::down(&clients, &settings(&ws, &env, &site, p.pr)?).await?;
+                println!(
+                    "pr-{}: taken down (unchanged for over {days} days): {}",
+                    p.pr,
+                    report.removed.join(", ")
+                );
+            }
+        }
+    }
+    let (deleted, waiting) = preview::sweep(&clients, &ws.config.project.name).await?;
+    for d in &deleted {
+        println!("deleted distribution {d}");
+    }
+    for w in &waiting {
+        println!("distribution {w} is still being disabled by CloudFront; sweep again later");
+    }
+    if deleted.is_empty() && waiting.is_empty() {
+        println!("nothing to sweep");
+    }
+    Ok(())
+}
+
+fn age(at: Option<SystemTime>) -> Option<Duration> {
+    SystemTime::now().duration_since(at?).ok()
+}
