@@ -1,9 +1,11 @@
 //! The state bucket: what crosses targets and runs — the deploy ledger and the
 //! deploy locks — lives in one S3 bucket per environment (`project.state_bucket`).
 //!
-//!     ledger/<target>/<started>-<id>.json   one record per deploy or rollback
-//!     locks/<target>.json                   present while a deploy holds the target
-//!     releases/<target>/<release>.json      static sites: release manifests
+//! ```text
+//! ledger/<target>/<started>-<id>.json   one record per deploy or rollback
+//! locks/<target>.json                   present while a deploy holds the target
+//! releases/<target>/<release>.json      static sites: release manifests
+//! ```
 
 mod bucket;
 pub mod ledger;

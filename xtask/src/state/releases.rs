@@ -1,7 +1,9 @@
 //! Release manifests of static-site targets, beside the ledger:
 //!
-//!     releases/<target>/<release>.json                      what a deploy made
-//!     releases/<target>/<release>.rollback-<time>.json      the bucket after a rollback to it
+//! ```text
+//! releases/<target>/<release>.json                      what a deploy made
+//! releases/<target>/<release>.rollback-<time>.json      the bucket after a rollback to it
+//! ```
 //!
 //! A ledger record's `detail` names the manifest of the state it left, so the
 //! next deploy compares with what the bucket really serves.
