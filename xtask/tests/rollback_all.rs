@@ -202,3 +202,121 @@ ecr_repository = "{id}-worker"
         all(&out)
     );
 }
+
+/// The runbook's case itself: the API (ECS, its service gone: fails) first, then
+/// the web (a static site with two releases): the web is still rolled back. The
+/// site is named `admin-web` so that only the kind, not the name, puts it second.
+#[tokio::test]
+async fn the_web_is_rolled_back_when_the_api_rollback_fails() {
+    let sdk = emulator().sdk_config().await;
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let id = unique_name("aw");
+    let (bucket, state_bucket) = (format!("{id}-site"), format!("{id}-state"));
+    for b in [&bucket, &state_bucket] {
+        s3.create_bucket().bucket(b).send().await.unwrap();
+    }
+    s3.put_bucket_versioning()
+        .bucket(&bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let repo = GitRepo::new();
+    repo.write(
+        "deploy.toml",
+        &format!(
+            r#"[project]
+name = "aw"
+region = "us-east-1"
+state_bucket = "{state_bucket}"
+
+[environments.prod]
+branch = "main"
+
+[targets.admin-web]
+kind = "static-site"
+paths = ["web/**"]
+build_dir = "web/dist"
+bucket = "{bucket}"
+
+[targets.api]
+kind = "ecs"
+paths = ["api/**"]
+cluster = "{id}-cluster"
+service = "{id}-gone"
+container = "app"
+ecr_repository = "{id}-api"
+"#
+        ),
+    )
+    .write("web/dist/index.html", "<h1>v1</h1>");
+    repo.commit("web v1");
+    let xtask = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(args)
+            .current_dir(repo.path())
+            .env("AWS_ENDPOINT_URL", emulator().endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE")
+            .env_remove("GITHUB_ACTIONS")
+            .env_remove("GITHUB_STEP_SUMMARY")
+            .output()
+            .unwrap()
+    };
+    let out = xtask(&["deploy", "admin-web", "--env", "prod"]);
+    assert!(out.status.success(), "{}", all(&out));
+    repo.write("web/dist/index.html", "<h1>v2</h1>");
+    repo.commit("web v2");
+    let out = xtask(&["deploy", "admin-web", "--env", "prod"]);
+    assert!(out.status.success(), "{}", all(&out));
+    let index = || async {
+        let got = s3
+            .get_object()
+            .bucket(&bucket)
+            .key("index.html")
+            .send()
+            .await
+            .unwrap();
+        String::from_utf8(got.body.collect().await.unwrap().into_bytes().to_vec()).unwrap()
+    };
+    assert_eq!(index().await, "<h1>v2</h1>");
+
+    let out = xtask(&["rollback", "all", "prod", "--poll-interval", "50ms"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    // The API first (ECS before static sites, whatever the names), then the web.
+    let api_at = stderr.find("rollback api (ecs) in prod").expect(&stderr);
+    let web_at = stderr
+        .find("rollback admin-web (static-site) in prod")
+        .expect(&stderr);
+    assert!(api_at < web_at, "{stderr}");
+    assert!(stdout.contains("FAILED api: api: service"), "{stdout}");
+    assert!(stdout.contains("ok     admin-web: "), "{stdout}");
+    assert!(
+        stderr.contains("error: rollback failed for 1 of 2 targets: api"),
+        "{stderr}"
+    );
+    assert_eq!(
+        index().await,
+        "<h1>v1</h1>",
+        "the web serves its previous release"
+    );
+    let history = xtask(&["history", "admin-web", "prod", "--format", "json"]);
+    let history: Vec<serde_json::Value> = serde_json::from_slice(&history.stdout).unwrap();
+    assert_eq!(history[0]["action"], "rollback");
+    assert_eq!(history[0]["outcome"], "succeeded");
+    let locks = s3
+        .list_objects_v2()
+        .bucket(&state_bucket)
+        .prefix("locks/")
+        .send()
+        .await
+        .unwrap();
+    assert!(locks.contents().is_empty(), "{:?}", locks.contents());
+}
