@@ -1,8 +1,7 @@
 # Shared networking for prod: VPC, subnets, NAT, ECS cluster, Route53 zone, SNS.
 terraform {
-  backend "s3" {
-    bucket = "connect2-terraform-state-prod"
-    key    = "shared/terraform.tfstate"
-    region = "us-west-2"
-  }
+  # A partial backend: bucket, key and region come from deploy.toml
+  # (targets.shared.state_bucket and state_key, the environment's region), which
+  # `cargo xtask deploy shared` passes as -backend-config, so they live once.
+  backend "s3" {}
 }
