@@ -201,9 +201,7 @@ fn deploy_result(
     let headline = report.summary.headline();
     let env = &ctx.env;
     Ok(match &report.outcome {
-        shared_infra::DeployOutcome::NoChanges => {
-            TargetResult::ok(name, format!("no changes: {headline}"))
-        }
+        shared_infra::DeployOutcome::NoChanges => TargetResult::ok(name, headline),
         shared_infra::DeployOutcome::DryRun => {
             TargetResult::ok(name, format!("dry run, not applied: {headline}"))
         }
@@ -295,7 +293,8 @@ fn forced(c: &shared_infra::ResourceChange) -> String {
     }
 }
 
-/// The uncommitted (staged, unstaged or untracked) paths under `dir`, if any.
+/// The uncommitted (staged, unstaged or untracked) paths under `dir`, if any;
+/// Terraform's own working folder `.terraform/` (never committed) aside.
 fn uncommitted(repo: &git2::Repository, dir: &str) -> Option<String> {
     let mut opts = git2::StatusOptions::new();
     opts.pathspec(format!("{}/", dir.trim_end_matches('/')))
@@ -306,6 +305,7 @@ fn uncommitted(repo: &git2::Repository, dir: &str) -> Option<String> {
         .iter()
         .filter(|e| !e.status().is_ignored())
         .filter_map(|e| e.path().map(str::to_owned))
+        .filter(|p| !p.split('/').any(|c| c == ".terraform"))
         .collect();
     (!paths.is_empty()).then(|| paths.join(", "))
 }

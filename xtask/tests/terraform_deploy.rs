@@ -241,6 +241,9 @@ async fn approve_applies_the_saved_plan_and_records_it() {
     f.repo
         .write("infra/prod/main.tf", "# the shared stack, v2\n");
     let second = f.repo.commit("v2, with the rendered network plan");
+    // Terraform's own working folder is never committed (nor reported).
+    f.repo
+        .write("infra/prod/.terraform/terraform.tfstate", "{}\n");
     let out = f.deploy(&["--approve"]);
     assert!(out.status.success(), "{}", all(&out));
     let history = f.history();
@@ -313,7 +316,11 @@ async fn dry_run_and_no_changes_apply_nothing() {
     f.tf.show("real-plan-no-changes.json");
     let out = f.deploy(&["--approve"]);
     assert!(out.status.success(), "{}", all(&out));
-    assert!(text(&out.stdout).contains("no changes"), "{}", all(&out));
+    assert!(
+        text(&out.stdout).contains("ok     shared: No changes: the infrastructure matches"),
+        "{}",
+        all(&out)
+    );
     assert!(!f.tf.steps().contains(&"apply".to_string()));
     assert!(f.history().is_empty());
     assert!(!f.lock_exists().await);
