@@ -128,7 +128,15 @@ pub async fn deploy(
             })
         })
     };
-    let result = run.await.context("the terraform run panicked")?;
+    let result = match run.await {
+        Ok(result) => result,
+        Err(panicked) => {
+            if let Some(lock) = lock {
+                lock.release().await?;
+            }
+            return Err(anyhow::Error::new(panicked).context(format!("{name}: the terraform run")));
+        }
+    };
 
     let record = match &result {
         Ok(report) => deploy_record(ctx, &name, &started_at, report, &approval, &dirty).await,
