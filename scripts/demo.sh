@@ -1,45 +1,87 @@
 #!/usr/bin/env bash
-# The main job on the example monorepo, from a fresh clone: copies
-# examples/connect2 into a temp folder, makes it a git repository with two commits
-# (the layout, then a change to the API, the web app and the API's docs), and asks
-# the toolkit what would deploy and why.
+# The main job, end to end, against the local emulator — from a fresh clone with
+# only the Rust toolchain, git and Python 3:
 #
-#   scripts/demo.sh            (KEEP=1 keeps the demo repository)
+#   1. installs and starts the emulator (moto, with the rollout proxy in front
+#      that simulates ECS rollouts, which moto cannot do);
+#   2. makes a git repository of examples/connect2 with a first commit and
+#      bootstraps its `local` environment (state bucket, ECR repository and image,
+#      ECS cluster and service, site bucket) and deploys the first release;
+#   3. commits a change to the API, the web app and the API's docs, "pushes" the
+#      new image, and runs `cargo xtask deploy --changed --env local`;
+#   4. runs `cargo xtask rollback all local`, and shows what runs at each step.
+#
+#   scripts/demo.sh        (DEMO_PORT=5055 by default; KEEP=1 keeps the repository)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+port="${DEMO_PORT:-5055}"
 
-echo "==> building the toolkit (the first build takes a few minutes)"
-cargo build --quiet --locked -p xtask
-xtask() { cargo run --quiet --locked -p xtask -- "$@"; }
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
+step "building the toolkit (the first build takes a few minutes)"
+# The executable cargo reports (what `cargo xtask` runs), taken from its own
+# build output rather than a fixed path under target/.
+bin="$(cargo build --locked -p xtask --bin xtask --message-format=json-render-diagnostics \
+  | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n 1)"
+[ -x "$bin" ] || { echo "demo: cargo did not report the xtask executable" >&2; exit 1; }
+xtask() { "$bin" "$@"; }
+
+step "starting the emulator on 127.0.0.1:$port"
+endpoint="$(scripts/emulator.sh start "$port")"
 demo="$(mktemp -d "${TMPDIR:-/tmp}/connect2-demo.XXXXXX")"
-if [ "${KEEP:-0}" != 1 ]; then trap 'rm -rf "$demo"' EXIT; fi
-cp -R examples/connect2/. "$demo/"
-
-git_() {
-  git -C "$demo" -c user.name="Demo" -c user.email="demo@example.com" \
-    -c commit.gpgsign=false "$@"
+cleanup() {
+  scripts/emulator.sh stop
+  if [ "${KEEP:-0}" = 1 ]; then echo "demo repository kept at $demo"; else rm -rf "$demo"; fi
 }
+trap cleanup EXIT
+# The SDK's standard variables: nothing here is specific to the toolkit.
+export AWS_ENDPOINT_URL="$endpoint" AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo
+export AWS_EC2_METADATA_DISABLED=true
+echo "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL"
+
+step "a git repository of examples/connect2"
+cp -R examples/connect2/. "$demo/"
+git_() { git -C "$demo" -c user.name="Demo" -c user.email="demo@example.com" -c commit.gpgsign=false "$@"; }
 git_ init -q -b main
 git_ add -A
 git_ commit -q -m "Connect 2.0 layout"
+first="$(git_ rev-parse --short=7 HEAD)"
+echo "first commit $first"
 
-echo "==> second commit: change the API and the web app, and the API's docs"
-echo '# handle /version too' >> "$demo/api/app/main.py"
-sed -i.bak 's/Connect 2.0/Connect 2.0 (new)/' "$demo/web/src/App.tsx" && rm "$demo/web/src/App.tsx.bak"
+step "cargo xtask bootstrap --env local --with-resources   (image $first, as CI would have pushed it)"
+xtask bootstrap --env local --with-resources --image-tag "$first" --repo "$demo"
+
+step "cargo xtask deploy api web --env local   (the first release of the site; the API already runs $first)"
+xtask deploy api web --env local --poll-interval 1s --repo "$demo"
+
+step "second commit: the API, the web app, and the API's docs change"
+echo '# /version endpoint' >> "$demo/api/app/main.py"
+sed -i.bak 's/Connect 2.0/Connect 2.0 (v2)/' "$demo/web/dist/index.html" && rm "$demo/web/dist/index.html.bak"
+echo 'console.log("v2");' > "$demo/web/dist/assets/index-4d5e6f7.js"
+sed -i.bak 's/index-3f2c1ab.js/index-4d5e6f7.js/' "$demo/web/dist/index.html" && rm "$demo/web/dist/index.html.bak"
+rm "$demo/web/dist/assets/index-3f2c1ab.js"
 echo "More runbook text." >> "$demo/api/docs/README.md"
-git_ commit -q -am "API /version, new web title, runbook edit"
+git_ add -A
+git_ commit -q -m "API /version, web v2, runbook edit"
+second="$(git_ rev-parse --short=7 HEAD)"
+xtask bootstrap --env local --with-resources --image-tag "$second" --repo "$demo" | grep -v "everything exists" || true
 
-echo
-echo "==> cargo xtask plan --changed --env prod"
-xtask plan --changed --env prod --repo "$demo"
-echo
-echo "==> cargo xtask plan --changed --format json"
-xtask plan --changed --format json --repo "$demo"
-echo
-echo "==> a docs-only change deploys nothing"
-echo "Even more runbook text." >> "$demo/api/docs/README.md"
-git_ commit -q -am "runbook only"
-xtask plan --changed --repo "$demo"
-if [ "${KEEP:-0}" = 1 ]; then echo "demo repository kept at $demo"; fi
+step "cargo xtask plan --changed --env local"
+xtask plan --changed --env local --repo "$demo"
+
+step "cargo xtask deploy --changed --env local"
+xtask deploy --changed --env local --poll-interval 1s --repo "$demo"
+
+step "what runs now"
+xtask status --env local --repo "$demo"
+
+step "cargo xtask rollback all local"
+xtask rollback all local --poll-interval 1s --repo "$demo"
+
+step "what runs after the rollback"
+xtask status --env local --repo "$demo"
+
+step "the ledger"
+xtask history api local --repo "$demo"
+xtask history web local --repo "$demo"

@@ -19,7 +19,11 @@ async fn fixture() -> Fixture {
     let route53 = aws_sdk_route53::Client::new(&sdk);
     let project = unique_name("pv");
     let state_bucket = format!("{project}-state");
-    s3.create_bucket().bucket(&state_bucket).send().await.unwrap();
+    s3.create_bucket()
+        .bucket(&state_bucket)
+        .send()
+        .await
+        .unwrap();
     let zone = route53
         .create_hosted_zone()
         .name(format!("{project}.example.com"))
@@ -27,7 +31,12 @@ async fn fixture() -> Fixture {
         .send()
         .await
         .unwrap();
-    let zone_id = zone.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_string();
+    let zone_id = zone
+        .hosted_zone()
+        .unwrap()
+        .id()
+        .trim_start_matches("/hostedzone/")
+        .to_string();
     let zone_name = format!("{project}.example.com");
     let repo = GitRepo::new();
     repo.write(
@@ -56,7 +65,14 @@ preview_zone_id = "{zone_id}"
     .write("web/dist/index.html", "<h1>preview</h1>\n")
     .write("web/dist/assets/app.js", "console.log(1)\n");
     repo.commit("site");
-    Fixture { repo, s3, route53, project, zone_id, zone_name }
+    Fixture {
+        repo,
+        s3,
+        route53,
+        project,
+        zone_id,
+        zone_name,
+    }
 }
 
 impl Fixture {
@@ -78,7 +94,13 @@ impl Fixture {
 
     async fn alias(&self, pr: u64) -> Option<String> {
         let name = format!("pr-{pr}.{}", self.zone_name);
-        let out = self.route53.list_resource_record_sets().hosted_zone_id(&self.zone_id).send().await.unwrap();
+        let out = self
+            .route53
+            .list_resource_record_sets()
+            .hosted_zone_id(&self.zone_id)
+            .send()
+            .await
+            .unwrap();
         out.resource_record_sets()
             .iter()
             .find(|r| r.name().trim_end_matches('.') == name)
@@ -87,7 +109,11 @@ impl Fixture {
 }
 
 fn all(out: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[tokio::test]
@@ -101,10 +127,22 @@ async fn up_deploys_the_build_and_up_again_changes_only_content() {
         .unwrap();
     assert!(out.status.success(), "{}", all(&out));
     let bucket = format!("pr-7-{}", f.project);
-    let index = f.s3.get_object().bucket(&bucket).key("index.html").send().await.unwrap();
-    assert_eq!(&index.body.collect().await.unwrap().into_bytes()[..], b"<h1>preview</h1>\n");
+    let index =
+        f.s3.get_object()
+            .bucket(&bucket)
+            .key("index.html")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        &index.body.collect().await.unwrap().into_bytes()[..],
+        b"<h1>preview</h1>\n"
+    );
     let url = format!("https://pr-7.{}", f.zone_name);
-    assert_eq!(std::fs::read_to_string(&github_output).unwrap(), format!("url={url}\n"));
+    assert_eq!(
+        std::fs::read_to_string(&github_output).unwrap(),
+        format!("url={url}\n")
+    );
     assert!(f.alias(7).await.is_some());
 
     // Again, with one file changed: infrastructure untouched, the change deployed.
@@ -114,8 +152,17 @@ async fn up_deploys_the_build_and_up_again_changes_only_content() {
     let text = all(&out);
     assert!(text.contains("infrastructure in place"), "{text}");
     assert!(!text.contains("created or updated"), "{text}");
-    let index = f.s3.get_object().bucket(&bucket).key("index.html").send().await.unwrap();
-    assert_eq!(&index.body.collect().await.unwrap().into_bytes()[..], b"<h1>preview 2</h1>\n");
+    let index =
+        f.s3.get_object()
+            .bucket(&bucket)
+            .key("index.html")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        &index.body.collect().await.unwrap().into_bytes()[..],
+        b"<h1>preview 2</h1>\n"
+    );
 
     let out = f.xtask(&["preview", "list", "--format", "json"]);
     assert!(out.status.success(), "{}", all(&out));
@@ -130,7 +177,13 @@ async fn down_removes_bucket_and_record_and_down_twice_succeeds() {
     assert!(out.status.success(), "{}", all(&out));
     let out = f.xtask(&["preview", "down", "--pr", "8"]);
     assert!(out.status.success(), "{}", all(&out));
-    assert!(f.s3.head_bucket().bucket(format!("pr-8-{}", f.project)).send().await.is_err());
+    assert!(f
+        .s3
+        .head_bucket()
+        .bucket(format!("pr-8-{}", f.project))
+        .send()
+        .await
+        .is_err());
     assert_eq!(f.alias(8).await, None);
     let out = f.xtask(&["preview", "down", "--pr", "8"]);
     assert!(out.status.success(), "{}", all(&out));
@@ -144,11 +197,34 @@ async fn bad_pr_numbers_exit_2_before_any_call() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    for pr in ["feature/login", "1; rm -rf /", "../x", "0", "-3", "007", "12a", "", "99999999999"] {
+    for pr in [
+        "feature/login",
+        "1; rm -rf /",
+        "../x",
+        "0",
+        "-3",
+        "007",
+        "12a",
+        "",
+        "99999999999",
+    ] {
         for action in ["up", "down"] {
-            let out = f.command(&["preview", action, "--pr", pr]).env("AWS_ENDPOINT_URL", &endpoint).output().unwrap();
-            assert_eq!(out.status.code(), Some(2), "{action} --pr {pr:?}: {}", all(&out));
-            assert!(String::from_utf8_lossy(&out.stderr).contains("--pr"), "{}", all(&out));
+            let out = f
+                .command(&["preview", action, "--pr", pr])
+                .env("AWS_ENDPOINT_URL", &endpoint)
+                .output()
+                .unwrap();
+            assert_eq!(
+                out.status.code(),
+                Some(2),
+                "{action} --pr {pr:?}: {}",
+                all(&out)
+            );
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("--pr"),
+                "{}",
+                all(&out)
+            );
         }
     }
     assert!(listener.accept().is_err(), "no call reached AWS");
@@ -158,7 +234,10 @@ async fn bad_pr_numbers_exit_2_before_any_call() {
 async fn a_bucket_name_s3_would_reject_is_bad_input() {
     let f = fixture().await;
     let config = std::fs::read_to_string(f.repo.file("deploy.toml")).unwrap();
-    f.repo.write("deploy.toml", &config.replace("preview_bucket = \"pr-{pr}-", "preview_bucket = \"PR_{pr}_"));
+    f.repo.write(
+        "deploy.toml",
+        &config.replace("preview_bucket = \"pr-{pr}-", "preview_bucket = \"PR_{pr}_"),
+    );
     let out = f.xtask(&["preview", "up", "--pr", "9"]);
     assert_eq!(out.status.code(), Some(2), "{}", all(&out));
     assert!(all(&out).contains("bucket name"), "{}", all(&out));

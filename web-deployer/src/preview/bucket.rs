@@ -14,12 +14,44 @@ pub async fn ensure(
     changed: &mut Vec<String>,
 ) -> Result<(), PreviewError> {
     let b = &s.bucket;
+    changed.extend(ensure_private_versioned(s3, b, &s.region).await?);
+    let tag = |k: &str, v: &str| {
+        Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+            .expect("key and value set")
+    };
+    s3.put_bucket_tagging()
+        .bucket(b)
+        .tagging(
+            Tagging::builder()
+                .tag_set(tag(PREVIEW_TAG, &s.pr.to_string()))
+                .tag_set(tag(PROJECT_TAG, &s.project))
+                .build()
+                .expect("tag set given"),
+        )
+        .send()
+        .await
+        .map_err(aws("S3 PutBucketTagging", b))?;
+    Ok(())
+}
+
+/// Creates `bucket` if missing, blocks public access and turns versioning on;
+/// says what it changed. Shared by previews and `bootstrap`.
+pub async fn ensure_private_versioned(
+    s3: &aws_sdk_s3::Client,
+    b: &str,
+    region: &str,
+) -> Result<Vec<String>, PreviewError> {
+    let mut changed = Vec::new();
     if s3.head_bucket().bucket(b).send().await.is_err() {
         let mut create = s3.create_bucket().bucket(b);
-        if s.region != "us-east-1" {
+        // us-east-1 is the one region that must not be named.
+        if region != "us-east-1" {
             create = create.create_bucket_configuration(
                 CreateBucketConfiguration::builder()
-                    .location_constraint(BucketLocationConstraint::from(s.region.as_str()))
+                    .location_constraint(BucketLocationConstraint::from(region))
                     .build(),
             );
         }
@@ -60,26 +92,7 @@ pub async fn ensure(
             .map_err(aws("S3 PutBucketVersioning", b))?;
         changed.push(format!("versioning on {b}"));
     }
-    let tag = |k: &str, v: &str| {
-        Tag::builder()
-            .key(k)
-            .value(v)
-            .build()
-            .expect("key and value set")
-    };
-    s3.put_bucket_tagging()
-        .bucket(b)
-        .tagging(
-            Tagging::builder()
-                .tag_set(tag(PREVIEW_TAG, &s.pr.to_string()))
-                .tag_set(tag(PROJECT_TAG, &s.project))
-                .build()
-                .expect("tag set given"),
-        )
-        .send()
-        .await
-        .map_err(aws("S3 PutBucketTagging", b))?;
-    Ok(())
+    Ok(changed)
 }
 
 /// The policy that lets only this preview's distribution read the bucket.

@@ -12,6 +12,7 @@ mod dns;
 
 use std::time::SystemTime;
 
+pub use bucket::ensure_private_versioned;
 pub use distribution::{CACHING_OPTIMIZED, SECURITY_HEADERS};
 
 /// The tag every preview resource carries, with the PR number as its value.

@@ -34,11 +34,15 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
                     .map_err(|e| anyhow::Error::new(e).context(target.name.clone()))?;
                 report(&target.name, &done.created);
             }
-            TargetSettings::StaticSite(_) => {
-                println!(
-                    "{}: static-site resources are not bootstrapped yet",
-                    target.name
-                );
+            TargetSettings::StaticSite(site) => {
+                // The bucket only: a distribution's id cannot be known before it
+                // exists, so deploy.toml could not name one made here.
+                let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
+                let created =
+                    web_deployer::preview::ensure_private_versioned(&s3, &site.bucket, region)
+                        .await
+                        .map_err(|e| anyhow::Error::new(e).context(target.name.clone()))?;
+                report(&target.name, &created);
             }
             TargetSettings::Terraform(_) => {
                 println!(

@@ -56,6 +56,23 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 Err(e) => row.error = Some(e.to_string()),
             }
         }
+        if let TargetSettings::StaticSite(_) = &target.settings[&flags.env] {
+            // The live release: the last successful deploy or rollback put it there.
+            let history = ctx.store.history(&target.name).await?;
+            let live = history
+                .iter()
+                .find(|r| r.outcome == crate::state::ledger::Outcome::Succeeded);
+            row.running = Some(live.map_or_else(
+                || "never deployed by xtask".to_string(),
+                |r| {
+                    let how = match r.action {
+                        crate::state::ledger::Action::Deploy => "deploy",
+                        crate::state::ledger::Action::Rollback => "rollback",
+                    };
+                    format!("release {} (by {how} at {})", r.deployed, r.finished_at)
+                },
+            ));
+        }
         if let TargetSettings::Terraform(_) = &target.settings[&flags.env] {
             // The last apply, by the ledger (Terraform's state holds the rest).
             let history = ctx.store.history(&target.name).await?;
