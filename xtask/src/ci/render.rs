@@ -85,14 +85,20 @@ jobs:
         q(&github_environment(target, env)),
     );
     aws_steps(&mut out, config, env);
-    let approve = match &target.settings[env] {
-        // The GitHub environment's reviewers are the approval.
-        TargetSettings::Terraform(t) if t.approval => " --approve",
-        _ => "",
+    let gate = github_environment(target, env);
+    let approval = match &target.settings[env] {
+        // The GitHub environment's reviewers are the approval: the job says which
+        // gate it ran behind, and the ledger records it.
+        TargetSettings::Terraform(t) if t.approval => format!(
+            "        env:\n          {}: {}\n",
+            crate::terraform::GATE_VAR,
+            q(&gate)
+        ),
+        _ => String::new(),
     };
     let _ = writeln!(
         out,
-        "      - name: deploy\n        run: cargo xtask deploy {name} --env {env}{approve}"
+        "      - name: deploy\n{approval}        run: cargo xtask deploy {name} --env {env}"
     );
     Workflow {
         file_name: format!("deploy-{name}-{env}.yml"),
