@@ -120,6 +120,9 @@ pub struct SiteFlags {
     /// Static sites: wait until the CloudFront invalidation completes (up to --timeout).
     #[arg(long)]
     pub wait: bool,
+    /// Static sites: deploy build_dir as it is, without running the target's `build`.
+    #[arg(long)]
+    pub no_build: bool,
 }
 
 fn parse_concurrency(s: &str) -> Result<usize, String> {

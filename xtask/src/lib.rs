@@ -5,6 +5,7 @@
 //! `changes` (git) → `plan` (plain data) → a command in `cmd` acts on it.
 
 pub mod aws;
+pub mod build;
 pub mod changes;
 pub mod ci;
 pub mod cmd;

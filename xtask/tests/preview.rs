@@ -242,3 +242,52 @@ async fn a_bucket_name_s3_would_reject_is_bad_input() {
     assert_eq!(out.status.code(), Some(2), "{}", all(&out));
     assert!(all(&out).contains("bucket name"), "{}", all(&out));
 }
+
+#[tokio::test]
+async fn a_preview_is_built_with_the_preview_environments_variables() {
+    let f = fixture().await;
+    let config = std::fs::read_to_string(f.repo.file("deploy.toml")).unwrap();
+    f.repo.write(
+        "deploy.toml",
+        &format!(
+            "{config}build = \"printf '%s' \\\"$API_URL\\\" > web/dist/config.txt\"\n\n[targets.web.env.staging]\nbuild_env = {{ API_URL = \"https://api.staging.example.com\" }}\n"
+        ),
+    );
+    let out = f.xtask(&["preview", "up", "--pr", "11"]);
+    assert!(out.status.success(), "{}", all(&out));
+    let got =
+        f.s3.get_object()
+            .bucket(format!("pr-11-{}", f.project))
+            .key("config.txt")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        &got.body.collect().await.unwrap().into_bytes()[..],
+        b"https://api.staging.example.com"
+    );
+
+    // A failing build deploys nothing.
+    f.repo
+        .write("deploy.toml", &format!("{config}build = \"exit 3\"\n"));
+    f.repo
+        .write("web/dist/index.html", "<h1>must not ship</h1>\n");
+    let out = f.xtask(&["preview", "up", "--pr", "11"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert!(
+        all(&out).contains("the build command failed"),
+        "{}",
+        all(&out)
+    );
+    let index =
+        f.s3.get_object()
+            .bucket(format!("pr-11-{}", f.project))
+            .key("index.html")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        &index.body.collect().await.unwrap().into_bytes()[..],
+        b"<h1>preview</h1>\n"
+    );
+}

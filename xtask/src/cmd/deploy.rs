@@ -77,9 +77,15 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         let section = Section::start(format!("deploy {name} ({}) to {}", target.kind, flags.env));
         let result = match &target.settings[&flags.env] {
             TargetSettings::Ecs(ecs) => crate::ecs::deploy(&ctx, target, ecs, &ecs_opts).await,
-            TargetSettings::StaticSite(site) => {
-                crate::static_site::deploy(&ctx, target, site, &site_opts).await
-            }
+            TargetSettings::StaticSite(site) => match (&site.build, flags.site.no_build) {
+                (Some(build), false) => {
+                    match crate::build::run(name, &ws.root, build, &site.build_env) {
+                        Ok(()) => crate::static_site::deploy(&ctx, target, site, &site_opts).await,
+                        Err(e) => Err(e),
+                    }
+                }
+                _ => crate::static_site::deploy(&ctx, target, site, &site_opts).await,
+            },
             TargetSettings::Terraform(tf) => {
                 crate::terraform::deploy(&ctx, target, tf, &terraform_opts).await
             }

@@ -117,7 +117,11 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
         eprintln!("preview pr-{pr}: infrastructure in place");
     }
 
-    // The content: an ordinary deploy into the preview's bucket.
+    // The content: built with the preview environment's variables, then an
+    // ordinary deploy into the preview's bucket.
+    if let (Some(build), false) = (&site.build, f.site.no_build) {
+        crate::build::run(&target.name, &ws.root, build, &site.build_env)?;
+    }
     let mut preview_target = target.clone();
     preview_target.name = format!("{}-pr-{pr}", target.name);
     let mut preview_site = site.clone();

@@ -122,6 +122,15 @@ pub struct StaticSiteTarget {
     /// PR previews: an ACM certificate (in us-east-1) for `preview_domain`.
     #[serde(default)]
     pub preview_certificate_arn: Option<String>,
+    /// The command that builds `build_dir`, run with `sh -c` at the repository
+    /// root before each deploy (and preview); none: `build_dir` is deployed as it is.
+    #[serde(default)]
+    pub build: Option<String>,
+    /// Variables for `build`, e.g. the API URL the build bakes in; set them per
+    /// environment (`[targets.web.env.staging] build_env = {...}`): previews
+    /// build with the preview environment's.
+    #[serde(default)]
+    pub build_env: BTreeMap<String, String>,
     /// Upload dotfiles and dot-folders too (`.well-known/` always is).
     #[serde(default)]
     pub include_hidden: bool,

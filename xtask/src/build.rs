@@ -1,0 +1,38 @@
+//! A target's build step (`build` and `build_env` in deploy.toml): the command
+//! that produces what a deploy ships, run at the repository root before the
+//! deploy, with the environment's variables — so a preview is built with the
+//! preview environment's API URL, prod with prod's.
+
+use anyhow::Context;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+/// Runs `command` through `sh -c` in `root` with `env` added; its output goes to
+/// stderr, so stdout keeps only results.
+pub fn run(
+    target: &str,
+    root: &Path,
+    command: &str,
+    env: &BTreeMap<String, String>,
+) -> anyhow::Result<()> {
+    eprintln!("{target}: build: {command}");
+    for (k, v) in env {
+        eprintln!("{target}: build: {k}={v}");
+    }
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(root)
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(std::io::stderr())
+        .status()
+        .with_context(|| format!("{target}: running its build command with sh"))?;
+    if !status.success() {
+        anyhow::bail!(
+            "{target}: the build command failed ({status}); nothing was deployed: `{command}`"
+        );
+    }
+    Ok(())
+}
