@@ -160,6 +160,27 @@ impl Emulator {
         }
     }
 
+    /// Points a command (the `xtask` binary, as a user runs it) at this emulator
+    /// through the SDK's standard variables only, with dummy credentials and none
+    /// of the runner's own AWS profile or GitHub Actions variables.
+    pub fn cli_env<'a>(&self, cmd: &'a mut std::process::Command) -> &'a mut std::process::Command {
+        cmd.env("AWS_ENDPOINT_URL", self.endpoint())
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_PROFILE");
+        for var in [
+            "GITHUB_ACTIONS",
+            "GITHUB_EVENT_NAME",
+            "GITHUB_EVENT_PATH",
+            "GITHUB_OUTPUT",
+            "GITHUB_STEP_SUMMARY",
+        ] {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+
     /// An `SdkConfig` for this emulator: its endpoint, a fixed region and
     /// dummy credentials, as the standard chain would build from the environment.
     pub async fn sdk_config(&self) -> SdkConfig {

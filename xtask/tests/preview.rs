@@ -78,13 +78,8 @@ preview_zone_id = "{zone_id}"
 impl Fixture {
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        cmd.args(args)
-            .current_dir(self.repo.path())
-            .env("AWS_ENDPOINT_URL", emulator().endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_OUTPUT");
+        cmd.args(args).current_dir(self.repo.path());
+        emulator().cli_env(&mut cmd);
         cmd
     }
 

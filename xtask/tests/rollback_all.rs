@@ -110,17 +110,10 @@ ecr_repository = "{id}-worker"
     let tf = TerraformStandIn::new("aws-plan-adds-nat.json");
 
     let xtask = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
+        emulator()
+            .cli_env(Command::new(env!("CARGO_BIN_EXE_xtask")).args(args))
             .current_dir(repo.path())
             .env("TERRAFORM", tf.path())
-            .env("AWS_ENDPOINT_URL", emulator().endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY")
             .output()
             .unwrap()
     };
@@ -256,16 +249,9 @@ ecr_repository = "{id}-api"
     .write("web/dist/index.html", "<h1>v1</h1>");
     repo.commit("web v1");
     let xtask = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_xtask"))
-            .args(args)
+        emulator()
+            .cli_env(Command::new(env!("CARGO_BIN_EXE_xtask")).args(args))
             .current_dir(repo.path())
-            .env("AWS_ENDPOINT_URL", emulator().endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY")
             .output()
             .unwrap()
     };

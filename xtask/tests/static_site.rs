@@ -191,16 +191,8 @@ cache_control = "public, max-age=300"
 
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        cmd.args(args)
-            .current_dir(self.repo.path())
-            .env("AWS_ENDPOINT_URL", emulator().endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("GITHUB_EVENT_NAME")
-            .env_remove("GITHUB_EVENT_PATH")
-            .env_remove("GITHUB_ACTIONS");
+        cmd.args(args).current_dir(self.repo.path());
+        emulator().cli_env(&mut cmd);
         cmd
     }
 

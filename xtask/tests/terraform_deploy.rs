@@ -64,18 +64,10 @@ private_subnets = ["10.0.16.0/20", "10.0.32.0/20"]
 impl Fixture {
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        cmd.args(args)
+        emulator()
+            .cli_env(cmd.args(args))
             .current_dir(self.repo.path())
             .env("TERRAFORM", self.tf.path())
-            .env("AWS_ENDPOINT_URL", emulator().endpoint())
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env_remove("AWS_PROFILE")
-            .env_remove("GITHUB_EVENT_NAME")
-            .env_remove("GITHUB_EVENT_PATH")
-            .env_remove("GITHUB_ACTIONS")
-            .env_remove("GITHUB_STEP_SUMMARY")
             .env_remove("XTASK_APPROVED_ENVIRONMENT");
         cmd
     }
