@@ -111,7 +111,8 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
             (None, Some(e)) => format!("error: {e}"),
             (None, None) => "(status not available for this kind yet)".into(),
         };
-        println!("{:<10} {:<12} {what}", r.target, r.kind);
+        let line = format!("{:<10} {:<12} {what}", r.target, r.kind);
+        println!("{}", line.trim_end());
         if let Some(l) = &r.locked_by {
             println!("{:<10} locked by {l}", "");
         }
