@@ -3,11 +3,12 @@
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use crate::error::WebError;
 use crate::headers::{HeaderRules, Headers};
 use crate::invalidation::{self, WaitSettings};
-use crate::manifest::{Entry, Manifest};
+use crate::manifest::{Entry, Manifest, SharedHeaders};
 use crate::plan::{self, Change, Plan, Source, Transfer};
 use crate::walk::{self, LocalFile};
 use crate::{remote, transfer, Clients, SiteSettings};
@@ -125,46 +126,79 @@ pub async fn deploy(
         .as_ref()
         .filter(|m| m.bucket == settings.bucket);
 
-    let keys: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
+    // Memory matters at 100,000 files: the files move into the plan (no
+    // copies), equal headers are one shared value.
+    let mut shared = SharedHeaders::default();
     let mut plan = Plan::default();
-    let mut to_head: Vec<(&LocalFile, Headers)> = Vec::new();
-    for f in &files {
-        let headers = rules.headers(&f.key, &keys);
-        let Some(listed) = listing.get(&f.key) else {
-            plan.transfers.push(upload(f, headers, Change::New));
-            continue;
-        };
-        match plan::known(previous, &f.key, listed) {
-            Some(e) => add(&mut plan, f, headers, e),
-            None if listed.plain_md5().is_some_and(|m| m != f.md5) => {
-                plan.transfers.push(upload(f, headers, Change::Content))
-            }
-            // Neither the listing nor the manifest answers: ask the object.
-            None => to_head.push((f, headers)),
-        }
+    let same_keys;
+    let headers: Vec<Arc<Headers>>;
+    {
+        let keys: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
+        headers = files
+            .iter()
+            .map(|f| shared.get(&rules.headers(&f.key, &keys)))
+            .collect();
+        (plan.deletes, plan.kept) = plan::stale(&listing, &keys, previous, settings.grace_releases);
+        // A rebuild that changed nothing is no new release: the grace clock of
+        // kept objects does not move either.
+        same_keys = previous.is_some_and(|m| {
+            m.files.len() == keys.len() && m.files.keys().all(|k| keys.contains(k.as_str()))
+        });
     }
-    let heads: Vec<(&LocalFile, Headers, Entry)> = stream::iter(to_head)
-        .map(|(f, h)| async move {
-            remote::head(&clients.s3, &settings.bucket, &f.key)
-                .await
-                .map(|e| (f, h, e))
+    let mut decisions: Vec<Decision> = files
+        .iter()
+        .zip(&headers)
+        .map(|(f, h)| match listing.get(&f.key) {
+            None => Decision::Upload(Change::New),
+            Some(listed) => match plan::known(previous, &f.key, listed) {
+                Some(e) => compare(f, h, e),
+                None if listed.plain_md5().is_some_and(|m| m != f.md5) => {
+                    Decision::Upload(Change::Content)
+                }
+                // Neither the listing nor the manifest answers: ask the object.
+                None => Decision::Head,
+            },
+        })
+        .collect();
+    let to_head: Vec<usize> = (0..files.len())
+        .filter(|&i| matches!(decisions[i], Decision::Head))
+        .collect();
+    let heads: Vec<(usize, Entry)> = stream::iter(to_head)
+        .map(|i| {
+            let key = &files[i].key;
+            async move {
+                remote::head(&clients.s3, &settings.bucket, key)
+                    .await
+                    .map(|e| (i, e))
+            }
         })
         .buffer_unordered(request.concurrency.max(1))
         .try_collect()
         .await?;
-    for (f, headers, e) in heads {
-        add(&mut plan, f, headers, &e);
+    for (i, mut e) in heads {
+        e.headers = shared.get(&e.headers);
+        decisions[i] = compare(&files[i], &headers[i], &e);
+    }
+    for ((f, h), decision) in files.into_iter().zip(headers).zip(decisions) {
+        match decision {
+            Decision::Upload(change) => plan.transfers.push(Transfer {
+                source: Source::File(f),
+                headers: h,
+                change,
+            }),
+            Decision::Unchanged(e) => {
+                plan.unchanged.insert(f.key, e);
+            }
+            Decision::Head => unreachable!("every HEAD was answered"),
+        }
     }
 
-    let (deletes, kept) = plan::stale(&listing, &keys, previous, settings.grace_releases);
-    plan.deletes = deletes;
-    plan.kept = kept;
     if settings.distribution_id.is_some() {
         let changed = plan
             .transfers
             .iter()
             .filter(|t| t.change != Change::New)
-            .map(|t| (t.key.as_str(), Some(&t.headers)));
+            .map(|t| (t.key(), Some(&*t.headers)));
         let deleted = plan
             .deletes
             .iter()
@@ -173,11 +207,6 @@ pub async fn deploy(
             plan::invalidation_paths(changed.chain(deleted), settings.invalidation_max_paths);
     }
     plan.sort();
-    // A rebuild that changed nothing is no new release: the grace clock of
-    // kept objects does not move either.
-    let same_keys = previous.is_some_and(|m| {
-        m.files.len() == files.len() && files.iter().all(|f| m.files.contains_key(&f.key))
-    });
     let already = plan.transfers.is_empty() && same_keys;
     check_deletes(settings, request.max_deletes, &plan)?;
     execute(
@@ -196,24 +225,21 @@ pub async fn deploy(
     .await
 }
 
-fn upload(f: &LocalFile, headers: Headers, change: Change) -> Transfer {
-    Transfer {
-        key: f.key.clone(),
-        source: Source::File(f.clone()),
-        headers,
-        change,
-    }
+enum Decision {
+    Upload(Change),
+    Unchanged(Entry),
+    Head,
 }
 
-/// Compares a build file with what the bucket holds (`e`, from the manifest or
-/// a HEAD).
-fn add(plan: &mut Plan, f: &LocalFile, headers: Headers, e: &Entry) {
+/// Compares a build file (and the headers it should have) with what the
+/// bucket holds (`e`, from the manifest or a HEAD).
+fn compare(f: &LocalFile, headers: &Arc<Headers>, e: &Entry) -> Decision {
     if e.md5 != f.md5 {
-        plan.transfers.push(upload(f, headers, Change::Content));
-    } else if e.headers != headers {
-        plan.transfers.push(upload(f, headers, Change::Headers));
+        Decision::Upload(Change::Content)
+    } else if e.headers != *headers {
+        Decision::Upload(Change::Headers)
     } else {
-        plan.unchanged.insert(f.key.clone(), e.clone());
+        Decision::Unchanged(e.clone())
     }
 }
 
@@ -266,11 +292,14 @@ pub(crate) async fn execute(
         release: release.to_string(),
         dry_run: options.dry_run,
         already_deployed: options.already,
-        transferred: plan
-            .transfers
-            .iter()
-            .map(|t| (t.key.clone(), t.change))
-            .collect(),
+        transferred: if options.dry_run || options.already {
+            plan.transfers
+                .iter()
+                .map(|t| (t.key().to_string(), t.change))
+                .collect()
+        } else {
+            Vec::new()
+        },
         transferred_bytes: plan.transfer_bytes(),
         unchanged: plan.unchanged.len(),
         deleted: if options.already {
@@ -297,12 +326,13 @@ pub(crate) async fn execute(
     let written = transfer::run(
         clients,
         &settings.bucket,
+        &settings.build_dir,
         &plan.transfers,
         options.concurrency,
         |t, _| {
-            order.push((t.key.clone(), t.change));
+            order.push((t.key().to_string(), t.change));
             on_event(Event::Transferred {
-                key: &t.key,
+                key: t.key(),
                 bytes: t.size(),
                 change: t.change,
             })
@@ -310,6 +340,7 @@ pub(crate) async fn execute(
     )
     .await?;
     report.transferred = order;
+    drop(plan.transfers);
     if !plan.deletes.is_empty() {
         transfer::delete(clients, &settings.bucket, &plan.deletes).await?;
         on_event(Event::Deleted {

@@ -11,7 +11,7 @@ use crate::error::WebError;
 use crate::CacheRule;
 
 /// What S3 serves a key with; part of each manifest entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Headers {
     pub content_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

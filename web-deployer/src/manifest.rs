@@ -6,7 +6,8 @@
 //! one read instead of one HEAD per object.
 
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use crate::headers::Headers;
 
@@ -34,8 +35,9 @@ pub struct Entry {
     /// tells whether the object is still this version without a HEAD.
     #[serde(default)]
     pub etag: Option<String>,
+    /// Shared between the keys that have the same (there are a handful).
     #[serde(flatten)]
-    pub headers: Headers,
+    pub headers: Arc<Headers>,
 }
 
 /// An object that left the build and is kept for the grace period.
@@ -51,7 +53,22 @@ pub struct Retained {
     /// The headers it was served with, when known (to skip invalidating an
     /// immutable asset when it is finally deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub headers: Option<Headers>,
+    pub headers: Option<Arc<Headers>>,
+}
+
+/// One `Arc` per distinct set of headers.
+#[derive(Debug, Default)]
+pub struct SharedHeaders(HashMap<Arc<Headers>, ()>);
+
+impl SharedHeaders {
+    pub fn get(&mut self, headers: &Headers) -> Arc<Headers> {
+        if let Some((h, _)) = self.0.get_key_value(headers) {
+            return h.clone();
+        }
+        let h = Arc::new(headers.clone());
+        self.0.insert(h.clone(), ());
+        h
+    }
 }
 
 impl Manifest {
@@ -59,8 +76,22 @@ impl Manifest {
     pub fn headers_of(&self, key: &str) -> Option<&Headers> {
         self.files
             .get(key)
-            .map(|e| &e.headers)
-            .or_else(|| self.retained.get(key).and_then(|r| r.headers.as_ref()))
+            .map(|e| &*e.headers)
+            .or_else(|| self.retained.get(key).and_then(|r| r.headers.as_deref()))
+    }
+
+    /// Makes equal headers one shared value again (after reading a manifest,
+    /// each entry has its own copy).
+    pub fn share_headers(&mut self) {
+        let mut shared = SharedHeaders::default();
+        for e in self.files.values_mut() {
+            e.headers = shared.get(&e.headers);
+        }
+        for r in self.retained.values_mut() {
+            if let Some(h) = &r.headers {
+                r.headers = Some(shared.get(h));
+            }
+        }
     }
 
     /// Total bytes of the release's files.

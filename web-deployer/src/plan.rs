@@ -4,6 +4,7 @@
 //! is this plan, reported.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::headers::{is_html, phase, Headers};
 use crate::manifest::{Entry, Manifest, Retained};
@@ -27,18 +28,28 @@ pub enum Source {
     /// A deploy: the build's file.
     File(LocalFile),
     /// A rollback: an earlier version of the same key, copied inside S3.
-    Version { version_id: String, entry: Entry },
+    Version {
+        key: String,
+        version_id: String,
+        entry: Box<Entry>,
+    },
 }
 
 #[derive(Debug, Clone)]
 pub struct Transfer {
-    pub key: String,
     pub source: Source,
-    pub headers: Headers,
+    pub headers: Arc<Headers>,
     pub change: Change,
 }
 
 impl Transfer {
+    pub fn key(&self) -> &str {
+        match &self.source {
+            Source::File(f) => &f.key,
+            Source::Version { key, .. } => key,
+        }
+    }
+
     pub fn size(&self) -> u64 {
         match &self.source {
             Source::File(f) => f.size,
@@ -75,7 +86,7 @@ impl Plan {
 
     pub(crate) fn sort(&mut self) {
         self.transfers
-            .sort_by(|a, b| (phase(&a.key), &a.key).cmp(&(phase(&b.key), &b.key)));
+            .sort_by(|a, b| (phase(a.key()), a.key()).cmp(&(phase(b.key()), b.key())));
         self.deletes.sort();
     }
 }
@@ -227,7 +238,7 @@ mod tests {
             md5: String::new(),
             size: 1,
             etag: None,
-            headers: headers("x"),
+            headers: Arc::new(headers("x")),
         };
         let retained = |since| Retained {
             releases_since: since,

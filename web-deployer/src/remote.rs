@@ -108,11 +108,11 @@ pub async fn head(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<En
         md5,
         size: out.content_length().unwrap_or(0).max(0) as u64,
         etag,
-        headers: Headers {
+        headers: std::sync::Arc::new(Headers {
             content_type: out.content_type().unwrap_or_default().to_string(),
             cache_control: out.cache_control().map(str::to_owned),
             content_encoding: out.content_encoding().map(str::to_owned),
-        },
+        }),
     })
 }
 

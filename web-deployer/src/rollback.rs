@@ -52,10 +52,10 @@ pub async fn rollback(
     let mut plan = Plan::default();
     for (key, e) in &target.files {
         let copy = |change| Transfer {
-            key: key.clone(),
             source: Source::Version {
+                key: key.clone(),
                 version_id: e.version_id.clone().expect("checked above"),
-                entry: e.clone(),
+                entry: Box::new(e.clone()),
             },
             headers: e.headers.clone(),
             change,
@@ -88,7 +88,7 @@ pub async fn rollback(
             .transfers
             .iter()
             .filter(|t| t.change != Change::New)
-            .map(|t| (t.key.as_str(), Some(&t.headers)));
+            .map(|t| (t.key(), Some(&*t.headers)));
         let deleted = plan
             .deletes
             .iter()

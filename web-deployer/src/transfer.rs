@@ -8,6 +8,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use futures_util::stream::{self, StreamExt};
 use md5::{Digest, Md5};
+use std::path::Path;
 use tokio::io::AsyncReadExt;
 
 use crate::error::{aws, io, WebError};
@@ -27,6 +28,7 @@ pub const PART_SIZE: u64 = 8 * 1024 * 1024;
 pub async fn run(
     clients: &Clients,
     bucket: &str,
+    build_dir: &Path,
     transfers: &[Transfer],
     concurrency: usize,
     mut done: impl FnMut(&Transfer, &Entry),
@@ -34,30 +36,39 @@ pub async fn run(
     let mut written = Vec::with_capacity(transfers.len());
     let mut start = 0;
     while start < transfers.len() {
-        let p = phase(&transfers[start].key);
+        let p = phase(transfers[start].key());
         let end = start
             + transfers[start..]
                 .iter()
-                .take_while(|t| phase(&t.key) == p)
+                .take_while(|t| phase(t.key()) == p)
                 .count();
         let mut in_flight = stream::iter(&transfers[start..end])
-            .map(|t| async move { one(clients, bucket, t).await.map(|e| (t, e)) })
+            .map(|t| async move { one(clients, bucket, build_dir, t).await.map(|e| (t, e)) })
             .buffer_unordered(concurrency.max(1));
         while let Some(result) = in_flight.next().await {
             let (t, entry) = result?;
             done(t, &entry);
-            written.push((t.key.clone(), entry));
+            written.push((t.key().to_string(), entry));
         }
         start = end;
     }
     Ok(written)
 }
 
-async fn one(clients: &Clients, bucket: &str, t: &Transfer) -> Result<Entry, WebError> {
+async fn one(
+    clients: &Clients,
+    bucket: &str,
+    build_dir: &Path,
+    t: &Transfer,
+) -> Result<Entry, WebError> {
     match &t.source {
-        Source::File(f) if f.size > MULTIPART_THRESHOLD => multipart(clients, bucket, t, f).await,
-        Source::File(f) => put(clients, bucket, t, f).await,
-        Source::Version { version_id, entry } => copy(clients, bucket, t, version_id, entry).await,
+        Source::File(f) if f.size > MULTIPART_THRESHOLD => {
+            multipart(clients, bucket, t, f, &f.path(build_dir)).await
+        }
+        Source::File(f) => put(clients, bucket, t, f, &f.path(build_dir)).await,
+        Source::Version {
+            version_id, entry, ..
+        } => copy(clients, bucket, t, version_id, entry).await,
     }
 }
 
@@ -66,16 +77,17 @@ async fn put(
     bucket: &str,
     t: &Transfer,
     f: &crate::walk::LocalFile,
+    path: &Path,
 ) -> Result<Entry, WebError> {
-    let bytes = tokio::fs::read(&f.path).await.map_err(io(&f.path))?;
+    let bytes = tokio::fs::read(path).await.map_err(io(path))?;
     if crate::walk::md5_bytes(&bytes) != f.md5 {
-        return Err(WebError::FileChanged(f.path.clone()));
+        return Err(WebError::FileChanged(path.to_path_buf()));
     }
     let out = clients
         .s3
         .put_object()
         .bucket(bucket)
-        .key(&t.key)
+        .key(t.key())
         .body(ByteStream::from(bytes))
         .content_type(&t.headers.content_type)
         .set_cache_control(t.headers.cache_control.clone())
@@ -83,7 +95,7 @@ async fn put(
         .metadata(MD5_METADATA, &f.md5)
         .send()
         .await
-        .map_err(aws("S3 PutObject", &t.key))?;
+        .map_err(aws("S3 PutObject", t.key()))?;
     Ok(entry(t, out.version_id(), out.e_tag()))
 }
 
@@ -92,28 +104,29 @@ async fn multipart(
     bucket: &str,
     t: &Transfer,
     f: &crate::walk::LocalFile,
+    path: &Path,
 ) -> Result<Entry, WebError> {
     let created = clients
         .s3
         .create_multipart_upload()
         .bucket(bucket)
-        .key(&t.key)
+        .key(t.key())
         .content_type(&t.headers.content_type)
         .set_cache_control(t.headers.cache_control.clone())
         .set_content_encoding(t.headers.content_encoding.clone())
         .metadata(MD5_METADATA, &f.md5)
         .send()
         .await
-        .map_err(aws("S3 CreateMultipartUpload", &t.key))?;
+        .map_err(aws("S3 CreateMultipartUpload", t.key()))?;
     let upload_id = created.upload_id().unwrap_or_default().to_string();
-    let result = parts(clients, bucket, t, f, &upload_id).await;
+    let result = parts(clients, bucket, t, f, path, &upload_id).await;
     if result.is_err() {
         // Best effort: an unfinished upload's parts cost storage until aborted.
         let _ = clients
             .s3
             .abort_multipart_upload()
             .bucket(bucket)
-            .key(&t.key)
+            .key(t.key())
             .upload_id(&upload_id)
             .send()
             .await;
@@ -126,9 +139,10 @@ async fn parts(
     bucket: &str,
     t: &Transfer,
     f: &crate::walk::LocalFile,
+    path: &Path,
     upload_id: &str,
 ) -> Result<Entry, WebError> {
-    let mut file = tokio::fs::File::open(&f.path).await.map_err(io(&f.path))?;
+    let mut file = tokio::fs::File::open(path).await.map_err(io(path))?;
     let mut hasher = Md5::new();
     let mut completed = Vec::new();
     let mut number = 1;
@@ -138,7 +152,7 @@ async fn parts(
             .take(PART_SIZE)
             .read_to_end(&mut part)
             .await
-            .map_err(io(&f.path))?;
+            .map_err(io(path))?;
         if part.is_empty() && number > 1 {
             break;
         }
@@ -148,13 +162,13 @@ async fn parts(
             .s3
             .upload_part()
             .bucket(bucket)
-            .key(&t.key)
+            .key(t.key())
             .upload_id(upload_id)
             .part_number(number)
             .body(ByteStream::from(part))
             .send()
             .await
-            .map_err(aws("S3 UploadPart", &t.key))?;
+            .map_err(aws("S3 UploadPart", t.key()))?;
         completed.push(
             CompletedPart::builder()
                 .part_number(number)
@@ -172,13 +186,13 @@ async fn parts(
         .map(|b| format!("{b:02x}"))
         .collect();
     if digest != f.md5 {
-        return Err(WebError::FileChanged(f.path.clone()));
+        return Err(WebError::FileChanged(path.to_path_buf()));
     }
     let out = clients
         .s3
         .complete_multipart_upload()
         .bucket(bucket)
-        .key(&t.key)
+        .key(t.key())
         .upload_id(upload_id)
         .multipart_upload(
             CompletedMultipartUpload::builder()
@@ -187,7 +201,7 @@ async fn parts(
         )
         .send()
         .await
-        .map_err(aws("S3 CompleteMultipartUpload", &t.key))?;
+        .map_err(aws("S3 CompleteMultipartUpload", t.key()))?;
     Ok(entry(t, out.version_id(), out.e_tag()))
 }
 
@@ -202,18 +216,18 @@ async fn copy(
 ) -> Result<Entry, WebError> {
     let source = format!(
         "{bucket}/{}?versionId={}",
-        encode_path(&t.key),
+        encode_path(t.key()),
         encode_path(version_id)
     );
     let out = clients
         .s3
         .copy_object()
         .bucket(bucket)
-        .key(&t.key)
+        .key(t.key())
         .copy_source(source)
         .send()
         .await
-        .map_err(aws("S3 CopyObject", &t.key))?;
+        .map_err(aws("S3 CopyObject", t.key()))?;
     let etag = out.copy_object_result().and_then(|r| r.e_tag());
     Ok(Entry {
         version_id: out.version_id().map(str::to_owned),

@@ -20,11 +20,22 @@ use crate::error::{io, WebError};
 pub struct LocalFile {
     /// The S3 key: the path below the build folder, `/`-separated.
     pub key: String,
-    /// The file to read (a symlink's target, resolved).
-    pub path: PathBuf,
+    /// A symlink's target, resolved; `None` for a regular file, which is
+    /// `build_dir/key` (not stored: 100,000 paths cost memory).
+    pub target: Option<PathBuf>,
     pub size: u64,
     /// Lowercase hex.
     pub md5: String,
+}
+
+impl LocalFile {
+    /// The file to read.
+    pub fn path(&self, build_dir: &Path) -> PathBuf {
+        match &self.target {
+            Some(t) => t.clone(),
+            None => build_dir.join(&self.key),
+        }
+    }
 }
 
 /// The build's files, sorted by key, hashed.
@@ -87,7 +98,13 @@ pub fn walk(build_dir: &Path, include_hidden: bool) -> Result<Vec<LocalFile>, We
                     }
                     stack.push((path, target, format!("{key}/")));
                 } else if meta.is_file() {
-                    files.push(hashed(key, target)?);
+                    let (md5, size) = md5_file(&target)?;
+                    files.push(LocalFile {
+                        key,
+                        target: Some(target),
+                        size,
+                        md5,
+                    });
                 } else {
                     return Err(special(path, meta.file_type()));
                 }
@@ -95,7 +112,13 @@ pub fn walk(build_dir: &Path, include_hidden: bool) -> Result<Vec<LocalFile>, We
                 let canonical = canonical_dir.join(&name);
                 stack.push((path, canonical, format!("{key}/")));
             } else if file_type.is_file() {
-                files.push(hashed(key, path)?);
+                let (md5, size) = md5_file(&path)?;
+                files.push(LocalFile {
+                    key,
+                    target: None,
+                    size,
+                    md5,
+                });
             } else {
                 return Err(special(path, file_type));
             }
@@ -121,16 +144,6 @@ fn special(path: PathBuf, file_type: fs::FileType) -> WebError {
         "special file"
     };
     WebError::SpecialFile { path, kind }
-}
-
-fn hashed(key: String, path: PathBuf) -> Result<LocalFile, WebError> {
-    let (md5, size) = md5_file(&path)?;
-    Ok(LocalFile {
-        key,
-        path,
-        size,
-        md5,
-    })
 }
 
 /// The MD5 (lowercase hex) and size of a file, read in 64 KiB blocks.

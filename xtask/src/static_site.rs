@@ -63,7 +63,8 @@ async fn deploy_locked(
     let previous = match live {
         Some(r) => ctx.store.manifest(&manifest_of(name, r)).await?,
         None => None,
-    };
+    }
+    .map(shared);
     let release = release_id(started_at, ctx.git_sha.as_deref());
     let request = web_deployer::DeployRequest {
         release: release.clone(),
@@ -79,6 +80,8 @@ async fn deploy_locked(
     let report = match result {
         Ok(report) => report,
         Err(e) if e.is_bad_input() => return Err(BadInput(format!("{name}: {e}")).into()),
+        // A dry run writes nothing, the ledger included.
+        Err(e) if opts.dry_run => return Err(anyhow::Error::new(e).context(name.to_string())),
         Err(e) => {
             // Some objects may be written: say so in the ledger.
             let record = Record {
@@ -251,7 +254,8 @@ async fn rollback_locked(
     let current_manifest = match live {
         Some(r) => ctx.store.manifest(&manifest_of(name, r)).await?,
         None => None,
-    };
+    }
+    .map(shared);
     eprintln!(
         "{name}: rolling back {} → {to} ({why})",
         current.as_deref().unwrap_or("(unknown)")
@@ -315,6 +319,12 @@ async fn rollback_locked(
         "IMPORTANT: create a revert PR to keep git history accurate:\n  git revert -m 1 {sha}"
     );
     Ok(finished(name, "rolled back to", &report, settings))
+}
+
+/// A manifest as read, with its equal headers shared again (memory).
+fn shared(mut manifest: web_deployer::Manifest) -> web_deployer::Manifest {
+    manifest.share_headers();
+    manifest
 }
 
 /// The newest record that left the site in a known release: a successful
