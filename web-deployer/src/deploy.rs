@@ -2,7 +2,7 @@
 //! a safe order, delete what left the build (after its grace), invalidate.
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::error::WebError;
@@ -101,10 +101,12 @@ pub enum Event<'a> {
     },
 }
 
+/// Takes the request by value: the last manifest's entries move into the new
+/// one (no copies of 100,000 entries).
 pub async fn deploy(
     clients: &Clients,
     settings: &SiteSettings,
-    request: &DeployRequest,
+    request: DeployRequest,
     on_event: impl FnMut(Event<'_>),
 ) -> Result<SiteReport, WebError> {
     // Everything that can be wrong with the input is found before any write.
@@ -121,10 +123,8 @@ pub async fn deploy(
         remote::check_distribution(&clients.cloudfront, id).await?;
     }
     let listing = remote::list(&clients.s3, &settings.bucket).await?;
-    let previous = request
-        .previous
-        .as_ref()
-        .filter(|m| m.bucket == settings.bucket);
+    let mut previous_manifest = request.previous.filter(|m| m.bucket == settings.bucket);
+    let previous = previous_manifest.as_ref();
 
     // Memory matters at 100,000 files: the files move into the plan (no
     // copies), equal headers are one shared value.
@@ -151,7 +151,7 @@ pub async fn deploy(
         .map(|(f, h)| match listing.get(&f.key) {
             None => Decision::Upload(Change::New),
             Some(listed) => match plan::known(previous, &f.key, listed) {
-                Some(e) => compare(f, h, e),
+                Some(e) => compare(f, h, e, Decision::Unchanged),
                 None if listed.plain_md5().is_some_and(|m| m != f.md5) => {
                     Decision::Upload(Change::Content)
                 }
@@ -175,23 +175,34 @@ pub async fn deploy(
         .buffer_unordered(request.concurrency.max(1))
         .try_collect()
         .await?;
+    let mut from_heads: HashMap<usize, Entry> = HashMap::new();
     for (i, mut e) in heads {
         e.headers = shared.get(&e.headers);
-        decisions[i] = compare(&files[i], &headers[i], &e);
+        decisions[i] = compare(&files[i], &headers[i], &e, Decision::Headed);
+        from_heads.insert(i, e);
     }
-    for ((f, h), decision) in files.into_iter().zip(headers).zip(decisions) {
+    for (i, ((f, h), decision)) in files.into_iter().zip(headers).zip(decisions).enumerate() {
         match decision {
             Decision::Upload(change) => plan.transfers.push(Transfer {
                 source: Source::File(f),
                 headers: h,
                 change,
             }),
-            Decision::Unchanged(e) => {
+            Decision::Unchanged => {
+                let e = previous_manifest
+                    .as_mut()
+                    .and_then(|m| m.files.remove(&f.key))
+                    .expect("an unchanged key is in the manifest");
+                plan.unchanged.insert(f.key, e);
+            }
+            Decision::Headed => {
+                let e = from_heads.remove(&i).expect("HEADed");
                 plan.unchanged.insert(f.key, e);
             }
             Decision::Head => unreachable!("every HEAD was answered"),
         }
     }
+    let previous = previous_manifest.as_ref();
 
     if settings.distribution_id.is_some() {
         let changed = plan
@@ -208,6 +219,7 @@ pub async fn deploy(
     }
     plan.sort();
     let already = plan.transfers.is_empty() && same_keys;
+    drop(previous_manifest);
     check_deletes(settings, request.max_deletes, &plan)?;
     execute(
         clients,
@@ -225,21 +237,26 @@ pub async fn deploy(
     .await
 }
 
+#[derive(Debug, Clone, Copy)]
 enum Decision {
     Upload(Change),
-    Unchanged(Entry),
+    /// As the last manifest says.
+    Unchanged,
+    /// As a HEAD said.
+    Headed,
+    /// To ask with a HEAD.
     Head,
 }
 
 /// Compares a build file (and the headers it should have) with what the
-/// bucket holds (`e`, from the manifest or a HEAD).
-fn compare(f: &LocalFile, headers: &Arc<Headers>, e: &Entry) -> Decision {
+/// bucket holds (`e`, from the manifest or a HEAD); `same` when equal.
+fn compare(f: &LocalFile, headers: &Arc<Headers>, e: &Entry, same: Decision) -> Decision {
     if e.md5 != f.md5 {
         Decision::Upload(Change::Content)
     } else if e.headers != *headers {
         Decision::Upload(Change::Headers)
     } else {
-        Decision::Unchanged(e.clone())
+        same
     }
 }
 

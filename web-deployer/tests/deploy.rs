@@ -45,7 +45,7 @@ async fn deploy(
 ) -> SiteReport {
     let mut request = DeployRequest::new(release);
     request.previous = previous.cloned();
-    web_deployer::deploy(clients, settings, &request, |_| {})
+    web_deployer::deploy(clients, settings, request, |_| {})
         .await
         .unwrap()
 }
@@ -239,7 +239,7 @@ async fn an_unversioned_bucket_is_refused_before_any_write() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "index.html", b"x");
     let settings = SiteSettings::new(dir.path(), &bucket);
-    let err = web_deployer::deploy(&clients, &settings, &DeployRequest::new("r1"), |_| {})
+    let err = web_deployer::deploy(&clients, &settings, DeployRequest::new("r1"), |_| {})
         .await
         .unwrap_err();
     assert!(err.is_bad_input(), "{err}");

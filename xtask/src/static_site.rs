@@ -75,7 +75,7 @@ async fn deploy_locked(
         wait: opts.wait.clone(),
     };
     let mut progress = Progress::new(name, "upload");
-    let result = web_deployer::deploy(clients, settings, &request, |e| progress.show(e)).await;
+    let result = web_deployer::deploy(clients, settings, request, |e| progress.show(e)).await;
     progress.finish();
     let report = match result {
         Ok(report) => report,
