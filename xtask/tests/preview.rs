@@ -286,3 +286,44 @@ async fn a_preview_is_built_with_the_preview_environments_variables() {
         b"<h1>preview</h1>\n"
     );
 }
+
+#[tokio::test]
+async fn sweep_older_than_takes_down_stale_previews_and_finishes_deletions() {
+    let f = fixture().await;
+    let out = f.xtask(&["preview", "up", "--pr", "21"]);
+    assert!(out.status.success(), "{}", all(&out));
+    // Nothing is pending yet, and the preview is not older than 100,000 days.
+    // (moto 5.2.5 reports every distribution's LastModifiedTime as 2021-11-27, so
+    // "a day old" cannot be told from "five years old" here.)
+    let out = f.xtask(&["preview", "sweep", "--older-than", "100000"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(f
+        .s3
+        .head_bucket()
+        .bucket(format!("pr-21-{}", f.project))
+        .send()
+        .await
+        .is_ok());
+    // Older than 0 days: every preview is stale.
+    let out = f.xtask(&["preview", "sweep", "--older-than", "0"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(all(&out).contains("pr-21: taken down"), "{}", all(&out));
+    assert!(f
+        .s3
+        .head_bucket()
+        .bucket(format!("pr-21-{}", f.project))
+        .send()
+        .await
+        .is_err());
+    assert_eq!(f.alias(21).await, None);
+    let out = f.xtask(&["preview", "list", "--format", "json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["enabled"] == false),
+        "{listed}"
+    );
+}
