@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Benchmarks `xtask deploy` of a static site against `aws s3 sync` on the same
 # emulator in the same run: a cold deploy of a generated site, a redeploy after a
-# rebuild that changed nothing but mtimes, a concurrency sweep, the requests of a
-# rollback where DIFFER files differ, and peak memory on a BIG-file site.
+# rebuild that changed nothing but mtimes, cold deploys with S3 latency injected,
+# a concurrency sweep, the requests of a rollback where DIFFER files differ, and
+# peak memory on a BIG-file site.
 #
 #   scripts/bench-web.sh
 #   FILES=2000 BIG=20000 RUNS=1 XTASK=path/to/xtask scripts/bench-web.sh
@@ -13,10 +14,15 @@
 #   BIG       files in the site whose peak memory is measured       [100000]
 #   BIG_REAL  1: also a real deploy of the BIG site (slow on moto)  [0]
 #   RUNS      timed runs of each cold deploy and redeploy           [3]
+#   LATENCY   injected S3 latencies (ms, MIN-MAX) for the cold deploys
+#             that are run again with them                          ["20-60 50-150"]
 #   SWEEP     --concurrency values for the sweep                    ["4 8 16 32 64"]
+#   SWEEP_LATENCY  the injected S3 latency during the sweep          [20-60]
 #   AWSCLI    the awscli version installed from PyPI                [1.46.2]
 #   XTASK     the xtask binary [built with `cargo build --release -p xtask` into
 #             $CARGO_TARGET_DIR, default ~/.cache/deploy-toolkit/target]
+#   RAW_PUTS  the floor: web-deployer's raw_puts example, one bare PutObject per
+#             file and nothing else [built like XTASK, next to it]
 #   WORK      where the sites, logs and results go [a new temporary directory,
 #             removed at exit unless KEEP=1; a WORK you name is never removed]
 #
@@ -25,6 +31,12 @@
 # GetBucketVersioning with an XML root the AWS SDK rejects, and the proxy fixes
 # it (and counts the S3 requests per bucket). Both tools go through the proxy;
 # `aws s3 sync` is also timed against moto directly, to show the proxy's share.
+# moto answers a PUT in about a millisecond of its own CPU, real S3 in tens of
+# milliseconds of latency ("median latencies often in the tens of milliseconds" for
+# requests under 512 KB, AWS's S3 performance guide); the proxy can hold each S3
+# request for a seeded uniform draw from a MIN-MAX range (POST /__rollout/latency),
+# which is how the LATENCY runs and the sweep see a client's concurrency play
+# against latency. moto's CPU per request stays the floor under every run.
 # awscli goes into its own venv (.emulator/awscli-venv), made on first use.
 set -euo pipefail
 
@@ -35,10 +47,13 @@ DIFFER="${DIFFER:-50}"
 BIG="${BIG:-100000}"
 BIG_REAL="${BIG_REAL:-0}"
 RUNS="${RUNS:-3}"
+LATENCY="${LATENCY-20-60 50-150}"
 SWEEP="${SWEEP:-4 8 16 32 64}"
+SWEEP_LATENCY="${SWEEP_LATENCY:-20-60}"
 AWSCLI="${AWSCLI:-1.46.2}"
 KEEP="${KEEP:-0}"
 XTASK="${XTASK:-}"
+RAW_PUTS="${RAW_PUTS:-}"
 
 die() { echo "bench-web: $*" >&2; exit 1; }
 say() { echo "bench-web: $*" >&2; }
@@ -49,6 +64,9 @@ done
 ((FILES >= 100)) || die "FILES must be at least 100"
 ((DIFFER >= 1 && DIFFER * 2 <= FILES)) || die "DIFFER must be between 1 and FILES/2"
 ((RUNS >= 1)) || die "RUNS must be at least 1"
+for l in $LATENCY $SWEEP_LATENCY; do
+  [[ "$l" =~ ^[0-9]+(-[0-9]+)?$ ]] || die "LATENCY and SWEEP_LATENCY take MS or MIN-MAX milliseconds, not '$l'"
+done
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (apt-get install time)"
 
 if [[ -n "${WORK:-}" ]]; then
@@ -81,13 +99,19 @@ if [[ "$(cat "$awsvenv/version" 2>/dev/null)" != "$AWSCLI" ]]; then
   echo "$AWSCLI" >"$awsvenv/version"
 fi
 aws_bin="$awsvenv/bin/aws"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/deploy-toolkit/target}"
 if [[ -z "$XTASK" ]]; then
-  export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/deploy-toolkit/target}"
   say "building xtask (release) into $CARGO_TARGET_DIR"
   cargo build --release -p xtask --manifest-path "$root/Cargo.toml" >&2
   XTASK="$CARGO_TARGET_DIR/release/xtask"
 fi
+if [[ -z "$RAW_PUTS" ]]; then
+  say "building web-deployer's raw_puts example (release) into $CARGO_TARGET_DIR"
+  cargo build --release -p web-deployer --example raw_puts --manifest-path "$root/Cargo.toml" >&2
+  RAW_PUTS="$CARGO_TARGET_DIR/release/examples/raw_puts"
+fi
 [[ -x "$XTASK" ]] || die "XTASK=$XTASK is not an executable file"
+[[ -x "$RAW_PUTS" ]] || die "RAW_PUTS=$RAW_PUTS is not an executable file"
 
 # --- The emulator ------------------------------------------------------------
 moto_port="$(free_port)"
@@ -118,6 +142,10 @@ new_bucket() {  # a fresh versioned bucket, named in $BUCKET (no subshell: the c
   BUCKET="bench-site-$bucket_n"
   aws s3api create-bucket --bucket "$BUCKET" >/dev/null
   aws s3api put-bucket-versioning --bucket "$BUCKET" --versioning-configuration Status=Enabled >/dev/null
+}
+set_latency() {  # MS or MIN-MAX: every S3 request through the proxy waits that long
+  curl -fsS -o /dev/null -X POST "$proxy/__rollout/latency" -d "{\"s3_ms\": \"$1\"}" \
+    || die "the proxy refused latency $1"
 }
 calls() {  # S3 requests on a bucket so far, as "op key" lines
   curl -fsS "$proxy/__rollout/s3?bucket=$1" | python3 -c 'import json, sys; [print(op, key) for op, key in json.load(sys.stdin)]'
@@ -223,6 +251,13 @@ sync_to() {  # bucket; prints seconds
   t1="$(now)"
   secs "$t0" "$t1"
 }
+raw_puts_to() {  # bucket; prints seconds
+  local t0 t1
+  t0="$(now)"
+  "$RAW_PUTS" "$1" "$site" 32 >"$WORK/raw.out" 2>&1 || { cat "$WORK/raw.out" >&2; die "raw_puts failed"; }
+  t1="$(now)"
+  secs "$t0" "$t1"
+}
 touch_all() { sleep 1; find "$1" -type f -exec touch {} +; }
 
 # --- Cold deploy and mtime-only redeploy ----------------------------------------
@@ -231,7 +266,7 @@ touch_all() { sleep 1; find "$1" -type f -exec touch {} +; }
 moto_pid="${pids[0]}"
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ticks_per_s="$(getconf CLK_TCK)"
-xc=(); xr=(); sc=(); sr=(); sd=(); xm=(); sm=(); uploaded_again=""
+xc=(); xr=(); sc=(); sr=(); sd=(); xm=(); sm=(); rc=(); uploaded_again=""
 for run in $(seq 1 "$RUNS"); do
   new_bucket; b="$BUCKET"
   m0="$(cpu_ticks "$moto_pid")"
@@ -243,6 +278,7 @@ for run in $(seq 1 "$RUNS"); do
   sc+=("$(sync_to "$b2")")
   sm+=("$(awk -v t="$(( $(cpu_ticks "$moto_pid") - m0 ))" -v h="$ticks_per_s" 'BEGIN { printf "%.1f", t / h }')")
   new_bucket; b3="$BUCKET"; sd+=("$(ENDPOINT="$moto" sync_to "$b3")")
+  new_bucket; rc+=("$(raw_puts_to "$BUCKET")")
   touch_all "$site"
   before="$(calls "$b" | wc -l)"
   xr+=("$(xtask_deploy "$b")")
@@ -250,19 +286,38 @@ for run in $(seq 1 "$RUNS"); do
   uploaded_again="$(grep -c PutObject <(calls "$b" | tail -n +"$((before + 1))") || true)"
   tail -1 "$WORK/xtask.out" >&2
   sr+=("$(sync_to "$b2")")
-  say "run $run: xtask cold ${xc[-1]}s, redeploy ${xr[-1]}s; aws s3 sync cold ${sc[-1]}s (direct ${sd[-1]}s), redeploy ${sr[-1]}s"
+  say "run $run: xtask cold ${xc[-1]}s, redeploy ${xr[-1]}s; aws s3 sync cold ${sc[-1]}s (direct ${sd[-1]}s), redeploy ${sr[-1]}s; raw PUTs ${rc[-1]}s"
 done
 xc_m="$(echo "${xc[*]}" | median)"; xr_m="$(echo "${xr[*]}" | median)"
 sc_m="$(echo "${sc[*]}" | median)"; sr_m="$(echo "${sr[*]}" | median)"; sd_m="$(echo "${sd[*]}" | median)"
+rc_m="$(echo "${rc[*]}" | median)"
 
-# --- Concurrency sweep (cold deploys) -------------------------------------------
+# --- Cold deploys with S3 latency injected ------------------------------------------
+latency_rows=""
+for l in $LATENCY; do
+  set_latency "$l"
+  lx=(); ls_=(); lr=()
+  for run in $(seq 1 "$RUNS"); do
+    new_bucket; lx+=("$(xtask_deploy "$BUCKET")")
+    new_bucket; ls_+=("$(sync_to "$BUCKET")")
+    new_bucket; lr+=("$(raw_puts_to "$BUCKET")")
+    say "latency $l ms, run $run: xtask cold ${lx[-1]}s; aws s3 sync cold ${ls_[-1]}s; raw PUTs ${lr[-1]}s"
+  done
+  lx_m="$(echo "${lx[*]}" | median)"; ls_m="$(echo "${ls_[*]}" | median)"; lr_m="$(echo "${lr[*]}" | median)"
+  latency_rows+="| $l ms | ${lx_m} s | ${ls_m} s | ${lr_m} s | $(awk -v a="$lx_m" -v b="$ls_m" 'BEGIN { printf "%.2f", a / b }') | ${lx[*]} / ${ls_[*]} / ${lr[*]} |"$'\n'
+done
+set_latency 0
+
+# --- Concurrency sweep (cold deploys, with SWEEP_LATENCY injected) --------------------
+set_latency "$SWEEP_LATENCY"
 sweep_rows=""
 for c in $SWEEP; do
   new_bucket; b="$BUCKET"
   t="$(xtask_deploy "$b" --concurrency "$c")"
   sweep_rows+="| $c | ${t} s | $(cat "$WORK/rss") KB |"$'\n'
-  say "concurrency $c: ${t}s"
+  say "concurrency $c (latency $SWEEP_LATENCY ms): ${t}s"
 done
+set_latency 0
 
 # --- Rollback where DIFFER files differ -------------------------------------------
 new_bucket; b="$BUCKET"
@@ -320,13 +375,19 @@ cat <<EOF
 | | xtask deploy | aws s3 sync | xtask / sync |
 |---|---:|---:|---:|
 | cold deploy | ${xc_m} s | ${sc_m} s (direct to moto: ${sd_m} s) | $(ratio "$xc_m" "$sc_m") |
+| the floor: raw PutObject of every file, 32 in flight | ${rc_m} s | | |
 | redeploy, mtimes only | ${xr_m} s, $uploaded_again uploads, $redeploy_requests S3 requests | ${sr_m} s (uploads everything again) | $(ratio "$xr_m" "$sr_m") |
 
-Runs: xtask cold ${xc[*]}; xtask redeploy ${xr[*]}; sync cold ${sc[*]}; sync cold direct ${sd[*]}; sync redeploy ${sr[*]} (seconds).
+Runs: xtask cold ${xc[*]}; raw PUTs ${rc[*]}; xtask redeploy ${xr[*]}; sync cold ${sc[*]}; sync cold direct ${sd[*]}; sync redeploy ${sr[*]} (seconds).
 Peak memory of an xtask cold deploy: $((cold_rss / 1024)) MB; its own CPU time (last run): ${cold_cpu} s.
 moto's CPU time during the cold deploys: xtask ${xm[*]} s; aws s3 sync ${sm[*]} s.
 
-Concurrency sweep (xtask cold deploy, one run each):
+Cold deploys with S3 latency injected by the proxy (median of $RUNS runs; xtask at its default concurrency, aws s3 sync at its default 10):
+
+| injected latency per S3 request | xtask deploy | aws s3 sync | raw PUTs (32 in flight) | xtask / sync | runs (xtask / sync / raw, s) |
+|---|---:|---:|---:|---:|---|
+${latency_rows}
+Concurrency sweep (xtask cold deploy, one run each, $SWEEP_LATENCY ms injected per S3 request):
 
 | --concurrency | time | max RSS |
 |---:|---:|---:|
@@ -343,5 +404,5 @@ ${big_real}
 
 machine: $(nproc) CPUs, $(grep -m1 -E '^(model name|Model|cpu model)' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || echo 'unknown CPU'), Linux $(uname -r)
 tools: moto $(cat "$root/.emulator/version"), $("$aws_bin" --version 2>&1), xtask $XTASK
-reproduce: cd $root && FILES=$FILES DIFFER=$DIFFER BIG=$BIG BIG_REAL=$BIG_REAL RUNS=$RUNS scripts/bench-web.sh
+reproduce: cd $root && FILES=$FILES DIFFER=$DIFFER BIG=$BIG BIG_REAL=$BIG_REAL RUNS=$RUNS LATENCY="$LATENCY" SWEEP="$SWEEP" SWEEP_LATENCY=$SWEEP_LATENCY scripts/bench-web.sh
 EOF

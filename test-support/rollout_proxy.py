@@ -70,7 +70,26 @@ Control endpoints (not forwarded):
        received them: the operation (named from the method, query and
        x-amz-copy-source as the S3 API names it) and the key ("" for bucket
        calls). Tests check what a deploy wrote, and in which order.
-- POST /__rollout/reset                           -> clears scenarios, rollouts, calls
+- POST /__rollout/latency  {"s3_ms": [MIN, MAX]}  -> every S3 request from now on
+       waits a uniform draw from MIN..MAX milliseconds (seeded) before it is
+       forwarded; [0, 0] turns it off. moto answers in about a millisecond, real
+       S3 in tens of milliseconds; benchmarks use this to see how a client's
+       concurrency plays against that latency (also --s3-latency-ms at start).
+- POST /__rollout/faults  {"bucket" | "cluster", "operation", "key", "kind",
+       "times": 1, "skip": 0}                     -> from now on, requests on that S3
+       bucket (optionally only that operation, as in /__rollout/s3, and key) or
+       naming that ECS cluster (optionally only that operation) fail: after
+       `skip` matching requests pass, the next `times` ones fail, as `kind` says:
+         throttle       S3: 503 SlowDown; ECS: 400 ThrottlingException
+         error          S3: 500 InternalError; ECS: 500 ServerException
+         drop           the connection is closed, the request never reaches moto
+         drop-response  moto does the work, then the connection is closed
+                        without an answer (the client cannot tell it happened)
+       What real AWS does under load or on a bad network, which moto never does.
+- GET  /__rollout/faults                          -> every fault, with `seen` (matching
+       requests) and `fired` (failed ones)
+- DELETE /__rollout/faults?bucket=NAME|cluster=NAME -> drops those faults
+- POST /__rollout/reset                           -> clears scenarios, rollouts, calls, faults
 
 Clusters and services are matched by name: a name or an ARN is reduced to its
 last path segment.
@@ -84,6 +103,7 @@ import json
 import math
 import random
 import re
+import socket
 import sys
 import threading
 import time
@@ -333,9 +353,92 @@ class State:
         self.calls = []  # (operation, [cluster names])
         self.arns = {}  # "family:rev" -> task definition ARN
         self.s3_calls = []  # (bucket, operation, key)
+        self.s3_latency_ms = (0, 0)  # each S3 request waits a uniform draw from this range
+        self.faults = []  # Fault, in the order they were set
+        self.rng = random.Random(0)
+
+    def s3_delay(self):
+        """Seconds the next S3 request waits (seeded, so runs are repeatable)."""
+        with self.lock:
+            low, high = self.s3_latency_ms
+            if high <= 0:
+                return 0.0
+            return self.rng.uniform(low, high) / 1000.0
 
 
 STATE = State()
+
+FAULT_KINDS = ("throttle", "error", "drop", "drop-response")
+
+
+class Fault:
+    """Fails requests that match: an S3 bucket (and optionally operation and
+    key), or an ECS cluster (and optionally operation). `skip` matching requests
+    pass first, then `times` fail; `fired` counts the failed ones."""
+
+    def __init__(self, spec):
+        if not isinstance(spec, dict):
+            raise ValueError("a fault is a JSON object")
+        self.kind = spec.get("kind")
+        if self.kind not in FAULT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
+        self.bucket = spec.get("bucket")
+        self.cluster = spec.get("cluster")
+        if (self.bucket is None) == (self.cluster is None):
+            raise ValueError("give exactly one of bucket (S3) or cluster (ECS)")
+        if self.bucket is not None and not isinstance(self.bucket, str):
+            raise ValueError("bucket must be a string")
+        if self.cluster is not None and not isinstance(self.cluster, str):
+            raise ValueError("cluster must be a string")
+        self.operation = spec.get("operation")
+        self.key = spec.get("key")
+        self.times = spec.get("times", 1)
+        self.skip = spec.get("skip", 0)
+        for name in ("times", "skip"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0")
+        self.seen = 0
+        self.fired = 0
+
+    def matches(self, bucket, clusters, operation, key):
+        if self.bucket is not None and self.bucket != bucket:
+            return False
+        if self.cluster is not None and last_segment(self.cluster) not in clusters:
+            return False
+        if self.operation is not None and self.operation != operation:
+            return False
+        return self.key is None or self.key == key
+
+    def take(self):
+        """Whether this matching request fails."""
+        self.seen += 1
+        if self.seen <= self.skip or self.fired >= self.times:
+            return False
+        self.fired += 1
+        return True
+
+    def report(self):
+        return {
+            "kind": self.kind,
+            "bucket": self.bucket,
+            "cluster": self.cluster,
+            "operation": self.operation,
+            "key": self.key,
+            "times": self.times,
+            "skip": self.skip,
+            "seen": self.seen,
+            "fired": self.fired,
+        }
+
+
+def take_fault(bucket=None, clusters=(), operation=None, key=None):
+    """The kind of fault this request meets, if any (the first rule that fires)."""
+    with STATE.lock:
+        for fault in STATE.faults:
+            if fault.matches(bucket, clusters, operation, key) and fault.take():
+                return fault.kind
+    return None
 
 
 def default_scenario():
@@ -370,7 +473,11 @@ class Upstream:
         self.port = parsed.port or 80
 
     def request(self, method, target, headers, body):
-        """Returns (status, reason, [(name, value)], body)."""
+        """Returns (status, reason, [(name, value)], body).
+
+        A new connection per request: moto's werkzeug server answers every
+        request with `Connection: close`, so there is nothing to keep alive.
+        """
         conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
         try:
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
@@ -424,6 +531,23 @@ def resolve_task_definition(raw, auth_headers):
         with STATE.lock:
             STATE.arns[raw] = arn
     return arn
+
+
+def parse_latency(value):
+    """(low, high) milliseconds from "20-60", "40", [20, 60] or 40."""
+    if isinstance(value, str):
+        parts = value.split("-")
+        if len(parts) > 2:
+            raise ValueError(f"expected MS or MIN-MAX milliseconds, got {value!r}")
+        value = [float(p) for p in parts]
+    if isinstance(value, (int, float)):
+        value = [value]
+    if len(value) == 1:
+        value = [value[0], value[0]]
+    low, high = (float(v) for v in value)
+    if not 0 <= low <= high:
+        raise ValueError(f"expected 0 <= MIN <= MAX milliseconds, got {low}-{high}")
+    return low, high
 
 
 def s3_operation(method, key, query, copy_source):
@@ -591,7 +715,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if target.startswith(ECS_TARGET_PREFIX):
                 self.ecs(target[len(ECS_TARGET_PREFIX):], body)
                 return
-            self.log_s3()
+            bucket, op, key = self.log_s3()
+            delay = STATE.s3_delay()
+            if delay:
+                time.sleep(delay)
+            fault = take_fault(bucket=bucket, operation=op, key=key) if bucket else None
+            if fault and self.fail("s3", fault, body):
+                return
             answer = self.forward(body)
             self.send_upstream_answer(*self.fix_s3(answer))
         except (ConnectionError, OSError, http.client.HTTPException) as e:
@@ -601,6 +731,50 @@ class Handler(http.server.BaseHTTPRequestHandler):
             sys.stderr.write(detail)
             self.close_connection = True
             self.reply_json(500, {"error": "rollout proxy failed", "detail": detail})
+
+    # -- faults -------------------------------------------------------------
+
+    def fail(self, service, kind, body):
+        """Answers (or drops) a request as the fault `kind` says; False when the
+        request must still be forwarded (never: every kind answers)."""
+        if kind == "drop-response":
+            # moto does the work; the client never hears back.
+            self.forward(body)
+        if kind in ("drop", "drop-response"):
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return True
+        request_id = uuid.uuid4().hex[:16].upper()
+        if service == "s3":
+            code, status, message = (
+                ("SlowDown", 503, "Please reduce your request rate.")
+                if kind == "throttle"
+                else ("InternalError", 500, "We encountered an internal error. Please try again.")
+            )
+            xml = (
+                '<?xml version="1.0" encoding="UTF-8"?>\n'
+                f"<Error><Code>{code}</Code><Message>{message}</Message>"
+                f"<RequestId>{request_id}</RequestId></Error>"
+            ).encode()
+            self.reply(status, xml, "application/xml")
+        else:
+            code, status, message = (
+                ("ThrottlingException", 400, "Rate exceeded")
+                if kind == "throttle"
+                else ("ServerException", 500, "Service unavailable, injected by the proxy")
+            )
+            self.send_response_only(status)
+            self.send_header("Content-Type", "application/x-amz-json-1.1")
+            self.send_header("x-amzn-RequestId", request_id)
+            data = json.dumps({"__type": code, "message": message}).encode()
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            self.log_request(status, len(data))
+        return True
 
     # -- control ------------------------------------------------------------
 
@@ -646,12 +820,46 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.scenarios[key] = scenario
             self.reply_json(200, {"cluster": key[0], "service": key[1], **scenario})
+        elif path == "/__rollout/latency" and self.command == "POST":
+            try:
+                request = json.loads(body or b"{}")
+                low, high = parse_latency(request.get("s3_ms", [0, 0]))
+            except (ValueError, TypeError, AttributeError) as e:
+                self.reply_json(400, {"error": f"bad latency: {e}"})
+                return
+            with STATE.lock:
+                STATE.s3_latency_ms = (low, high)
+                STATE.rng = random.Random(0)
+            self.reply_json(200, {"s3_ms": [low, high]})
+        elif path == "/__rollout/faults" and self.command == "POST":
+            try:
+                fault = Fault(json.loads(body or b"{}"))
+            except (ValueError, TypeError) as e:
+                self.reply_json(400, {"error": f"bad fault: {e}"})
+                return
+            with STATE.lock:
+                STATE.faults.append(fault)
+            self.reply_json(200, fault.report())
+        elif path == "/__rollout/faults" and self.command == "GET":
+            with STATE.lock:
+                self.reply_json(200, [f.report() for f in STATE.faults])
+        elif path == "/__rollout/faults" and self.command == "DELETE":
+            bucket = query.get("bucket", [None])[0]
+            cluster = query.get("cluster", [None])[0]
+            with STATE.lock:
+                STATE.faults = [
+                    f
+                    for f in STATE.faults
+                    if not ((bucket and f.bucket == bucket) or (cluster and f.cluster == cluster))
+                ]
+            self.reply_json(200, {})
         elif path == "/__rollout/reset" and self.command == "POST":
             with STATE.lock:
                 STATE.scenarios.clear()
                 STATE.rollouts.clear()
                 STATE.calls.clear()
                 STATE.s3_calls.clear()
+                STATE.faults.clear()
             self.reply_json(200, {})
         else:
             self.reply_json(404, {"error": f"no control endpoint {self.command} {path}"})
@@ -664,12 +872,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
         parts = split.path.lstrip("/").split("/", 1)
         bucket = urllib.parse.unquote(parts[0])
         if not bucket or re.fullmatch(r"\d{4}-\d{2}-\d{2}", bucket):
-            return
+            return None, None, None
         key = urllib.parse.unquote(parts[1]) if len(parts) > 1 else ""
         copy_source = self.headers.get("x-amz-copy-source") is not None
         op = s3_operation(self.command, key, split.query, copy_source)
         with STATE.lock:
             STATE.s3_calls.append((bucket, op, key))
+        return bucket, op, key
 
     def fix_s3(self, answer):
         status, reason, headers, body = answer
@@ -693,8 +902,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             payload = json.loads(body) if body else {}
         except ValueError:
             payload = None
+        clusters = call_clusters(payload)
         with STATE.lock:
-            STATE.calls.append((operation, call_clusters(payload)))
+            STATE.calls.append((operation, clusters))
+        fault = take_fault(clusters=clusters, operation=operation) if clusters else None
+        if fault and self.fail("ecs", fault, body):
+            return
         if not isinstance(payload, dict) or operation not in (
             "CreateService",
             "UpdateService",
@@ -819,7 +1032,17 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--upstream", required=True, help="moto, e.g. http://127.0.0.1:5000")
+    parser.add_argument(
+        "--s3-latency-ms",
+        default="0",
+        help="each S3 request waits this long before it is forwarded: MS or MIN-MAX "
+        "(uniform, seeded); real S3 answers a PUT in tens of milliseconds, moto in one",
+    )
     args = parser.parse_args()
+    try:
+        STATE.s3_latency_ms = parse_latency(args.s3_latency_ms)
+    except ValueError as e:
+        parser.error(f"--s3-latency-ms: {e}")
     UPSTREAM = Upstream(args.upstream)
     server = http.server.ThreadingHTTPServer((args.host, args.port), Handler)
     server.daemon_threads = True

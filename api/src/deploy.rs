@@ -12,6 +12,9 @@ pub struct DeployRequest {
     pub image_tag: String,
     /// Work out and report the change; write nothing.
     pub dry_run: bool,
+    /// With `dry_run`: the caller would build and push the tag first, so it need
+    /// not be in ECR yet (the repository must be).
+    pub tag_will_be_pushed: bool,
     /// On a failed rollout, put the previous revision back.
     pub rollback_on_failure: bool,
     pub watch: WatchSettings,
@@ -69,8 +72,12 @@ pub async fn deploy(
     mut on_event: impl FnMut(DeployEvent<'_>),
 ) -> Result<DeployReport, ApiError> {
     // Everything that can be wrong with the input is found before any write.
-    let image =
-        image::resolve_image(&clients.ecr, &settings.ecr_repository, &request.image_tag).await?;
+    let image = if request.dry_run && request.tag_will_be_pushed {
+        let uri = image::repository_uri(&clients.ecr, &settings.ecr_repository).await?;
+        format!("{uri}:{}", request.image_tag)
+    } else {
+        image::resolve_image(&clients.ecr, &settings.ecr_repository, &request.image_tag).await?
+    };
     let current = task_definition::current(&clients.ecs, settings).await?;
     let from_image = current.image(&settings.container)?.to_string();
     let report = |outcome| DeployReport {
@@ -128,7 +135,13 @@ pub(crate) async fn update_and_watch(
     watch: &WatchSettings,
     on_event: &mut impl FnMut(DeployEvent<'_>),
 ) -> Result<RolloutEnd, ApiError> {
-    let old_events = rollout::event_ids(&service::describe(&clients.ecs, settings).await?);
+    // Events already there are not news; if the service cannot be read just now
+    // (a passing failure), the watch shows them again rather than stop here.
+    let old_events = match service::describe(&clients.ecs, settings).await {
+        Ok(service) => rollout::event_ids(&service),
+        Err(ApiError::Transient { .. }) => Default::default(),
+        Err(e) => return Err(e),
+    };
     service::update(&clients.ecs, settings, revision).await?;
     rollout::watch(&clients.ecs, settings, revision, watch, old_events, |p| {
         on_event(DeployEvent::Rollout(revision, p))

@@ -28,6 +28,13 @@ pub enum ApiError {
         operation: &'static str,
         message: String,
     },
+    /// A failure that passes: throttling, a server error, a timeout or a dropped
+    /// connection, still there after the SDK's own retries.
+    #[error("{operation}: {message}")]
+    Transient {
+        operation: &'static str,
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -54,5 +61,43 @@ where
     move |e| ApiError::Aws {
         operation,
         message: aws_sdk_ecs::error::DisplayErrorContext(&e).to_string(),
+    }
+}
+
+/// Maps an SDK error of `operation`: [`ApiError::Transient`] for what passes
+/// (the rollout watch polls on through it), else [`ApiError::Aws`].
+pub(crate) fn classify<E>(
+    operation: &'static str,
+    e: aws_sdk_ecs::error::SdkError<E, aws_sdk_ecs::config::http::HttpResponse>,
+) -> ApiError
+where
+    E: std::error::Error + aws_sdk_ecs::error::ProvideErrorMetadata + 'static,
+{
+    use aws_sdk_ecs::error::SdkError;
+    let transient = match &e {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            true
+        }
+        SdkError::ServiceError(service) => {
+            service.raw().status().is_server_error()
+                || matches!(
+                    service.err().code(),
+                    Some(
+                        "ThrottlingException"
+                            | "Throttling"
+                            | "RequestLimitExceeded"
+                            | "TooManyRequestsException"
+                            | "ServerException"
+                            | "ServiceUnavailable"
+                    )
+                )
+        }
+        _ => false,
+    };
+    let message = aws_sdk_ecs::error::DisplayErrorContext(&e).to_string();
+    if transient {
+        ApiError::Transient { operation, message }
+    } else {
+        ApiError::Aws { operation, message }
     }
 }

@@ -28,7 +28,7 @@ mod task_definition;
 pub use bootstrap::{bootstrap, Bootstrapped};
 pub use deploy::{deploy, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
 pub use error::ApiError;
-pub use image::resolve_image;
+pub use image::{registry_login, repository_uri, resolve_image, tag_exists, RegistryLogin};
 pub use rollback::{previous_active, resolve as resolve_revision, rollback, RollbackReport};
 pub use rollout::{Progress, RolloutEnd, WatchSettings};
 pub use settings::ServiceSettings;

@@ -49,6 +49,10 @@ pub struct Progress {
     pub state: String,
     /// Service events since the watch began, oldest first, each shown once.
     pub new_events: Vec<String>,
+    /// This poll failed for a reason that passes (throttling, a server error,
+    /// a dropped connection, after the SDK's own retries); the watch goes on
+    /// with a longer interval. The counts are the last poll's.
+    pub retrying: Option<String>,
 }
 
 /// How a watched rollout ended.
@@ -94,6 +98,7 @@ pub async fn watch(
     let started = Instant::now();
     let mut interval = watch.poll_interval;
     let mut seen_events = old_events;
+    let mut last: Option<Progress> = None;
     loop {
         match crate::service::describe(ecs, settings).await {
             Ok(service) => {
@@ -105,9 +110,26 @@ pub async fn watch(
                 if let Some(end) = end {
                     return Ok(end);
                 }
+                progress.new_events.clear();
+                last = Some(progress);
             }
-            Err(ApiError::Aws { message, .. }) if is_throttling(&message) => {
+            // A rollout takes minutes; a passing failure of one poll must not
+            // end the watch (it ends at the timeout if the failures do not pass).
+            Err(ApiError::Transient { operation, message }) => {
                 interval = (interval * 2).min(watch.max_poll_interval);
+                let mut progress = last.clone().unwrap_or_else(|| Progress {
+                    desired: 0,
+                    running: 0,
+                    pending: 0,
+                    failed: 0,
+                    state: String::new(),
+                    new_events: Vec::new(),
+                    retrying: None,
+                });
+                progress.retrying = Some(format!(
+                    "{operation} failed ({message}); polling again in {interval:?}"
+                ));
+                on_progress(&progress);
             }
             Err(e) => return Err(e),
         }
@@ -140,6 +162,7 @@ fn assess(
             .and_then(|d| d.rollout_state())
             .map_or_else(String::new, |s| s.as_str().to_string()),
         new_events: Vec::new(),
+        retrying: None,
     };
 
     let primary_is_ours = primary.is_some_and(|p| p.task_definition() == Some(target.arn.as_str()));
@@ -217,8 +240,4 @@ fn new_events(service: &Service, seen: &mut HashSet<String>) -> Vec<String> {
     // ECS lists events newest first.
     events.sort_by(|a, b| a.0.total_cmp(&b.0));
     events.into_iter().map(|(_, m)| m).collect()
-}
-
-fn is_throttling(message: &str) -> bool {
-    message.contains("Throttl") || message.contains("Rate exceeded")
 }

@@ -2,7 +2,7 @@
 
 use aws_sdk_ecs::types::Service;
 
-use crate::error::{aws, ApiError};
+use crate::error::{aws, classify, ApiError};
 use crate::task_definition::Revision;
 use crate::ServiceSettings;
 
@@ -18,11 +18,12 @@ pub async fn describe(
         .send()
         .await
         .map_err(|e| {
-            let e = e.into_service_error();
-            if e.is_cluster_not_found_exception() {
+            if e.as_service_error()
+                .is_some_and(|s| s.is_cluster_not_found_exception())
+            {
                 not_found(settings)
             } else {
-                aws("ECS DescribeServices")(e)
+                classify("ECS DescribeServices", e)
             }
         })?;
     out.services()

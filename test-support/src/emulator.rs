@@ -150,7 +150,7 @@ impl Emulator {
     }
 
     /// A control call to the proxy; panics unless it answers 200.
-    fn control(&self, method: &str, path: &str, body: &str) -> String {
+    pub(crate) fn control(&self, method: &str, path: &str, body: &str) -> String {
         match http(self.proxy_port, method, path, body) {
             Ok((200, answer)) => answer,
             Ok((status, answer)) => {
@@ -389,7 +389,7 @@ fn json_string(s: &str) -> String {
     out
 }
 
-fn query_escape(s: &str) -> String {
+pub(crate) fn query_escape(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

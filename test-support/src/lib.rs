@@ -6,15 +6,23 @@
 //!   rejects), and an `SdkConfig` pointed at the proxy. If either cannot start,
 //!   the test panics with the reason: a test that cannot reach its emulator
 //!   fails, it never skips.
+//! - [`Fault`]: throttling, server errors and dropped connections, injected by
+//!   the same proxy for one bucket or cluster (moto never fails on its own).
 //! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
 //!   command line, for change-detection tests.
 //! - [`TerraformStandIn`]: a stand-in `terraform` that records its calls, and
 //!   [`terraform_fixture`]: plan and state files in Terraform's real formats.
+//! - [`DockerStandIn`]: a stand-in `docker` that records its calls, and whose
+//!   `push` puts the tag into the emulator's ECR.
 
+mod docker;
 mod emulator;
+mod faults;
 mod git_repo;
 mod terraform;
 
+pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
+pub use faults::{Fault, FaultKind, FaultScope};
 pub use git_repo::GitRepo;
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};

@@ -11,6 +11,9 @@ use crate::state::now_rfc3339;
 
 pub struct DeployOptions {
     pub image_tag: String,
+    /// Build and push the image first when the target has a `dockerfile` and
+    /// the tag is not in ECR (`--no-build` turns it off).
+    pub build_image: bool,
     pub dry_run: bool,
     pub rollback_on_failure: bool,
     pub force_unlock: bool,
@@ -27,9 +30,24 @@ pub async fn deploy(
     let config = &crate::shared_outputs::fill(ctx, name, config).await?;
     let settings = crate::settings::ecs_service(config);
     let clients = api::Clients::new(&ctx.sdk);
+    let tag_will_be_pushed = if opts.build_image {
+        crate::image::ensure(
+            &clients,
+            name,
+            &ctx.ws.config.file,
+            &ctx.ws.root,
+            config,
+            &opts.image_tag,
+            opts.dry_run,
+        )
+        .await?
+    } else {
+        false
+    };
     let request = api::DeployRequest {
         image_tag: opts.image_tag.clone(),
         dry_run: opts.dry_run,
+        tag_will_be_pushed,
         rollback_on_failure: opts.rollback_on_failure,
         watch: opts.watch.clone(),
     };
@@ -53,7 +71,18 @@ pub async fn deploy(
     if let Some(lock) = lock {
         lock.release().await?;
     }
-    let report = result.map_err(|e| api_error(name, e))?;
+    let report = result.map_err(|e| {
+        if e.is_bad_input() {
+            api_error(name, e)
+        } else {
+            // Cut off part way (after the SDK's retries): the service may have
+            // been pointed at the new revision, and nothing watches it now.
+            anyhow::Error::new(e).context(format!(
+                "{name}: the deploy stopped part way; the service may be rolling out a new revision: see `cargo xtask status --env {env}`, and `cargo xtask rollback {name} {env}` puts the revision it ran before back",
+                env = ctx.env
+            ))
+        }
+    })?;
     appended.context("the deploy finished but its ledger record was not written")?;
     Ok(deploy_result(name, &settings, &report))
 }
@@ -280,7 +309,7 @@ pub async fn rollback(
 }
 
 /// An `api` error with the target's name; bad input stays bad input (exit 2).
-fn api_error(name: &str, e: api::ApiError) -> anyhow::Error {
+pub(crate) fn api_error(name: &str, e: api::ApiError) -> anyhow::Error {
     if e.is_bad_input() {
         BadInput(format!("{name}: {e}")).into()
     } else {
@@ -313,6 +342,9 @@ impl ProgressPrinter {
                     from.short(),
                     to.short()
                 )
+            }
+            api::DeployEvent::Rollout(_, p) if p.retrying.is_some() => {
+                eprintln!("{name}: {}", p.retrying.as_deref().unwrap_or_default());
             }
             api::DeployEvent::Rollout(rev, p) => {
                 for e in &p.new_events {

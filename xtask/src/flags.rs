@@ -120,7 +120,8 @@ pub struct SiteFlags {
     /// Static sites: wait until the CloudFront invalidation completes (up to --timeout).
     #[arg(long)]
     pub wait: bool,
-    /// Static sites: deploy build_dir as it is, without running the target's `build`.
+    /// Build nothing: static sites deploy build_dir as it is (no `build`); ECS
+    /// targets need their image tag in ECR already (no docker build and push).
     #[arg(long)]
     pub no_build: bool,
 }

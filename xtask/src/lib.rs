@@ -14,6 +14,7 @@ pub mod context;
 pub mod ecs;
 pub mod error;
 pub mod flags;
+pub mod image;
 pub mod output;
 pub mod plan;
 pub mod revert;

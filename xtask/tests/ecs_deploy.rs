@@ -4,7 +4,10 @@
 
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
 use std::process::{Command, Output};
-use test_support::{emulator, unique_name, GitRepo, RolloutOutcome, RolloutScenario};
+use test_support::{
+    emulator, unique_name, DockerStandIn, Fault, FaultKind, FaultScope, GitRepo, RolloutOutcome,
+    RolloutScenario,
+};
 
 struct Fixture {
     repo: GitRepo,
@@ -157,7 +160,7 @@ impl Fixture {
         self.command(args).output().unwrap()
     }
 
-    fn deploy(&self, tag: &str, extra: &[&str]) -> Output {
+    fn deploy_command(&self, tag: &str, extra: &[&str]) -> Command {
         let mut args = vec![
             "deploy",
             "api",
@@ -169,7 +172,45 @@ impl Fixture {
             POLL,
         ];
         args.extend_from_slice(extra);
-        self.xtask(&args)
+        self.command(&args)
+    }
+
+    fn deploy(&self, tag: &str, extra: &[&str]) -> Output {
+        self.deploy_command(tag, extra).output().unwrap()
+    }
+
+    /// The api target builds its image: a Dockerfile in the repository and the
+    /// docker keys in deploy.toml (the `[targets.api]` table is the file's last).
+    fn with_dockerfile(&self) {
+        let config = std::fs::read_to_string(self.repo.file("deploy.toml")).unwrap();
+        self.repo
+            .write(
+                "deploy.toml",
+                &format!(
+                    "{config}dockerfile = \"api/Dockerfile\"\ndocker_target = \"production\"\n\
+                     docker_build_args = {{ APP_ENV = \"{{env}}\" }}\n"
+                ),
+            )
+            .write("api/Dockerfile", "FROM python:3.12-slim AS production\n");
+        self.repo.commit("the api builds its image");
+    }
+
+    /// A deploy with `DOCKER` set to the stand-in.
+    fn deploy_with_docker(&self, docker: &DockerStandIn, tag: &str, extra: &[&str]) -> Output {
+        self.deploy_command(tag, extra)
+            .env("DOCKER", docker.path())
+            .output()
+            .unwrap()
+    }
+
+    /// Nothing was written: no service update, no new revision, no ledger
+    /// record, no lock left.
+    async fn assert_unchanged(&self) {
+        let calls = emulator().ecs_calls_for(&self.cluster);
+        assert!(!calls.iter().any(|c| c == "UpdateService"), "{calls:?}");
+        assert_eq!(self.revisions().await, 1, "no revision registered");
+        assert!(self.history().is_empty());
+        assert!(!self.lock_exists().await);
     }
 
     fn rollback(&self, extra: &[&str]) -> Output {
@@ -355,11 +396,135 @@ async fn a_missing_image_tag_changes_nothing() {
         err.contains("not-pushed") && err.contains("not in ECR"),
         "{err}"
     );
-    let calls = emulator().ecs_calls_for(&f.cluster);
-    assert!(!calls.iter().any(|c| c == "UpdateService"), "{calls:?}");
-    assert_eq!(f.revisions().await, 1, "no revision registered");
-    assert!(f.history().is_empty());
-    assert!(!f.lock_exists().await);
+    f.assert_unchanged().await;
+}
+
+#[tokio::test]
+async fn a_missing_tag_is_built_pushed_and_deployed_and_never_rebuilt() {
+    let f = fixture().await;
+    f.with_dockerfile();
+    let docker = DockerStandIn::new();
+    let out = f.deploy_with_docker(&docker, "v9", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(docker.steps(), ["login", "build", "push"]);
+
+    let calls = docker.calls();
+    let registry = f.image_uri.split('/').next().unwrap();
+    assert_eq!(
+        calls[0].args,
+        ["login", "--username", "AWS", "--password-stdin", registry]
+    );
+    // The password from ECR's token reaches docker on stdin only.
+    assert!(!calls[0].stdin.is_empty());
+    assert!(calls.iter().all(|c| !c.args.contains(&calls[0].stdin)));
+    let image = format!("{}:v9", f.image_uri);
+    assert_eq!(
+        calls[1].args,
+        [
+            "build",
+            "--file",
+            "api/Dockerfile",
+            "--target",
+            "production",
+            "--build-arg",
+            "APP_ENV=prod",
+            "--tag",
+            &image,
+            "."
+        ]
+    );
+    assert_eq!(calls[2].args, ["push", &image]);
+    assert_eq!(f.running().await, (2, image.clone()));
+    assert_eq!(f.history().len(), 1);
+
+    // Run again (a re-run job) and for a tag pushed by something else: the
+    // image in ECR is the one deployed, never rebuilt.
+    let out = f.deploy_with_docker(&docker, "v9", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("not rebuilt"),
+        "{}",
+        all_output(&out)
+    );
+    let out = f.deploy_with_docker(&docker, "v3", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(docker.steps().len(), 3, "{:?}", docker.steps());
+    assert_eq!(f.running().await, (3, format!("{}:v3", f.image_uri)));
+}
+
+#[tokio::test]
+async fn a_failed_image_build_changes_nothing_and_says_so() {
+    let f = fixture().await;
+    f.with_dockerfile();
+    let docker = DockerStandIn::new();
+    docker.fail("build");
+    let out = f.deploy_with_docker(&docker, "v9", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("docker build failed")
+            && text(&out.stderr).contains("not changed"),
+        "{}",
+        all_output(&out)
+    );
+    assert_eq!(docker.steps(), ["login", "build"]);
+    f.assert_unchanged().await;
+}
+
+#[tokio::test]
+async fn image_builds_are_bad_input_without_docker_or_dockerfile_and_skipped_by_no_build() {
+    let f = fixture().await;
+    f.with_dockerfile();
+    let docker = DockerStandIn::new();
+
+    // A dry run says what it would build and push, and runs nothing.
+    let out = f.deploy_with_docker(&docker, "v9", &["--dry-run"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains(&format!(
+            "would build api/Dockerfile and push {}:v9",
+            f.image_uri
+        )),
+        "{}",
+        all_output(&out)
+    );
+    assert!(text(&out.stdout).contains(":v9"), "{}", all_output(&out));
+    assert!(docker.steps().is_empty(), "{:?}", docker.steps());
+
+    // --no-build: the tag must be in ECR already.
+    let out = f.deploy_with_docker(&docker, "v9", &["--no-build"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("v9 is not in ECR"),
+        "{}",
+        all_output(&out)
+    );
+
+    // No docker: one line, exit 2, nothing run.
+    let out = f
+        .command(&["deploy", "api", "--env", "prod", "--image-tag", "v9"])
+        .env("DOCKER", "no-such-docker-here")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("no-such-docker-here not found: install Docker"),
+        "{}",
+        all_output(&out)
+    );
+
+    // A Dockerfile that is not there: named with its key, before any call.
+    f.repo.remove("api/Dockerfile");
+    f.repo.commit("no Dockerfile");
+    let out = f.deploy_with_docker(&docker, "v9", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr)
+            .contains("deploy.toml: targets.api.dockerfile: api/Dockerfile is not a file"),
+        "{}",
+        all_output(&out)
+    );
+    assert!(docker.steps().is_empty(), "{:?}", docker.steps());
+    f.assert_unchanged().await;
 }
 
 #[tokio::test]
@@ -386,6 +551,53 @@ async fn dry_run_prints_the_image_diff_and_writes_nothing() {
     assert_eq!(f.running().await.0, 1);
     assert!(f.history().is_empty());
     assert!(!f.lock_exists().await);
+}
+
+#[tokio::test]
+async fn throttling_errors_and_dropped_connections_do_not_end_the_rollout_watch() {
+    let f = fixture().await;
+    let scope = FaultScope::Cluster(f.cluster.clone());
+    // Each DescribeServices fault outlasts the SDK's own three attempts, so the
+    // watch itself meets it (the first two calls, before the update, pass).
+    for fault in [
+        Fault::ecs(&f.cluster, "DescribeServices", FaultKind::Throttle, 3).after(2),
+        Fault::ecs(&f.cluster, "DescribeServices", FaultKind::Drop, 3).after(2),
+        Fault::ecs(&f.cluster, "DescribeServices", FaultKind::Error, 1).after(2),
+        // ECS takes the update, the answer is lost: the SDK sends it again.
+        Fault::ecs(&f.cluster, "UpdateService", FaultKind::DropResponse, 1),
+    ] {
+        emulator().inject(&fault);
+    }
+    let out = f.deploy("v2", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(emulator().faults_fired(&scope), 8, "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("polling again"),
+        "{}",
+        all_output(&out)
+    );
+    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+    assert_eq!(f.history()[0]["outcome"], "succeeded");
+}
+
+#[tokio::test]
+async fn an_unreachable_service_times_out_rolls_back_and_says_what_runs() {
+    let f = fixture().await;
+    let scope = FaultScope::Cluster(f.cluster.clone());
+    emulator()
+        .inject(&Fault::ecs(&f.cluster, "DescribeServices", FaultKind::Error, 100_000).after(2));
+    let out = f.deploy("v2", &["--timeout", "3s"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    assert!(err.contains("polling again"), "{err}");
+    assert!(err.contains("rolling back"), "{err}");
+    emulator().clear_faults(&scope);
+    let history = f.history();
+    assert_eq!(history.len(), 1, "{history:?}");
+    assert_eq!(history[0]["outcome"], "failed");
+    assert!(!f.lock_exists().await, "the lock is released");
+    // The rollback's UpdateService went through: the service is back on 1.
+    assert_eq!(f.running().await, (1, format!("{}:v1", f.image_uri)));
 }
 
 #[tokio::test]

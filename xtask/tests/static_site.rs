@@ -9,7 +9,7 @@ use aws_sdk_cloudfront::types::{
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
-use test_support::{emulator, unique_name, GitRepo};
+use test_support::{emulator, unique_name, Fault, FaultKind, FaultScope, GitRepo};
 
 struct Site {
     repo: GitRepo,
@@ -396,6 +396,97 @@ async fn redeploy_uploads_exactly_the_two_changed_files_and_invalidates_their_pa
     let history = s.history();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0]["replaced"], history[1]["deployed"]);
+}
+
+#[tokio::test]
+async fn throttled_failed_and_dropped_requests_are_retried_and_the_deploy_completes() {
+    let s = site(true).await;
+    let scope = FaultScope::Bucket(s.bucket.clone());
+    for fault in [
+        Fault::s3(&s.bucket, "PutObject", FaultKind::Throttle, 2),
+        Fault::s3(&s.bucket, "PutObject", FaultKind::Error, 1).after(2),
+        Fault::s3(&s.bucket, "PutObject", FaultKind::Drop, 1).after(3),
+        // S3 stores index.html, and the answer is lost: the retry stores it again.
+        Fault::s3(&s.bucket, "PutObject", FaultKind::DropResponse, 1).on_key("index.html"),
+        Fault::s3(&s.bucket, "ListObjectsV2", FaultKind::Throttle, 1),
+    ] {
+        emulator().inject(&fault);
+    }
+    let out = s.deploy_ok(&[]);
+    assert_eq!(emulator().faults_fired(&scope), 6, "{}", all_output(&out));
+    for (key, body) in build_v1() {
+        match s.served(key).await {
+            None if key == ".env" => {}
+            Some(served) => assert_eq!(served.body, body, "{key}"),
+            None => panic!("{key} is not served"),
+        }
+    }
+    let history = s.history();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0]["outcome"], "succeeded");
+    let writes = Site::writes(&s.calls());
+    assert_eq!(writes.last().map(String::as_str), Some("index.html"));
+}
+
+#[tokio::test]
+async fn a_deploy_cut_off_part_way_keeps_the_old_index_and_says_how_to_recover() {
+    let s = site(true).await;
+    let scope = FaultScope::Bucket(s.bucket.clone());
+    s.deploy_ok(&[]);
+    let v1 = s.snapshot().await;
+
+    // v2: a new hashed chunk, and pages that load it; S3 keeps failing one page.
+    s.put_file("assets/app-9z8y.js", b"console.log('v2')");
+    s.put_file("about/index.html", b"<h1>About v2</h1>");
+    s.put_file("index.html", b"<script src=/assets/app-9z8y.js></script>v2");
+    emulator().inject(
+        &Fault::s3(&s.bucket, "PutObject", FaultKind::Error, 1000).on_key("about/index.html"),
+    );
+    let out = s.deploy(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("failed part way")
+            && err.contains("deploy again")
+            && err.contains("cargo xtask rollback web prod"),
+        "{err}"
+    );
+    // index.html goes last, so the site still serves v1: the old index, the
+    // chunks it loads, the page that failed.
+    let now = s.snapshot().await;
+    for key in ["index.html", "assets/app-1a2b.js", "about/index.html"] {
+        assert_eq!(now[key], v1[key], "{key}");
+    }
+    let history = s.history();
+    assert_eq!(history[0]["outcome"], "failed", "{history:?}");
+    assert!(
+        !s.state_keys().await.iter().any(|k| k.starts_with("locks/")),
+        "the lock is released"
+    );
+
+    // S3 answers again: the same deploy finishes what was left, index.html last.
+    emulator().clear_faults(&scope);
+    let before = s.calls().len();
+    s.deploy_ok(&[]);
+    let writes = Site::writes(&s.calls()[before..]);
+    assert!(
+        writes.contains(&"about/index.html".to_string()),
+        "{writes:?}"
+    );
+    assert_eq!(
+        writes.last().map(String::as_str),
+        Some("index.html"),
+        "{writes:?}"
+    );
+    assert_eq!(
+        s.served("index.html").await.unwrap().body,
+        b"<script src=/assets/app-9z8y.js></script>v2"
+    );
+    assert_eq!(
+        s.served("assets/app-9z8y.js").await.unwrap().body,
+        b"console.log('v2')"
+    );
+    assert_eq!(s.history()[0]["outcome"], "succeeded");
 }
 
 #[tokio::test]

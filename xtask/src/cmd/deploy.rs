@@ -39,6 +39,7 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
     };
     let ecs_opts = crate::ecs::DeployOptions {
         image_tag,
+        build_image: !flags.site.no_build,
         dry_run: flags.dry_run,
         rollback_on_failure: !flags.no_rollback,
         force_unlock: flags.force_unlock,

@@ -93,6 +93,20 @@ pub struct EcsTarget {
     /// The ECR repository of that image; the tag comes from `--image-tag` or the
     /// head commit.
     pub ecr_repository: String,
+    /// The Dockerfile, relative to the repository root: a deploy whose tag is not
+    /// in ECR yet builds the image with `docker build` and pushes it first. None:
+    /// something else pushes the image.
+    #[serde(default)]
+    pub dockerfile: Option<String>,
+    /// The build context, relative to the repository root [default: the root].
+    #[serde(default)]
+    pub docker_context: Option<String>,
+    /// The Dockerfile stage to build (`docker build --target`).
+    #[serde(default)]
+    pub docker_target: Option<String>,
+    /// `docker build --build-arg NAME=VALUE` for each entry.
+    #[serde(default)]
+    pub docker_build_args: BTreeMap<String, String>,
 }
 
 /// A static build uploaded to S3 behind CloudFront.

@@ -1,0 +1,116 @@
+//! A stand-in for the `docker` executable (test machines have no Docker daemon):
+//! a small `sh` script that records every call (arguments, and what `login`
+//! read on stdin), fails a step when told to, and makes `push` real enough for
+//! the deploy after it: the pushed tag is put into the emulator's ECR with
+//! PutImage (a JSON call with curl to `AWS_ENDPOINT_URL`, the variable the
+//! product under test runs with), so ECR then holds the image as after a real
+//! push. Select it with `DOCKER=<path>`.
+
+use std::path::PathBuf;
+
+/// One recorded call: its arguments, and its stdin for `login --password-stdin`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DockerCall {
+    pub args: Vec<String>,
+    pub stdin: String,
+}
+
+impl DockerCall {
+    /// The subcommand: `login`, `build`, `push`.
+    pub fn step(&self) -> &str {
+        self.args.first().map_or("", String::as_str)
+    }
+}
+
+pub struct DockerStandIn {
+    dir: tempfile::TempDir,
+}
+
+const SCRIPT: &str = r#"#!/bin/sh
+# A stand-in for docker, written by test-support: records, pushes into the emulator's ECR, fails on demand.
+here='@HERE@'
+n=$(($(ls "$here"/call-* 2>/dev/null | wc -l) + 1))
+call="$here/call-$(printf '%04d' "$n")"
+for a in "$@"; do printf '%s\n' "$a"; done > "$call.args"
+step="$1"
+if [ "$step" = login ]; then cat > "$call.stdin"; else : > "$call.stdin"; fi
+if [ -e "$here/fail-$step" ]; then echo "stand-in docker: $step fails, as the test asked" >&2; exit 1; fi
+case "$step" in
+  login) echo "Login Succeeded" ;;
+  build) echo "stand-in docker: built" ;;
+  push)
+    ref="$2"; host="${ref%%/*}"; rest="${ref#*/}"; repo="${rest%:*}"; tag="${rest##*:}"
+    region=$(echo "$host" | cut -d. -f4)
+    manifest=$(printf '{\\"schemaVersion\\": 2, \\"mediaType\\": \\"application/vnd.docker.distribution.manifest.v2+json\\", \\"config\\": {\\"mediaType\\": \\"application/vnd.docker.container.image.v1+json\\", \\"size\\": 1, \\"digest\\": \\"sha256:%s\\"}, \\"layers\\": [], \\"annotations\\": {\\"tag\\": \\"%s\\"}}' \
+      "$(printf '%s' "$ref" | sha256sum | cut -d' ' -f1)" "$tag")
+    curl -fsS -o /dev/null -X POST "$AWS_ENDPOINT_URL/" \
+      -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.PutImage' \
+      -H 'Content-Type: application/x-amz-json-1.1' \
+      -H "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/$region/ecr/aws4_request, SignedHeaders=host, Signature=0" \
+      -d "{\"repositoryName\": \"$repo\", \"imageTag\": \"$tag\", \"imageManifest\": \"$manifest\"}" \
+      || { echo "stand-in docker: PutImage of $ref into the emulator failed" >&2; exit 1; }
+    echo "$tag: pushed" ;;
+  *) echo "stand-in docker: unexpected subcommand $step" >&2; exit 1 ;;
+esac
+"#;
+
+impl DockerStandIn {
+    pub fn new() -> DockerStandIn {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::Builder::new()
+            .prefix("docker-stand-in-")
+            .tempdir()
+            .expect("temp dir");
+        let script = dir.path().join("docker");
+        std::fs::write(
+            &script,
+            SCRIPT.replace("@HERE@", dir.path().to_str().expect("utf-8 temp path")),
+        )
+        .expect("write the stand-in");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        DockerStandIn { dir }
+    }
+
+    /// The executable, for `DOCKER`.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("docker")
+    }
+
+    /// From now on, `step` (`login`, `build`, `push`) exits 1.
+    pub fn fail(&self, step: &str) -> &Self {
+        std::fs::write(self.dir.path().join(format!("fail-{step}")), "").expect("write");
+        self
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<DockerCall> {
+        let mut names: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .expect("read the stand-in's folder")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|e| e == "args"))
+            .collect();
+        names.sort();
+        names
+            .iter()
+            .map(|args| DockerCall {
+                args: std::fs::read_to_string(args)
+                    .expect("read args")
+                    .lines()
+                    .map(str::to_owned)
+                    .collect(),
+                stdin: std::fs::read_to_string(args.with_extension("stdin")).unwrap_or_default(),
+            })
+            .collect()
+    }
+
+    /// The subcommands called so far, in order.
+    pub fn steps(&self) -> Vec<String> {
+        self.calls().iter().map(|c| c.step().to_string()).collect()
+    }
+}
+
+impl Default for DockerStandIn {
+    fn default() -> Self {
+        Self::new()
+    }
+}

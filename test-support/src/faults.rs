@@ -1,0 +1,133 @@
+//! Faults the rollout proxy injects in front of moto, which never throttles,
+//! never fails a request on its own and never drops a connection: what real
+//! AWS does under load or on a bad network. Each fault is scoped to one S3
+//! bucket or one ECS cluster (names are unique per test, so tests that run in
+//! parallel do not meet each other's faults).
+
+use crate::emulator::Emulator;
+
+/// How a matching request fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// S3: 503 SlowDown; ECS: 400 ThrottlingException.
+    Throttle,
+    /// S3: 500 InternalError; ECS: 500 ServerException.
+    Error,
+    /// The connection is closed; the request never reaches moto.
+    Drop,
+    /// moto does the work, then the connection is closed without an answer.
+    DropResponse,
+}
+
+impl FaultKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::Throttle => "throttle",
+            FaultKind::Error => "error",
+            FaultKind::Drop => "drop",
+            FaultKind::DropResponse => "drop-response",
+        }
+    }
+}
+
+/// Which requests a fault applies to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FaultScope {
+    /// Requests on this S3 bucket.
+    Bucket(String),
+    /// ECS requests that name this cluster.
+    Cluster(String),
+}
+
+/// After `skip` matching requests pass, the next `times` fail as `kind` says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fault {
+    pub scope: FaultScope,
+    /// Only this operation (`PutObject`, `DescribeServices`, ...); None: any.
+    pub operation: Option<String>,
+    /// S3 only: only this key; None: any.
+    pub key: Option<String>,
+    pub kind: FaultKind,
+    pub times: u32,
+    pub skip: u32,
+}
+
+impl Fault {
+    /// `times` failures of `operation` on S3 `bucket`, from the first request on.
+    pub fn s3(bucket: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
+        Fault {
+            scope: FaultScope::Bucket(bucket.into()),
+            operation: Some(operation.into()),
+            key: None,
+            kind,
+            times,
+            skip: 0,
+        }
+    }
+
+    /// `times` failures of ECS `operation` on `cluster`, from the first request on.
+    pub fn ecs(cluster: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
+        Fault {
+            scope: FaultScope::Cluster(cluster.into()),
+            operation: Some(operation.into()),
+            key: None,
+            kind,
+            times,
+            skip: 0,
+        }
+    }
+
+    pub fn on_key(mut self, key: &str) -> Fault {
+        self.key = Some(key.into());
+        self
+    }
+
+    pub fn after(mut self, skip: u32) -> Fault {
+        self.skip = skip;
+        self
+    }
+}
+
+impl Emulator {
+    /// From now on, requests that match `fault` fail. Panics if the proxy refuses it.
+    pub fn inject(&self, fault: &Fault) {
+        let mut body = serde_json::json!({
+            "kind": fault.kind.as_str(),
+            "operation": fault.operation,
+            "key": fault.key,
+            "times": fault.times,
+            "skip": fault.skip,
+        });
+        match &fault.scope {
+            FaultScope::Bucket(b) => body["bucket"] = b.as_str().into(),
+            FaultScope::Cluster(c) => body["cluster"] = c.as_str().into(),
+        }
+        self.control("POST", "/__rollout/faults", &body.to_string());
+    }
+
+    /// How many requests the faults of `scope` have failed so far, in total.
+    pub fn faults_fired(&self, scope: &FaultScope) -> u64 {
+        let answer = self.control("GET", "/__rollout/faults", "");
+        let faults: Vec<serde_json::Value> = serde_json::from_str(&answer).unwrap_or_else(|e| {
+            panic!("rollout proxy: faults are not a JSON list ({e}): {answer}")
+        });
+        let (field, name) = match scope {
+            FaultScope::Bucket(b) => ("bucket", b),
+            FaultScope::Cluster(c) => ("cluster", c),
+        };
+        faults
+            .iter()
+            .filter(|f| f[field].as_str() == Some(name.as_str()))
+            .map(|f| f["fired"].as_u64().unwrap_or(0))
+            .sum()
+    }
+
+    /// Drops the faults of `scope`: its requests pass again.
+    pub fn clear_faults(&self, scope: &FaultScope) {
+        let query = match scope {
+            FaultScope::Bucket(b) => format!("bucket={}", crate::emulator::query_escape(b)),
+            FaultScope::Cluster(c) => format!("cluster={}", crate::emulator::query_escape(c)),
+        };
+        self.control("DELETE", &format!("/__rollout/faults?{query}"), "");
+    }
+}
