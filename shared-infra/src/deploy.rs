@@ -33,6 +33,9 @@ pub struct DeployRequest {
     pub dry_run: bool,
     /// `None`: not approved (a stack that needs approval is planned, not applied).
     pub approval: Option<Approval>,
+    /// Apply only a plan with this fingerprint ([`PlanSummary::fingerprint`]):
+    /// the plan its approvers reviewed, made in another run.
+    pub expected_plan: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,8 @@ pub enum DeployOutcome {
     DryRun,
     /// The stack needs approval and none was given: planned only.
     NeedsApproval,
+    /// The plan is not the one expected (`expected_plan`): not applied.
+    PlanChanged { expected: String },
     /// The saved plan was applied.
     Applied,
     /// `terraform apply` failed part way: some changes may have been made.
@@ -103,7 +108,15 @@ pub fn deploy(
     let summary = PlanSummary::parse(&terraform.show_json(&sh, &plan_file)?)?;
     on_event(DeployEvent::Planned(&summary));
 
-    let outcome = if !summary.has_changes() {
+    let outcome = if let Some(expected) = request
+        .expected_plan
+        .as_ref()
+        .filter(|e| **e != summary.fingerprint)
+    {
+        DeployOutcome::PlanChanged {
+            expected: expected.clone(),
+        }
+    } else if !summary.has_changes() {
         DeployOutcome::NoChanges
     } else if request.dry_run {
         DeployOutcome::DryRun

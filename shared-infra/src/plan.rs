@@ -87,6 +87,12 @@ pub struct PlanSummary {
     pub changes: Vec<ResourceChange>,
     /// Root outputs whose value changes.
     pub outputs_changed: Vec<String>,
+    /// A digest of every planned change with its values (address, actions,
+    /// before, after, what is known only after apply; the same for outputs):
+    /// two plans with the same fingerprint make the same changes. A CI plan job
+    /// shows a plan to its reviewers; the apply job behind their approval applies
+    /// its own plan only when the fingerprints agree. Empty when nothing changes.
+    pub fingerprint: String,
 }
 
 impl PlanSummary {
@@ -106,11 +112,21 @@ impl PlanSummary {
             ));
         }
         let mut changes = Vec::new();
+        let mut material = Vec::new();
         for rc in raw.resource_changes {
             if rc.mode != "managed" {
                 continue;
             }
             let actions: Vec<&str> = rc.change.actions.iter().map(String::as_str).collect();
+            if !matches!(actions.as_slice(), ["no-op"] | ["read"]) {
+                material.push(serde_json::json!({
+                    "address": rc.address,
+                    "actions": actions,
+                    "before": rc.change.before,
+                    "after": rc.change.after,
+                    "after_unknown": rc.change.after_unknown,
+                }));
+            }
             let kind = match actions.as_slice() {
                 ["no-op"] | ["read"] => continue,
                 ["create"] => ChangeKind::Create,
@@ -146,16 +162,25 @@ impl PlanSummary {
                     .collect(),
             });
         }
-        let outputs_changed = raw
-            .output_changes
-            .into_iter()
-            .filter(|(_, c)| c.actions.iter().any(|a| a != "no-op"))
-            .map(|(name, _)| name)
-            .collect();
+        let mut outputs_changed = Vec::new();
+        for (name, change) in raw.output_changes {
+            if change.actions.iter().all(|a| a == "no-op") {
+                continue;
+            }
+            material.push(serde_json::json!({
+                "output": name,
+                "actions": change.actions,
+                "before": change.before,
+                "after": change.after,
+                "after_unknown": change.after_unknown,
+            }));
+            outputs_changed.push(name);
+        }
         Ok(PlanSummary {
             terraform_version: raw.terraform_version,
             changes,
             outputs_changed,
+            fingerprint: fingerprint(&material),
         })
     }
 
@@ -256,4 +281,25 @@ struct RawChange {
     actions: Vec<String>,
     #[serde(default)]
     replace_paths: Vec<Vec<serde_json::Value>>,
+    #[serde(default)]
+    before: serde_json::Value,
+    #[serde(default)]
+    after: serde_json::Value,
+    #[serde(default)]
+    after_unknown: serde_json::Value,
+}
+
+/// The first 128 bits of the SHA-256 of the changes as canonical JSON (serde_json
+/// sorts object keys), in hex; empty for no changes. Sensitive values go into
+/// the digest, never out of it.
+fn fingerprint(material: &[serde_json::Value]) -> String {
+    use sha2::{Digest, Sha256};
+    if material.is_empty() {
+        return String::new();
+    }
+    let bytes = serde_json::to_vec(material).expect("JSON values serialize");
+    Sha256::digest(&bytes)[..16]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }

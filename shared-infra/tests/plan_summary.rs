@@ -109,3 +109,43 @@ fn unreadable_plans_are_errors() {
         PlanSummary::parse(r#"{"format_version":"1.2","terraform_version":"1.11.4"}"#).unwrap();
     assert!(!empty.has_changes());
 }
+
+#[test]
+fn the_fingerprint_names_the_changes_and_their_values() {
+    let a = summary("real-plan-terraform-data.json");
+    assert_eq!(
+        a.fingerprint,
+        summary("real-plan-terraform-data.json").fingerprint
+    );
+    assert_eq!(a.fingerprint.len(), 32);
+    assert!(a.fingerprint.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_ne!(a.fingerprint, summary("aws-plan-adds-nat.json").fingerprint);
+    assert_eq!(summary("real-plan-no-changes.json").fingerprint, "");
+
+    // Same resources and actions, one planned value different: another plan.
+    let text = std::fs::read_to_string(terraform_fixture("aws-plan-adds-nat.json")).unwrap();
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let rc = doc["resource_changes"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|rc| rc["change"]["actions"] != serde_json::json!(["no-op"]))
+        .unwrap();
+    rc["change"]["after"]["tags"] = serde_json::json!({"changed": "yes"});
+    let edited = PlanSummary::parse(&doc.to_string()).unwrap();
+    assert_eq!(
+        edited.changes.len(),
+        summary("aws-plan-adds-nat.json").changes.len()
+    );
+    assert_ne!(
+        edited.fingerprint,
+        summary("aws-plan-adds-nat.json").fingerprint
+    );
+    // Run-specific fields (the time it was made) are not part of it.
+    let mut timed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    timed["timestamp"] = serde_json::json!("2030-01-01T00:00:00Z");
+    assert_eq!(
+        PlanSummary::parse(&timed.to_string()).unwrap().fingerprint,
+        summary("aws-plan-adds-nat.json").fingerprint
+    );
+}

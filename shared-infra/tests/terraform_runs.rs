@@ -42,7 +42,11 @@ impl Stack {
         let report = deploy(
             &terraform,
             &self.settings(approval_required),
-            &DeployRequest { dry_run, approval },
+            &DeployRequest {
+                dry_run,
+                approval,
+                expected_plan: None,
+            },
             |e| events.push(format!("{e:?}")),
         )
         .unwrap();
@@ -162,6 +166,7 @@ fn failures_are_reported_with_the_step() {
         &DeployRequest {
             dry_run: false,
             approval: Some(Approval::Flag),
+            expected_plan: None,
         },
         |_| {},
     )
@@ -180,10 +185,54 @@ fn failures_are_reported_with_the_step() {
         &DeployRequest {
             dry_run: false,
             approval: None,
+            expected_plan: None,
         },
         |_| {},
     )
     .unwrap_err();
     assert!(err.is_bad_input());
     assert!(err.to_string().contains("does not exist"), "{err}");
+}
+
+#[test]
+fn an_expected_plan_is_applied_only_while_the_plan_is_the_same() {
+    let s = Stack::new("aws-plan-adds-nat.json");
+    let reviewed = s.run(true, true, None);
+    assert_eq!(reviewed.outcome, DeployOutcome::DryRun);
+    let fingerprint = reviewed.summary.fingerprint.clone();
+    assert_eq!(fingerprint.len(), 32, "{fingerprint}");
+
+    let terraform = Terraform::locate(Some(s.tf.path().into()), None).unwrap();
+    let apply = |expected: &str| {
+        deploy(
+            &terraform,
+            &s.settings(true),
+            &DeployRequest {
+                dry_run: false,
+                approval: Some(Approval::Flag),
+                expected_plan: Some(expected.to_string()),
+            },
+            |_| {},
+        )
+        .unwrap()
+    };
+    // The stack moved on between review and apply: the new plan is not applied.
+    s.tf.show("aws-plan-replaces-vpc.json");
+    let report = apply(&fingerprint);
+    assert_eq!(
+        report.outcome,
+        DeployOutcome::PlanChanged {
+            expected: fingerprint.clone()
+        }
+    );
+    assert!(
+        !s.tf.steps().contains(&"apply".to_string()),
+        "{:?}",
+        s.tf.steps()
+    );
+
+    // The plan reviewed is the plan made: applied.
+    s.tf.show("aws-plan-adds-nat.json");
+    assert_eq!(apply(&fingerprint).outcome, DeployOutcome::Applied);
+    assert_eq!(s.tf.steps().last().map(String::as_str), Some("apply"));
 }

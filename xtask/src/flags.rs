@@ -133,6 +133,17 @@ fn parse_concurrency(s: &str) -> Result<usize, String> {
     }
 }
 
+fn parse_fingerprint(s: &str) -> Result<String, String> {
+    if s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
+        Ok(s.to_string())
+    } else {
+        Err("expected the 32 lowercase hex digits a plan prints as its fingerprint".into())
+    }
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("expected a duration like 15m or 90s: {e}"))
 }
@@ -165,6 +176,10 @@ pub struct DeployFlags {
     /// Actions, a job behind an environment gate passes it (see README).
     #[arg(long)]
     pub approve: bool,
+    /// Terraform targets: apply only if the new plan's fingerprint is this one
+    /// (the plan its approvers reviewed; every plan prints its fingerprint).
+    #[arg(long, value_name = "FINGERPRINT", value_parser = parse_fingerprint)]
+    pub expect_plan: Option<String>,
     /// Remove a lock left by a crashed deploy before taking it.
     #[arg(long)]
     pub force_unlock: bool,

@@ -23,8 +23,14 @@ pub const GATE_VAR: &str = "XTASK_APPROVED_ENVIRONMENT";
 pub struct DeployOptions {
     pub dry_run: bool,
     pub approve: bool,
+    /// Apply only a plan with this fingerprint (`--expect-plan`).
+    pub expect_plan: Option<String>,
     pub force_unlock: bool,
 }
+
+/// The step output a plan's fingerprint is written to under GitHub Actions, for
+/// the apply job behind the approval gate (`needs.plan.outputs...`).
+pub const FINGERPRINT_OUTPUT: &str = "plan_fingerprint";
 
 /// The approval of this run: `--approve`; or, in a GitHub Actions job, the
 /// environment gate named in `XTASK_APPROVED_ENVIRONMENT` (its protection rules
@@ -111,6 +117,7 @@ pub async fn deploy(
     let request = shared_infra::DeployRequest {
         dry_run: opts.dry_run,
         approval: approval.clone(),
+        expected_plan: opts.expect_plan.clone(),
     };
 
     let lock = if opts.dry_run {
@@ -222,6 +229,13 @@ fn deploy_result(
         shared_infra::DeployOutcome::Applied => {
             TargetResult::ok(name, format!("applied: {headline}"))
         }
+        shared_infra::DeployOutcome::PlanChanged { expected } => TargetResult::failed(
+            name,
+            format!(
+                "not applied: the plan is not the one reviewed (its fingerprint is {}, the reviewed one {expected}); the stack or its code changed since: plan again (`cargo xtask deploy {name} --env {env} --dry-run`) and review that plan",
+                if report.summary.fingerprint.is_empty() { "empty: no changes" } else { &report.summary.fingerprint }
+            ),
+        ),
         shared_infra::DeployOutcome::ApplyFailed { message } => TargetResult::failed(
             name,
             format!(
@@ -237,7 +251,21 @@ fn show_event(name: &str, env: &str, event: shared_infra::DeployEvent<'_>) {
     match event {
         shared_infra::DeployEvent::Step(step) => eprintln!("{name}: terraform {step}"),
         shared_infra::DeployEvent::Planned(summary) => {
-            print!("{}", summary_text(name, env, summary))
+            print!("{}", summary_text(name, env, summary));
+            if !summary.fingerprint.is_empty() {
+                println!("{name}: plan fingerprint {}", summary.fingerprint);
+            }
+            if crate::output::github_actions() && std::env::var_os("GITHUB_OUTPUT").is_some() {
+                let written = crate::output::append_github_output(&[(
+                    FINGERPRINT_OUTPUT,
+                    summary.fingerprint.clone(),
+                )]);
+                if let Err(e) = written {
+                    eprintln!(
+                        "{name}: the plan fingerprint was not written to $GITHUB_OUTPUT: {e:#}"
+                    );
+                }
+            }
         }
     }
 }

@@ -132,12 +132,42 @@ fn every_target_and_branch_gets_a_deploy_workflow_with_its_paths() {
         .unwrap();
     assert_eq!(run, "cargo xtask deploy api --env prod");
 
-    // Shared infrastructure waits for a person: a GitHub environment with reviewers.
+    // Shared infrastructure waits for a person, who sees the plan first: a plan
+    // job, then an apply job behind a GitHub environment with reviewers that
+    // applies only the plan with the reviewed fingerprint.
     let shared: serde_yaml_ng::Value = serde_yaml_ng::from_str(
         &std::fs::read_to_string(dir.path().join("deploy-shared-prod.yml")).unwrap(),
     )
     .unwrap();
-    assert_eq!(shared["jobs"]["deploy"]["environment"], "prod-approval");
+    let plan = &shared["jobs"]["plan"];
+    assert_eq!(plan["environment"], "prod");
+    assert_eq!(
+        plan["outputs"]["fingerprint"],
+        "${{ steps.plan.outputs.plan_fingerprint }}"
+    );
+    let plan_step = plan["steps"].as_sequence().unwrap().last().unwrap();
+    assert_eq!(plan_step["id"], "plan");
+    assert_eq!(
+        plan_step["run"],
+        "cargo xtask deploy shared --env prod --dry-run"
+    );
+    let apply = &shared["jobs"]["apply"];
+    assert_eq!(apply["environment"], "prod-approval");
+    assert_eq!(apply["needs"], "plan");
+    assert_eq!(apply["if"], "needs.plan.outputs.fingerprint != ''");
+    let apply_step = apply["steps"].as_sequence().unwrap().last().unwrap();
+    assert_eq!(
+        apply_step["env"]["XTASK_EXPECT_PLAN"],
+        "${{ needs.plan.outputs.fingerprint }}"
+    );
+    assert_eq!(
+        apply_step["env"]["XTASK_APPROVED_ENVIRONMENT"],
+        "prod-approval"
+    );
+    assert_eq!(
+        apply_step["run"],
+        "cargo xtask deploy shared --env prod --expect-plan \"$XTASK_EXPECT_PLAN\""
+    );
 
     // Every `uses:` is pinned to a full commit SHA.
     for file in yaml_files(dir.path()) {

@@ -467,3 +467,72 @@ ecr_repository = "{id}-repo"
         all(&out)
     );
 }
+
+/// The generated workflow's two jobs, as GitHub Actions runs them: `plan`
+/// (a dry run that writes the fingerprint to `$GITHUB_OUTPUT`), then `apply`
+/// behind the approval gate with `--expect-plan`.
+#[tokio::test]
+async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
+    let f = fixture("aws-plan-adds-nat.json").await;
+    let outputs = tempfile::NamedTempFile::new().unwrap();
+    let out = f
+        .command(&["deploy", "shared", "--env", "prod", "--dry-run"])
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", outputs.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", all(&out));
+    let written = std::fs::read_to_string(outputs.path()).unwrap();
+    let fingerprint = written
+        .lines()
+        .find_map(|l| l.strip_prefix("plan_fingerprint="))
+        .unwrap_or_else(|| panic!("no plan_fingerprint in $GITHUB_OUTPUT: {written}"))
+        .to_string();
+    assert!(
+        text(&out.stdout).contains(&format!("shared: plan fingerprint {fingerprint}")),
+        "{}",
+        all(&out)
+    );
+    let apply = |fingerprint: &str| {
+        f.command(&[
+            "deploy",
+            "shared",
+            "--env",
+            "prod",
+            "--expect-plan",
+            fingerprint,
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .env("XTASK_APPROVED_ENVIRONMENT", "prod-approval")
+        .output()
+        .unwrap()
+    };
+
+    // Between review and apply, someone changed the stack: nothing is applied.
+    f.tf.show("aws-plan-replaces-vpc.json");
+    let out = apply(&fingerprint);
+    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert!(
+        all(&out).contains("not applied: the plan is not the one reviewed")
+            && all(&out).contains(&fingerprint),
+        "{}",
+        all(&out)
+    );
+    assert!(!f.tf.steps().contains(&"apply".to_string()));
+    assert!(f.history().is_empty());
+    assert!(!f.lock_exists().await);
+
+    // The plan is the reviewed one: applied, and the gate is in the ledger.
+    f.tf.show("aws-plan-adds-nat.json");
+    let out = apply(&fingerprint);
+    assert!(out.status.success(), "{}", all(&out));
+    assert_eq!(f.tf.steps().iter().filter(|s| *s == "apply").count(), 1);
+    assert_eq!(f.history()[0]["outcome"], "succeeded");
+
+    // Not a fingerprint: bad input, before anything runs.
+    let calls = f.tf.calls().len();
+    let out = apply("not-a-fingerprint");
+    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert!(text(&out.stderr).contains("--expect-plan"), "{}", all(&out));
+    assert_eq!(f.tf.calls().len(), calls);
+}

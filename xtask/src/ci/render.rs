@@ -71,39 +71,99 @@ pub fn deploy(config: &Config, target: &Target, env: &str, branch: &str) -> Work
   group: {}
   cancel-in-progress: false
 jobs:
-  deploy:
-    name: {}
-    runs-on: ubuntu-latest
-    environment: {}
-    permissions:
-      contents: read
-      id-token: write
-    steps:
 ",
         q(&format!("deploy-{name}-{env}")),
-        q(&format!("deploy {name} to {env}")),
-        q(&github_environment(target, env)),
     );
-    aws_steps(&mut out, config, env);
-    let gate = github_environment(target, env);
-    let approval = match &target.settings[env] {
-        // The GitHub environment's reviewers are the approval: the job says which
-        // gate it ran behind, and the ledger records it.
-        TargetSettings::Terraform(t) if t.approval => format!(
-            "        env:\n          {}: {}\n",
-            crate::terraform::GATE_VAR,
-            q(&gate)
+    match &target.settings[env] {
+        TargetSettings::Terraform(t) if t.approval => plan_then_apply(
+            &mut out,
+            config,
+            name,
+            env,
+            &github_environment(target, env),
         ),
-        _ => String::new(),
-    };
-    let _ = writeln!(
-        out,
-        "      - name: deploy\n{approval}        run: cargo xtask deploy {name} --env {env}"
-    );
+        _ => {
+            job_head(
+                &mut out,
+                "deploy",
+                &format!("deploy {name} to {env}"),
+                env,
+                None,
+            );
+            aws_steps(&mut out, config, env);
+            let _ = writeln!(
+                out,
+                "      - name: deploy\n        run: cargo xtask deploy {name} --env {env}"
+            );
+        }
+    }
     Workflow {
         file_name: format!("deploy-{name}-{env}.yml"),
         contents: out,
     }
+}
+
+/// A job's first lines, up to its `steps:`.
+fn job_head(out: &mut String, id: &str, title: &str, environment: &str, extra: Option<&str>) {
+    let _ = write!(
+        out,
+        "  {id}:
+    name: {}
+    runs-on: ubuntu-latest
+    environment: {}
+{}    permissions:
+      contents: read
+      id-token: write
+    steps:
+",
+        q(title),
+        q(environment),
+        extra.unwrap_or_default(),
+    );
+}
+
+/// A Terraform target that needs approval: a `plan` job shows the plan (and its
+/// fingerprint) to the reviewers; the `apply` job waits behind the approval
+/// gate, plans again and applies only a plan with the reviewed fingerprint, so
+/// what was approved is what is applied (no plan file crosses jobs: it would
+/// hold the planned values, secrets included, as an artifact). Nothing to
+/// change: no fingerprint, no apply job.
+fn plan_then_apply(out: &mut String, config: &Config, name: &str, env: &str, gate: &str) {
+    let output = crate::terraform::FINGERPRINT_OUTPUT;
+    job_head(
+        out,
+        "plan",
+        &format!("plan {name} for {env}"),
+        env,
+        Some(&format!(
+            "    outputs:\n      fingerprint: ${{{{ steps.plan.outputs.{output} }}}}\n"
+        )),
+    );
+    aws_steps(out, config, env);
+    let _ = writeln!(
+        out,
+        "      - name: plan\n        id: plan\n        run: cargo xtask deploy {name} --env {env} --dry-run"
+    );
+    job_head(
+        out,
+        "apply",
+        &format!("apply {name} to {env}"),
+        gate,
+        Some("    needs: plan\n    if: needs.plan.outputs.fingerprint != ''\n"),
+    );
+    aws_steps(out, config, env);
+    // The GitHub environment's reviewers are the approval: the job says which
+    // gate it ran behind, and the ledger records it.
+    let _ = writeln!(
+        out,
+        "      - name: apply
+        env:
+          {}: {}
+          XTASK_EXPECT_PLAN: ${{{{ needs.plan.outputs.fingerprint }}}}
+        run: cargo xtask deploy {name} --env {env} --expect-plan \"$XTASK_EXPECT_PLAN\"",
+        crate::terraform::GATE_VAR,
+        q(gate)
+    );
 }
 
 /// PR previews, when a static-site target has a preview bucket and the project

@@ -54,6 +54,7 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
     let terraform_opts = crate::terraform::DeployOptions {
         dry_run: flags.dry_run,
         approve: flags.approve,
+        expect_plan: flags.expect_plan.clone(),
         force_unlock: flags.force_unlock,
     };
 
