@@ -2,9 +2,9 @@
 //! a small `sh` script that records every call (arguments, and what `login`
 //! read on stdin), fails a step when told to, and makes `push` real enough for
 //! the deploy after it: the pushed tag is put into the emulator's ECR with
-//! PutImage (a JSON call with curl to `AWS_ENDPOINT_URL`, the variable the
-//! product under test runs with), so ECR then holds the image as after a real
-//! push. Select it with `DOCKER=<path>`.
+//! PutImage (a JSON call, by `python3`'s standard library, to `AWS_ENDPOINT_URL`,
+//! the variable the product under test runs with), so ECR then holds the image
+//! as after a real push. Select it with `DOCKER=<path>`.
 
 use std::path::PathBuf;
 
@@ -39,17 +39,35 @@ case "$step" in
   login) echo "Login Succeeded" ;;
   build) echo "stand-in docker: built" ;;
   push)
-    ref="$2"; host="${ref%%/*}"; rest="${ref#*/}"; repo="${rest%:*}"; tag="${rest##*:}"
-    region=$(echo "$host" | cut -d. -f4)
-    manifest=$(printf '{\\"schemaVersion\\": 2, \\"mediaType\\": \\"application/vnd.docker.distribution.manifest.v2+json\\", \\"config\\": {\\"mediaType\\": \\"application/vnd.docker.container.image.v1+json\\", \\"size\\": 1, \\"digest\\": \\"sha256:%s\\"}, \\"layers\\": [], \\"annotations\\": {\\"tag\\": \\"%s\\"}}' \
-      "$(printf '%s' "$ref" | sha256sum | cut -d' ' -f1)" "$tag")
-    curl -fsS -o /dev/null -X POST "$AWS_ENDPOINT_URL/" \
-      -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.PutImage' \
-      -H 'Content-Type: application/x-amz-json-1.1' \
-      -H "Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/$region/ecr/aws4_request, SignedHeaders=host, Signature=0" \
-      -d "{\"repositoryName\": \"$repo\", \"imageTag\": \"$tag\", \"imageManifest\": \"$manifest\"}" \
-      || { echo "stand-in docker: PutImage of $ref into the emulator failed" >&2; exit 1; }
-    echo "$tag: pushed" ;;
+    python3 - "$2" <<'PY' || { echo "stand-in docker: PutImage of $2 into the emulator failed" >&2; exit 1; }
+import hashlib, json, os, sys, urllib.request
+ref = sys.argv[1]
+host, rest = ref.split("/", 1)
+repo, tag = rest.rsplit(":", 1)
+region = host.split(".")[3]
+manifest = {
+    "schemaVersion": 2,
+    "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+    "config": {
+        "mediaType": "application/vnd.docker.container.image.v1+json",
+        "size": 1,
+        "digest": "sha256:" + hashlib.sha256(ref.encode()).hexdigest(),
+    },
+    "layers": [],
+}
+body = {"repositoryName": repo, "imageTag": tag, "imageManifest": json.dumps(manifest)}
+request = urllib.request.Request(
+    os.environ["AWS_ENDPOINT_URL"].rstrip("/") + "/",
+    data=json.dumps(body).encode(),
+    headers={
+        "X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921.PutImage",
+        "Content-Type": "application/x-amz-json-1.1",
+        "Authorization": f"AWS4-HMAC-SHA256 Credential=testing/20260101/{region}/ecr/aws4_request, SignedHeaders=host, Signature=0",
+    },
+)
+urllib.request.urlopen(request, timeout=30).read()
+PY
+    echo "${2##*:}: pushed" ;;
   *) echo "stand-in docker: unexpected subcommand $step" >&2; exit 1 ;;
 esac
 "#;

@@ -159,8 +159,9 @@ pub fn invalidation_paths<'a>(
             continue;
         }
         let path = format!("/{}", crate::remote::encode_path(key));
-        if let Some(folder) = path.strip_suffix("index.html") {
-            paths.insert(folder.to_string());
+        // A folder's index is also served at the folder's own URL.
+        if let Some(folder) = path.strip_suffix("/index.html") {
+            paths.insert(format!("{folder}/"));
         }
         paths.insert(path);
     }
@@ -195,6 +196,7 @@ mod tests {
                 ("assets/a-1.js", Some(&immutable)),
                 ("robots.txt", None),
                 ("a b.txt", None),
+                ("blog/old-index.html", Some(&mutable)),
             ],
             10,
         );
@@ -203,6 +205,7 @@ mod tests {
             [
                 "/",
                 "/a%20b.txt",
+                "/blog/old-index.html",
                 "/docs/",
                 "/docs/index.html",
                 "/index.html",
