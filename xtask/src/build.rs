@@ -6,11 +6,13 @@
 use anyhow::Context;
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+use tokio::process::Command;
 
 /// Runs `command` through `sh -c` in `root` with `env` added; its output goes to
-/// stderr, so stdout keeps only results.
-pub fn run(
+/// stderr, so stdout keeps only results. Async, so that targets deploying at
+/// the same time go on while it runs.
+pub async fn run(
     target: &str,
     root: &Path,
     command: &str,
@@ -28,6 +30,7 @@ pub fn run(
         .stdin(Stdio::null())
         .stdout(std::io::stderr())
         .status()
+        .await
         .with_context(|| format!("{target}: running its build command with sh"))?;
     if !status.success() {
         anyhow::bail!(

@@ -11,9 +11,10 @@
 
 use anyhow::Context;
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+use tokio::io::AsyncWriteExt;
+use tokio::process::Command;
 
 use crate::config::EcsTarget;
 use crate::error::BadInput;
@@ -73,7 +74,8 @@ pub async fn ensure(
             &login.registry,
         ],
         Some(&login.password),
-    )?;
+    )
+    .await?;
     let build_args = build.args(&image);
     eprintln!("{target}: {shown} {}", build_args.join(" "));
     run_docker(
@@ -82,9 +84,10 @@ pub async fn ensure(
         root,
         &build_args.iter().map(String::as_str).collect::<Vec<_>>(),
         None,
-    )?;
+    )
+    .await?;
     eprintln!("{target}: docker push {image}");
-    run_docker(target, &docker, root, &["push", &image], None)?;
+    run_docker(target, &docker, root, &["push", &image], None).await?;
     Ok(false)
 }
 
@@ -144,7 +147,7 @@ fn docker_program() -> OsString {
 }
 
 /// Runs one docker command at the repository root; `stdin` is written to it.
-fn run_docker(
+async fn run_docker(
     target: &str,
     docker: &OsString,
     root: &Path,
@@ -176,10 +179,12 @@ fn run_docker(
     if let Some(input) = stdin {
         let mut pipe = child.stdin.take().expect("stdin is piped");
         pipe.write_all(input.as_bytes())
+            .await
             .with_context(|| format!("{target}: writing to docker {step}"))?;
     }
     let status = child
         .wait()
+        .await
         .with_context(|| format!("{target}: waiting for docker {step}"))?;
     if !status.success() {
         anyhow::bail!("{target}: docker {step} failed ({status}); the service was not changed");

@@ -14,17 +14,24 @@ pub fn github_actions() -> bool {
 }
 
 /// One target's part of a run: a `::group::` under GitHub Actions, a `==>`
-/// heading elsewhere; it times the target and annotates a failure.
+/// heading elsewhere; it times the target and annotates a failure. Targets that
+/// run at the same time interleave their lines, which groups cannot hold: they
+/// get headings only (`grouped` false).
 pub struct Section {
     title: String,
     started: Instant,
     actions: bool,
+    grouped: bool,
 }
 
 impl Section {
     pub fn start(title: String) -> Section {
+        Self::start_with(title, true)
+    }
+
+    pub fn start_with(title: String, grouped: bool) -> Section {
         let actions = github_actions();
-        if actions {
+        if actions && grouped {
             eprintln!("::group::{title}");
         } else {
             eprintln!("==> {title}");
@@ -33,13 +40,16 @@ impl Section {
             title,
             started: Instant::now(),
             actions,
+            grouped,
         }
     }
 
     pub fn finish(self, result: &mut TargetResult) {
         result.duration = Some(self.started.elapsed());
         if self.actions {
-            eprintln!("::endgroup::");
+            if self.grouped {
+                eprintln!("::endgroup::");
+            }
             if !result.ok {
                 // Annotation text is one line; `%`, CR and LF are escaped as GitHub asks.
                 let message = result

@@ -19,12 +19,16 @@ use crate::state::ledger::{self, Action, Outcome, Record};
 use crate::state::now_rfc3339;
 use crate::state::releases::{release_key, rollback_key};
 
+#[derive(Clone)]
 pub struct SiteOptions {
     pub dry_run: bool,
     pub force_unlock: bool,
     pub concurrency: usize,
     pub max_deletes: Option<usize>,
     pub wait: Option<web_deployer::WaitSettings>,
+    /// A progress bar on a terminal; off while other targets deploy at the same
+    /// time (their lines would tear it), and in CI.
+    pub progress_bar: bool,
 }
 
 pub async fn deploy(
@@ -74,7 +78,7 @@ async fn deploy_locked(
         max_deletes: opts.max_deletes,
         wait: opts.wait.clone(),
     };
-    let mut progress = Progress::new(name, "upload");
+    let mut progress = Progress::new(name, "upload", opts.progress_bar);
     let result = web_deployer::deploy(clients, settings, request, |e| progress.show(e)).await;
     progress.finish();
     let report = match result {
@@ -268,7 +272,7 @@ async fn rollback_locked(
         max_deletes: opts.site.max_deletes,
         wait: opts.site.wait.clone(),
     };
-    let mut progress = Progress::new(name, "copy");
+    let mut progress = Progress::new(name, "copy", true);
     let result = web_deployer::rollback(clients, settings, &request, |e| progress.show(e)).await;
     progress.finish();
     let report = match result {
@@ -457,21 +461,23 @@ struct Progress {
     name: String,
     verb: &'static str,
     bar: Option<ProgressBar>,
+    bar_allowed: bool,
     files: (usize, usize),
 }
 
 impl Progress {
-    fn new(name: &str, verb: &'static str) -> Progress {
+    fn new(name: &str, verb: &'static str, bar_allowed: bool) -> Progress {
         Progress {
             name: name.into(),
             verb,
             bar: None,
+            bar_allowed,
             files: (0, 0),
         }
     }
 
-    fn interactive() -> bool {
-        std::io::stderr().is_terminal() && !crate::output::github_actions()
+    fn interactive(&self) -> bool {
+        self.bar_allowed && std::io::stderr().is_terminal() && !crate::output::github_actions()
     }
 
     fn show(&mut self, event: web_deployer::Event<'_>) {
@@ -490,7 +496,7 @@ impl Progress {
                     bytes(total)
                 );
                 self.files = (0, transfers);
-                if transfers > 0 && Self::interactive() {
+                if transfers > 0 && self.interactive() {
                     let bar = ProgressBar::new(total);
                     bar.set_style(
                         ProgressStyle::with_template(
@@ -565,6 +571,7 @@ impl SiteOptions {
                 timeout: watch.timeout,
                 poll_interval: watch.poll_interval,
             }),
+            progress_bar: true,
         }
     }
 }

@@ -944,3 +944,90 @@ async fn under_github_actions_targets_are_grouped_annotated_and_summarised() {
     );
     assert!(md.contains("`cargo xtask rollback api prod`"), "{md}");
 }
+
+/// `deploy --all`: shared infrastructure first, then the API and the web at the
+/// same time (neither runs `after` the other): the site's uploads happen while
+/// the API's rollout is still being watched.
+#[tokio::test]
+async fn targets_that_do_not_wait_for_each_other_deploy_at_the_same_time() {
+    let f = fixture().await;
+    let site_bucket = format!("{}-site", f.family);
+    f.s3.create_bucket()
+        .bucket(&site_bucket)
+        .send()
+        .await
+        .unwrap();
+    f.s3.put_bucket_versioning()
+        .bucket(&site_bucket)
+        .versioning_configuration(
+            aws_sdk_s3::types::VersioningConfiguration::builder()
+                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let config = std::fs::read_to_string(f.repo.file("deploy.toml")).unwrap();
+    f.repo
+        .write(
+            "deploy.toml",
+            &format!(
+                "{config}after = [\"shared\"]\n\n\
+                 [targets.web]\nkind = \"static-site\"\npaths = [\"web/**\"]\nafter = [\"shared\"]\n\
+                 build_dir = \"web/dist\"\nbucket = \"{site_bucket}\"\n\n\
+                 [targets.shared]\nkind = \"terraform\"\npaths = [\"infra/**\"]\ndir = \"infra\"\n"
+            ),
+        )
+        .write("web/dist/index.html", "<h1>v1</h1>")
+        .write("web/dist/app.js", "console.log(1)")
+        .write("infra/main.tf", "# shared\n");
+    f.repo.commit("web and shared");
+    // A rollout that takes a while: 20 polls.
+    emulator()
+        .set_rollout(
+            &f.cluster,
+            &f.service,
+            RolloutScenario {
+                steps: 20,
+                ..RolloutScenario::default()
+            },
+        )
+        .await;
+    let terraform = test_support::TerraformStandIn::new("real-plan-no-changes.json");
+    let out = f
+        .command(&[
+            "deploy",
+            "--all",
+            "--env",
+            "prod",
+            "--image-tag",
+            "v2",
+            "--poll-interval",
+            POLL,
+        ])
+        .env("TERRAFORM", terraform.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    let first = |prefix: &str| lines.iter().position(|l| l.starts_with(prefix));
+    let last = |prefix: &str| lines.iter().rposition(|l| l.starts_with(prefix));
+    assert!(err.contains("==> at the same time: api, web"), "{err}");
+    // shared ran first, alone; then api and web interleave.
+    assert!(last("shared:") < first("api:"), "{err}");
+    assert!(last("shared:") < first("web:"), "{err}");
+    assert!(
+        first("web: [") < last("api: "),
+        "the site uploads while the API rolls out:\n{err}"
+    );
+    assert_eq!(terraform.steps(), ["init", "plan", "show"]);
+    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("ok     api:")
+            && stdout.contains("ok     web:")
+            && stdout.contains("ok     shared:"),
+        "{stdout}"
+    );
+}

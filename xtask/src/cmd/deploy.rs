@@ -58,51 +58,101 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         force_unlock: flags.force_unlock,
     };
 
+    // Wave by wave: each target in the first wave after every target it runs
+    // `after`; the targets of one wave deploy at the same time.
+    let several = plan.targets.len() > 1;
     let mut results: Vec<TargetResult> = Vec::new();
-    for planned in &plan.targets {
-        let name = planned.name.as_str();
-        if let Some(failed) = planned
-            .after
-            .iter()
-            .find(|a| results.iter().any(|r| &r.target == *a && !r.ok))
-        {
-            results.push(TargetResult::failed(
-                name,
-                format!("skipped: {failed}, which it runs after, failed"),
-            ));
-            continue;
+    for wave in waves(&plan.targets) {
+        let together = wave.len() > 1;
+        if together {
+            let names: Vec<&str> = wave.iter().map(|t| t.name.as_str()).collect();
+            eprintln!("==> at the same time: {}", names.join(", "));
         }
-        let target = ws
-            .config
-            .target(name)
-            .expect("planned targets are configured");
-        let section = Section::start(format!("deploy {name} ({}) to {}", target.kind, flags.env));
-        let result = match &target.settings[&flags.env] {
-            TargetSettings::Ecs(ecs) => crate::ecs::deploy(&ctx, target, ecs, &ecs_opts).await,
-            TargetSettings::StaticSite(site) => match (&site.build, flags.site.no_build) {
-                (Some(build), false) => {
-                    match crate::build::run(name, &ws.root, build, &site.build_env) {
-                        Ok(()) => crate::static_site::deploy(&ctx, target, site, &site_opts).await,
-                        Err(e) => Err(e),
+        let mut runs = Vec::new();
+        for planned in wave {
+            let name = planned.name.as_str();
+            if let Some(failed) = planned
+                .after
+                .iter()
+                .find(|a| results.iter().any(|r| &r.target == *a && !r.ok))
+            {
+                results.push(TargetResult::failed(
+                    name,
+                    format!("skipped: {failed}, which it runs after, failed"),
+                ));
+                continue;
+            }
+            let target = ws
+                .config
+                .target(name)
+                .expect("planned targets are configured");
+            let site_opts = crate::static_site::SiteOptions {
+                progress_bar: !together,
+                ..site_opts.clone()
+            };
+            let (ws, ctx, ecs_opts, terraform_opts) = (&ws, &ctx, &ecs_opts, &terraform_opts);
+            let env = flags.env.as_str();
+            let no_build = flags.site.no_build;
+            runs.push(async move {
+                let section = Section::start_with(
+                    format!("deploy {name} ({}) to {env}", target.kind),
+                    !together,
+                );
+                let result = match &target.settings[env] {
+                    TargetSettings::Ecs(ecs) => {
+                        crate::ecs::deploy(ctx, target, ecs, ecs_opts).await
                     }
-                }
-                _ => crate::static_site::deploy(&ctx, target, site, &site_opts).await,
-            },
-            TargetSettings::Terraform(tf) => {
-                crate::terraform::deploy(&ctx, target, tf, &terraform_opts).await
-            }
-        };
-        // One target's error does not stop targets that do not depend on it;
-        // alone, it is the command's error (and keeps its exit code).
-        let mut result = match result {
-            Ok(r) => r,
-            Err(e) if plan.targets.len() > 1 => {
-                TargetResult::failed(name, crate::error::one_line(&e))
-            }
-            Err(e) => return Err(e),
-        };
-        section.finish(&mut result);
-        results.push(result);
+                    TargetSettings::StaticSite(site) => match (&site.build, no_build) {
+                        (Some(build), false) => {
+                            match crate::build::run(name, &ws.root, build, &site.build_env).await {
+                                Ok(()) => {
+                                    crate::static_site::deploy(ctx, target, site, &site_opts).await
+                                }
+                                Err(e) => Err(e),
+                            }
+                        }
+                        _ => crate::static_site::deploy(ctx, target, site, &site_opts).await,
+                    },
+                    TargetSettings::Terraform(tf) => {
+                        crate::terraform::deploy(ctx, target, tf, terraform_opts).await
+                    }
+                };
+                (section, name, result)
+            });
+        }
+        for (section, name, result) in futures_util::future::join_all(runs).await {
+            // One target's error does not stop targets that do not depend on
+            // it; alone, it is the command's error (and keeps its exit code).
+            let mut result = match result {
+                Ok(r) => r,
+                Err(e) if several => TargetResult::failed(name, crate::error::one_line(&e)),
+                Err(e) => return Err(e),
+            };
+            section.finish(&mut result);
+            results.push(result);
+        }
     }
     super::finish("deploy", &flags.env, &results)
+}
+
+/// The plan's targets in waves: a target goes in the first wave after every
+/// target of the plan it runs `after` (the plan lists them in run order).
+fn waves(targets: &[crate::plan::PlannedTarget]) -> Vec<Vec<&crate::plan::PlannedTarget>> {
+    let mut wave_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let mut waves: Vec<Vec<&crate::plan::PlannedTarget>> = Vec::new();
+    for t in targets {
+        let wave = t
+            .after
+            .iter()
+            .filter_map(|a| wave_of.get(a.as_str()))
+            .map(|w| w + 1)
+            .max()
+            .unwrap_or(0);
+        wave_of.insert(&t.name, wave);
+        if waves.len() <= wave {
+            waves.resize_with(wave + 1, Vec::new);
+        }
+        waves[wave].push(t);
+    }
+    waves
 }

@@ -120,7 +120,7 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
     // The content: built with the preview environment's variables, then an
     // ordinary deploy into the preview's bucket.
     if let (Some(build), false) = (&site.build, f.site.no_build) {
-        crate::build::run(&target.name, &ws.root, build, &site.build_env)?;
+        crate::build::run(&target.name, &ws.root, build, &site.build_env).await?;
     }
     let mut preview_target = target.clone();
     preview_target.name = format!("{}-pr-{pr}", target.name);
@@ -133,6 +133,7 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
         concurrency: f.site.concurrency,
         max_deletes: f.site.max_deletes,
         wait: None,
+        progress_bar: true,
     };
     let result = crate::static_site::deploy(&ctx, &preview_target, &preview_site, &opts).await?;
     println!("preview pr-{pr}: {}", result.summary);
