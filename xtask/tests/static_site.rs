@@ -977,3 +977,56 @@ async fn wait_waits_until_the_invalidation_completes() {
         all_output(&out)
     );
 }
+
+/// Keys as real builds name them: spaces, non-ASCII, `+`, `%`, `#`, `?`, `=`,
+/// `&`, an empty file, and a deep path. Uploaded, listed back as unchanged,
+/// invalidated, and restored by server-side copies (whose source must be
+/// encoded) byte for byte.
+#[tokio::test]
+async fn odd_key_names_deploy_redeploy_and_roll_back_byte_for_byte() {
+    let s = site(true).await;
+    let odd: Vec<(&str, Vec<u8>)> = vec![
+        ("index.html", b"<h1>odd</h1>".to_vec()),
+        ("docs/read me.txt", b"spaces".to_vec()),
+        (
+            "i18n/\u{fc}bersicht-\u{65e5}\u{672c}.json",
+            b"{\"de\":1}".to_vec(),
+        ),
+        ("assets/c++ & a=b.js", b"plus".to_vec()),
+        ("assets/100%.css", b"percent".to_vec()),
+        ("media/#hash?.svg", b"<svg/>".to_vec()),
+        ("empty.txt", Vec::new()),
+        ("a/b/c/d/e/f/g/deep.html", b"deep".to_vec()),
+    ];
+    s.build(&odd);
+    s.deploy_ok(&[]);
+    let v1 = s.snapshot().await;
+    for (key, body) in &odd {
+        assert_eq!(&v1[*key].body, body, "{key}");
+    }
+
+    // Nothing changed: nothing is written (the listing's keys match the build's).
+    let before = s.calls().len();
+    let out = s.deploy_ok(&[]);
+    assert!(
+        Site::writes(&s.calls()[before..]).is_empty(),
+        "{}",
+        all_output(&out)
+    );
+
+    // Change every file, then roll back: the copies bring back each one.
+    let changed: Vec<(&str, Vec<u8>)> = odd
+        .iter()
+        .map(|(k, b)| (*k, [b.as_slice(), b" v2"].concat()))
+        .collect();
+    s.build(&changed);
+    s.deploy_ok(&[]);
+    let invalidated = s.invalidations().await.concat();
+    assert!(
+        invalidated.contains(&"/docs/read%20me.txt".to_string()),
+        "{invalidated:?}"
+    );
+    let out = s.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(s.snapshot().await, v1);
+}
