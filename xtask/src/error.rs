@@ -1,5 +1,5 @@
-//! Exit codes: 2 for input the user can fix (flags, config, revisions), 1 for
-//! everything else (a failed deploy, AWS or git trouble).
+//! Exit codes: 2 for input the user can fix (flags, config, revisions), 130 for
+//! an interrupted run, 1 for everything else (a failed deploy, AWS or git trouble).
 
 use crate::changes::ChangeError;
 use crate::config::ConfigError;
@@ -11,6 +11,9 @@ use crate::plan::UnknownTarget;
 pub struct BadInput(pub String);
 
 pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if err.is::<crate::interrupt::Interrupted>() {
+        return 130;
+    }
     let bad_input = err.chain().any(|e| {
         e.is::<BadInput>()
             || e.is::<ConfigError>()

@@ -33,6 +33,20 @@ pub enum Command {
     Preview(PreviewFlags),
 }
 
+impl Command {
+    /// The environment the command works in, when it names one.
+    pub fn env(&self) -> Option<&str> {
+        match self {
+            Command::Deploy(f) => Some(&f.env),
+            Command::Rollback(f) => Some(&f.env),
+            Command::History(f) => Some(&f.env),
+            Command::Status(f) => Some(&f.env),
+            Command::Bootstrap(f) => Some(&f.env),
+            Command::Plan(_) | Command::Ci(_) | Command::Preview(_) => None,
+        }
+    }
+}
+
 /// Where the repository and its deploy.toml are.
 #[derive(Debug, Clone, Args)]
 pub struct RepoFlags {

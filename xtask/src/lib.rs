@@ -15,6 +15,7 @@ pub mod ecs;
 pub mod error;
 pub mod flags;
 pub mod image;
+pub mod interrupt;
 pub mod output;
 pub mod plan;
 pub mod revert;

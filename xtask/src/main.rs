@@ -1,6 +1,6 @@
 use clap::Parser;
 use xtask::flags::{Command, Xtask};
-use xtask::{cmd, error};
+use xtask::{cmd, error, interrupt};
 
 fn main() {
     let flags = Xtask::parse();
@@ -14,14 +14,22 @@ fn main() {
             .map_err(anyhow::Error::from)
             .and_then(|rt| {
                 rt.block_on(async {
-                    match command {
-                        Command::Plan(_) | Command::Ci(_) => unreachable!("handled above"),
-                        Command::Deploy(f) => cmd::deploy::run(f).await,
-                        Command::Rollback(f) => cmd::rollback::run(f).await,
-                        Command::History(f) => cmd::history::run(f).await,
-                        Command::Status(f) => cmd::status::run(f).await,
-                        Command::Bootstrap(f) => cmd::bootstrap::run(f).await,
-                        Command::Preview(f) => cmd::preview::run(f).await,
+                    let work = async {
+                        match command {
+                            Command::Plan(_) | Command::Ci(_) => unreachable!("handled above"),
+                            Command::Deploy(f) => cmd::deploy::run(f).await,
+                            Command::Rollback(f) => cmd::rollback::run(f).await,
+                            Command::History(f) => cmd::history::run(f).await,
+                            Command::Status(f) => cmd::status::run(f).await,
+                            Command::Bootstrap(f) => cmd::bootstrap::run(f).await,
+                            Command::Preview(f) => cmd::preview::run(f).await,
+                        }
+                    };
+                    tokio::select! {
+                        result = work => result,
+                        what = interrupt::signal() => {
+                            Err(interrupt::wind_down(what, command.env()).await.into())
+                        }
                     }
                 })
             }),

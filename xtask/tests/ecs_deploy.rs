@@ -1031,3 +1031,58 @@ async fn targets_that_do_not_wait_for_each_other_deploy_at_the_same_time() {
         "{stdout}"
     );
 }
+
+/// Ctrl-C (or a cancelled CI job) while a rollout is watched: the lock is
+/// released, the message says what may be half done, exit code 130; the next
+/// deploy needs no --force-unlock.
+#[tokio::test]
+async fn an_interrupted_deploy_releases_its_lock_and_says_what_to_check() {
+    let f = fixture().await;
+    f.scenario(RolloutOutcome::Stuck, 2, false).await;
+    let child = f
+        .deploy_command("v2", &["--timeout", "10m"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !emulator()
+        .ecs_calls_for(&f.cluster)
+        .iter()
+        .any(|c| c == "UpdateService")
+    {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "the deploy never updated the service"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(
+        f.lock_exists().await,
+        "the deploy holds its lock while it watches"
+    );
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("interrupted (SIGINT); released the lock of api in prod")
+            && err.contains("cargo xtask status --env prod"),
+        "{err}"
+    );
+    assert!(!f.lock_exists().await, "the lock is released");
+
+    f.scenario(RolloutOutcome::Healthy, 3, false).await;
+    let out = f.deploy("v3", &[]);
+    assert!(
+        out.status.success(),
+        "no --force-unlock needed: {}",
+        all_output(&out)
+    );
+    assert_eq!(f.running().await, (3, format!("{}:v3", f.image_uri)));
+}

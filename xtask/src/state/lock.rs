@@ -48,12 +48,48 @@ pub enum LockError {
 }
 
 /// A held lock. Release it with [`Lock::release`] on every path (an async
-/// release cannot run in `Drop`); a crashed holder's lock is cleared with
+/// release cannot run in `Drop`); [`release_held`] releases what an
+/// interrupted run still holds; a crashed holder's lock is cleared with
 /// `--force-unlock`.
 #[derive(Debug)]
 pub struct Lock {
     store: StateStore,
     key: String,
+}
+
+/// The locks this process holds now, so that an interrupted run (Ctrl-C, a
+/// cancelled CI job) can release them instead of leaving them for
+/// `--force-unlock`.
+static HELD: std::sync::Mutex<Vec<(StateStore, String)>> = std::sync::Mutex::new(Vec::new());
+
+fn held() -> std::sync::MutexGuard<'static, Vec<(StateStore, String)>> {
+    HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Releases every lock this process still holds (after an interruption); the
+/// keys released, and the ones that could not be.
+pub async fn release_held() -> (Vec<String>, Vec<String>) {
+    let locks: Vec<(StateStore, String)> = held().drain(..).collect();
+    let (mut released, mut kept) = (Vec::new(), Vec::new());
+    for (store, key) in locks {
+        let name = format!(
+            "{} in {}",
+            key.trim_start_matches("locks/").trim_end_matches(".json"),
+            store.env
+        );
+        let deleted = store
+            .s3
+            .delete_object()
+            .bucket(&store.bucket)
+            .key(&key)
+            .send()
+            .await;
+        match deleted {
+            Ok(_) => released.push(name),
+            Err(_) => kept.push(name),
+        }
+    }
+    (released, kept)
 }
 
 fn key(target: &str) -> String {
@@ -93,10 +129,13 @@ impl StateStore {
             .send()
             .await;
         match put {
-            Ok(_) => Ok(Lock {
-                store: self.clone(),
-                key,
-            }),
+            Ok(_) => {
+                held().push((self.clone(), key.clone()));
+                Ok(Lock {
+                    store: self.clone(),
+                    key,
+                })
+            }
             Err(e) if is_precondition_failed(&e) => {
                 let holder = self.get_json::<Holder>(&key).await?.unwrap_or(Holder {
                     who: "someone (the lock vanished while reading it)".into(),
@@ -122,6 +161,7 @@ impl StateStore {
 
 impl Lock {
     pub async fn release(self) -> Result<(), StateError> {
+        held().retain(|(store, key)| !(key == &self.key && store.bucket == self.store.bucket));
         self.store
             .s3
             .delete_object()
