@@ -151,8 +151,8 @@ fn deploy_result(
             format!("already deployed: {} runs {}", report.from.short(), report.image),
         ),
         api::DeployOutcome::DryRun { diff } => {
-            println!("{name}: would register a new revision of {} and update {}:", report.from.family, settings.service);
-            print!("{diff}");
+            crate::output::detail(&format!("{name}: would register a new revision of {} and update {}:\n", report.from.family, settings.service));
+            crate::output::detail(diff);
             TargetResult::ok(
                 name,
                 format!("dry run: {} → {} ({} → {})", report.from.short(), "a new revision", report.from_image, report.image),
@@ -301,7 +301,7 @@ pub async fn rollback(
     let sha = undone
         .and_then(|r| r.git_sha.clone())
         .unwrap_or_else(|| "<merge-commit-sha>".into());
-    println!("IMPORTANT: create a revert PR to keep git history accurate:\n  git revert -m 1 {sha}\n  git push origin {}", ctx.ws.config.environments[&ctx.env].branch.as_deref().unwrap_or("main"));
+    crate::output::detail(&format!("IMPORTANT: create a revert PR to keep git history accurate:\n  git revert -m 1 {sha}\n  git push origin {}\n", ctx.ws.config.environments[&ctx.env].branch.as_deref().unwrap_or("main")));
     Ok(TargetResult::ok(
         name,
         format!("rolled back {} → {}", current.revision.short(), to.short()),

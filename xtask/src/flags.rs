@@ -85,7 +85,8 @@ pub enum Format {
     Text,
     /// One JSON object on stdout.
     Json,
-    /// The table, plus `targets=` and `any=` appended to $GITHUB_OUTPUT.
+    /// The table, plus step outputs appended to $GITHUB_OUTPUT (`plan`:
+    /// `targets=`, `any=`; `deploy`/`rollback`: `ok=`, `failed=`).
     Github,
 }
 
@@ -194,6 +195,9 @@ pub struct DeployFlags {
     /// (the plan its approvers reviewed; every plan prints its fingerprint).
     #[arg(long, value_name = "FINGERPRINT", value_parser = parse_fingerprint)]
     pub expect_plan: Option<String>,
+    /// `json`: one JSON document on stdout (the results; details go to stderr).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
     /// Remove a lock left by a crashed deploy before taking it.
     #[arg(long)]
     pub force_unlock: bool,
@@ -229,6 +233,9 @@ pub struct RollbackFlags {
     /// Say exactly what would change; write nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// `json`: one JSON document on stdout (the results; details go to stderr).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
     /// Remove a lock left by a crashed deploy before taking it.
     #[arg(long)]
     pub force_unlock: bool,

@@ -8,6 +8,24 @@ use std::time::{Duration, Instant};
 use crate::context::TargetResult;
 use crate::error::BadInput;
 
+/// Where details of results go (plans, diffs, next steps): stdout, unless
+/// stdout is kept for one JSON document (`--format json`); then stderr.
+static DETAILS_TO_STDERR: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Keeps stdout for the command's JSON document from now on.
+pub fn keep_stdout_for_json() {
+    DETAILS_TO_STDERR.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints a detail of a result: `text` as it is (give it its newlines).
+pub fn detail(text: &str) {
+    if DETAILS_TO_STDERR.load(std::sync::atomic::Ordering::Relaxed) {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+}
+
 /// Whether we run as a GitHub Actions step (`GITHUB_ACTIONS=true`).
 pub fn github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")
@@ -57,7 +75,7 @@ impl Section {
                     .replace('%', "%25")
                     .replace('\r', "%0D")
                     .replace('\n', "%0A");
-                println!("::error title={} failed::{message}", self.title);
+                detail(&format!("::error title={} failed::{message}\n", self.title));
             }
         }
     }

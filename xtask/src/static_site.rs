@@ -319,9 +319,9 @@ async fn rollback_locked(
     let sha = undone
         .and_then(|r| r.git_sha.clone())
         .unwrap_or_else(|| "<merge-commit-sha>".into());
-    println!(
-        "IMPORTANT: create a revert PR to keep git history accurate:\n  git revert -m 1 {sha}"
-    );
+    crate::output::detail(&format!(
+        "IMPORTANT: create a revert PR to keep git history accurate:\n  git revert -m 1 {sha}\n"
+    ));
     Ok(finished(name, "rolled back to", &report, settings))
 }
 
@@ -438,16 +438,19 @@ fn print_plan(name: &str, report: &web_deployer::SiteReport) {
             web_deployer::Change::Content => "changed",
             web_deployer::Change::Headers => "headers changed",
         };
-        println!("{name}: would write {key} ({why})");
+        crate::output::detail(&format!("{name}: would write {key} ({why})\n"));
     }
     for key in &report.deleted {
-        println!("{name}: would delete {key}");
+        crate::output::detail(&format!("{name}: would delete {key}\n"));
     }
     for key in &report.kept {
-        println!("{name}: would keep {key} (grace)");
+        crate::output::detail(&format!("{name}: would keep {key} (grace)\n"));
     }
     if let Some(inv) = &report.invalidation {
-        println!("{name}: would invalidate {}", inv.paths.join(" "));
+        crate::output::detail(&format!(
+            "{name}: would invalidate {}\n",
+            inv.paths.join(" ")
+        ));
     }
 }
 

@@ -251,9 +251,12 @@ fn show_event(name: &str, env: &str, event: shared_infra::DeployEvent<'_>) {
     match event {
         shared_infra::DeployEvent::Step(step) => eprintln!("{name}: terraform {step}"),
         shared_infra::DeployEvent::Planned(summary) => {
-            print!("{}", summary_text(name, env, summary));
+            crate::output::detail(&summary_text(name, env, summary));
             if !summary.fingerprint.is_empty() {
-                println!("{name}: plan fingerprint {}", summary.fingerprint);
+                crate::output::detail(&format!(
+                    "{name}: plan fingerprint {}\n",
+                    summary.fingerprint
+                ));
             }
             if crate::output::github_actions() && std::env::var_os("GITHUB_OUTPUT").is_some() {
                 let written = crate::output::append_github_output(&[(
@@ -465,7 +468,7 @@ pub fn rollback(
         ));
     }
     if opts.dry_run {
-        print!("{out}");
+        crate::output::detail(&out);
         return Ok(TargetResult::ok(
             name,
             format!(
@@ -476,7 +479,7 @@ pub fn rollback(
     }
     let pushed = if opts.push {
         if ws.repo.find_remote("origin").is_err() {
-            print!("{out}");
+            crate::output::detail(&out);
             return Err(BadInput(format!(
                 "--push: this repository has no remote `origin`; the branch {} is ready locally",
                 prepared.branch
@@ -507,7 +510,7 @@ pub fn rollback(
     if !pushed {
         out.push_str("Nothing was pushed.\n");
     }
-    print!("{out}");
+    crate::output::detail(&out);
     Ok(TargetResult::ok(
         name,
         format!(

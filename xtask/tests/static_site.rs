@@ -1030,3 +1030,67 @@ async fn odd_key_names_deploy_redeploy_and_roll_back_byte_for_byte() {
     assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(s.snapshot().await, v1);
 }
+
+/// `--format json`: stdout is one JSON document (details such as a dry run's
+/// list go to stderr), also when the one target fails (with its exit code).
+#[tokio::test]
+async fn format_json_keeps_stdout_for_one_document() {
+    let s = site(true).await;
+    let json = |out: &Output| -> serde_json::Value {
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}",
+                all_output(out)
+            )
+        })
+    };
+
+    let out = s.deploy(&["--dry-run", "--format", "json"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let doc = json(&out);
+    assert_eq!(doc["command"], "deploy");
+    assert_eq!(doc["env"], "prod");
+    assert_eq!(doc["ok"], true);
+    assert!(
+        doc["targets"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .starts_with("dry run"),
+        "{doc}"
+    );
+    assert!(text(&out.stderr).contains("web: would write index.html (new)"));
+
+    let out = s.deploy(&["--format", "json"]);
+    let doc = json(&out);
+    assert_eq!(doc["targets"][0]["target"], "web");
+    assert_eq!(doc["targets"][0]["ok"], true);
+    assert!(doc["targets"][0]["seconds"].is_number(), "{doc}");
+
+    s.put_file("robots.txt", b"changed");
+    s.deploy_ok(&[]);
+    let out = s.rollback(&["--format", "json"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let doc = json(&out);
+    assert_eq!(doc["command"], "rollback");
+    assert!(
+        doc["targets"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("rolled back to"),
+        "{doc}"
+    );
+
+    // One target, bad input: the document says so, the exit code stays 2.
+    std::fs::rename(s.dist(), s.repo.file("web/dist-moved")).unwrap();
+    let out = s.deploy(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    let doc = json(&out);
+    assert_eq!(doc["ok"], false);
+    assert!(
+        doc["targets"][0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("does not exist"),
+        "{doc}"
+    );
+}

@@ -8,6 +8,9 @@ use crate::output::Section;
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
+    if flags.format == crate::flags::Format::Json {
+        crate::output::keep_stdout_for_json();
+    }
     let ws = Workspace::open(&flags.repo)?;
     ws.environment(&flags.env)?;
     let plan = super::plan::make_plan(
@@ -20,6 +23,9 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         Some(&flags.env),
     )?;
     if plan.targets.is_empty() {
+        if flags.format == crate::flags::Format::Json {
+            return super::finish("deploy", &flags.env, &[], flags.format);
+        }
         println!(
             "nothing to deploy to {}: no target's paths changed",
             flags.env
@@ -126,13 +132,21 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
             let mut result = match result {
                 Ok(r) => r,
                 Err(e) if several => TargetResult::failed(name, crate::error::one_line(&e)),
-                Err(e) => return Err(e),
+                Err(e) => {
+                    return Err(super::fail_alone(
+                        "deploy",
+                        &flags.env,
+                        name,
+                        flags.format,
+                        e,
+                    ))
+                }
             };
             section.finish(&mut result);
             results.push(result);
         }
     }
-    super::finish("deploy", &flags.env, &results)
+    super::finish("deploy", &flags.env, &results, flags.format)
 }
 
 /// The plan's targets in waves: a target goes in the first wave after every

@@ -12,6 +12,9 @@ use crate::output::Section;
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
+    if flags.format == crate::flags::Format::Json {
+        crate::output::keep_stdout_for_json();
+    }
     let ws = Workspace::open(&flags.repo)?;
     ws.environment(&flags.env)?;
     let names: Vec<String> = if flags.target == "all" {
@@ -72,7 +75,7 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
                 dry_run: flags.dry_run,
             };
             let result = crate::terraform::rollback(&ws, target, &flags.env, &opts)?;
-            return super::finish("rollback", &flags.env, &[result]);
+            return super::finish("rollback", &flags.env, &[result], flags.format);
         }
     }
     if flags.commit.is_some() || flags.push {
@@ -119,7 +122,15 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         let mut result = match result {
             Ok(r) => r,
             Err(e) if names.len() > 1 => TargetResult::failed(name, crate::error::one_line(&e)),
-            Err(e) => return Err(e),
+            Err(e) => {
+                return Err(super::fail_alone(
+                    "rollback",
+                    &flags.env,
+                    name,
+                    flags.format,
+                    e,
+                ))
+            }
         };
         section.finish(&mut result);
         results.push(result);
@@ -131,11 +142,11 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
             .iter()
             .filter(|t| t.kind == TargetKind::Terraform)
         {
-            println!(
-                "{} (terraform) is never rolled back by `all`; if it needs it, prepare the git revert of the change: cargo xtask rollback {} {} --commit <merge-sha>",
+            crate::output::detail(&format!(
+                "{} (terraform) is never rolled back by `all`; if it needs it, prepare the git revert of the change: cargo xtask rollback {} {} --commit <merge-sha>\n",
                 t.name, t.name, flags.env
-            );
+            ));
         }
     }
-    super::finish("rollback", &flags.env, &results)
+    super::finish("rollback", &flags.env, &results, flags.format)
 }
