@@ -91,6 +91,9 @@ pub async fn ensure(
     Ok(false)
 }
 
+/// Fargate runs linux/amd64 unless the task definition asks for ARM64.
+const DEFAULT_PLATFORM: &str = "linux/amd64";
+
 /// `docker build`'s inputs, checked before anything runs.
 struct DockerBuild<'a> {
     dockerfile: &'a str,
@@ -126,9 +129,20 @@ impl<'a> DockerBuild<'a> {
         })
     }
 
-    /// `build --file F [--target T] [--build-arg K=V]... --tag IMAGE CONTEXT`.
+    /// `build --file F --platform P [--target T] [--build-arg K=V]... --tag IMAGE CONTEXT`.
     fn args(&self, image: &str) -> Vec<String> {
-        let mut args = vec!["build".into(), "--file".into(), self.dockerfile.into()];
+        let platform = self
+            .config
+            .docker_platform
+            .clone()
+            .unwrap_or_else(|| DEFAULT_PLATFORM.into());
+        let mut args = vec![
+            "build".into(),
+            "--file".into(),
+            self.dockerfile.into(),
+            "--platform".into(),
+            platform,
+        ];
         if let Some(stage) = &self.config.docker_target {
             args.extend(["--target".into(), stage.clone()]);
         }

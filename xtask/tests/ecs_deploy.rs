@@ -424,6 +424,8 @@ async fn a_missing_tag_is_built_pushed_and_deployed_and_never_rebuilt() {
             "build",
             "--file",
             "api/Dockerfile",
+            "--platform",
+            "linux/amd64",
             "--target",
             "production",
             "--build-arg",

@@ -104,6 +104,11 @@ pub struct EcsTarget {
     /// The Dockerfile stage to build (`docker build --target`).
     #[serde(default)]
     pub docker_target: Option<String>,
+    /// The platform to build for (`docker build --platform`), e.g. `linux/arm64`
+    /// for Graviton tasks [default: `linux/amd64`, Fargate's default, so a
+    /// build on an ARM laptop still runs there].
+    #[serde(default)]
+    pub docker_platform: Option<String>,
     /// `docker build --build-arg NAME=VALUE` for each entry.
     #[serde(default)]
     pub docker_build_args: BTreeMap<String, String>,
