@@ -37,6 +37,7 @@ if [ "$step" = login ]; then cat > "$call.stdin"; else : > "$call.stdin"; fi
 if [ -e "$here/fail-$step" ]; then echo "stand-in docker: $step fails, as the test asked" >&2; exit 1; fi
 case "$step" in
   login) echo "Login Succeeded" ;;
+  logout) echo "Removing login credentials" ;;
   build) echo "stand-in docker: built" ;;
   push)
     python3 - "$2" <<'PY' || { echo "stand-in docker: PutImage of $2 into the emulator failed" >&2; exit 1; }

@@ -78,17 +78,28 @@ pub async fn ensure(
     .await?;
     let build_args = build.args(&image);
     eprintln!("{target}: {shown} {}", build_args.join(" "));
-    run_docker(
-        target,
-        &docker,
-        root,
-        &build_args.iter().map(String::as_str).collect::<Vec<_>>(),
-        None,
-    )
-    .await?;
-    eprintln!("{target}: docker push {image}");
-    run_docker(target, &docker, root, &["push", &image], None).await?;
-    Ok(false)
+    let pushed = async {
+        run_docker(
+            target,
+            &docker,
+            root,
+            &build_args.iter().map(String::as_str).collect::<Vec<_>>(),
+            None,
+        )
+        .await?;
+        eprintln!("{target}: docker push {image}");
+        run_docker(target, &docker, root, &["push", &image], None).await
+    }
+    .await;
+    // The login is stored in docker's config file: do not leave it behind for
+    // whoever uses the machine next (shared CI runners). Best effort.
+    if run_docker(target, &docker, root, &["logout", &login.registry], None)
+        .await
+        .is_err()
+    {
+        eprintln!("{target}: docker logout {} failed; the login stays in docker's config until it expires", login.registry);
+    }
+    pushed.map(|()| false)
 }
 
 /// Fargate runs linux/amd64 unless the task definition asks for ARM64.

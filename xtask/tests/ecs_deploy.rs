@@ -406,7 +406,7 @@ async fn a_missing_tag_is_built_pushed_and_deployed_and_never_rebuilt() {
     let docker = DockerStandIn::new();
     let out = f.deploy_with_docker(&docker, "v9", &[]);
     assert!(out.status.success(), "{}", all_output(&out));
-    assert_eq!(docker.steps(), ["login", "build", "push"]);
+    assert_eq!(docker.steps(), ["login", "build", "push", "logout"]);
 
     let calls = docker.calls();
     let registry = f.image_uri.split('/').next().unwrap();
@@ -436,6 +436,7 @@ async fn a_missing_tag_is_built_pushed_and_deployed_and_never_rebuilt() {
         ]
     );
     assert_eq!(calls[2].args, ["push", &image]);
+    assert_eq!(calls[3].args, ["logout", registry], "no login left behind");
     assert_eq!(f.running().await, (2, image.clone()));
     assert_eq!(f.history().len(), 1);
 
@@ -450,7 +451,7 @@ async fn a_missing_tag_is_built_pushed_and_deployed_and_never_rebuilt() {
     );
     let out = f.deploy_with_docker(&docker, "v3", &[]);
     assert!(out.status.success(), "{}", all_output(&out));
-    assert_eq!(docker.steps().len(), 3, "{:?}", docker.steps());
+    assert_eq!(docker.steps().len(), 4, "{:?}", docker.steps());
     assert_eq!(f.running().await, (3, format!("{}:v3", f.image_uri)));
 }
 
@@ -468,7 +469,7 @@ async fn a_failed_image_build_changes_nothing_and_says_so() {
         "{}",
         all_output(&out)
     );
-    assert_eq!(docker.steps(), ["login", "build"]);
+    assert_eq!(docker.steps(), ["login", "build", "logout"]);
     f.assert_unchanged().await;
 }
 
