@@ -34,10 +34,25 @@ pub struct PlannedTarget {
 /// Which targets to plan.
 #[derive(Debug, Clone)]
 pub enum Selection {
-    Changed(ChangedPaths),
+    /// The targets whose paths changed, and those whose settings a change to
+    /// deploy.toml changed (target name → why).
+    Changed {
+        changes: ChangedPaths,
+        settings: std::collections::BTreeMap<String, String>,
+    },
     All,
     /// Named on the command line; checked against the config by [`Plan::new`].
     Named(Vec<String>),
+}
+
+impl Selection {
+    /// The targets whose paths changed (no deploy.toml settings compared).
+    pub fn changed(changes: ChangedPaths) -> Selection {
+        Selection::Changed {
+            changes,
+            settings: Default::default(),
+        }
+    }
 }
 
 /// A target named on the command line that the config does not have.
@@ -57,14 +72,17 @@ impl Plan {
     ) -> Result<Plan, UnknownTarget> {
         let mut chosen: Vec<PlannedTarget> = Vec::new();
         let (base, why) = match selection {
-            Selection::Changed(changes) => {
+            Selection::Changed { changes, settings } => {
                 for target in &config.targets {
-                    let paths: Vec<String> = changes
+                    let mut paths: Vec<String> = changes
                         .paths
                         .iter()
                         .filter(|p| target.paths.matches(p))
                         .cloned()
                         .collect();
+                    if let Some(why) = settings.get(&target.name) {
+                        paths.push(why.clone());
+                    }
                     if changes.everything || !paths.is_empty() {
                         chosen.push(planned(target, paths));
                     }

@@ -56,7 +56,7 @@ fn tree_of(git: &git2::Repository, commit: &str) -> git2::Oid {
 /// The targets `plan --changed` would run, in order.
 fn planned(repo: &GitRepo, req: &ChangeRequest) -> Vec<String> {
     let changed = detect(repo, req).expect("changes are known");
-    let plan = Plan::new(&example_config(), &Selection::Changed(changed), None, None).unwrap();
+    let plan = Plan::new(&example_config(), &Selection::changed(changed), None, None).unwrap();
     plan.targets.iter().map(|t| t.name.clone()).collect()
 }
 
@@ -367,7 +367,7 @@ fn all_zero_before_is_never_nothing_changed() {
     all.all_if_unknown = true;
     let changed = detect(&repo, &all).unwrap();
     assert!(changed.everything && changed.base.is_none());
-    let plan = Plan::new(&example_config(), &Selection::Changed(changed), None, None).unwrap();
+    let plan = Plan::new(&example_config(), &Selection::changed(changed), None, None).unwrap();
     assert_eq!(plan.target_names(), vec!["shared", "api", "web"]);
 }
 

@@ -247,3 +247,78 @@ fn works_from_a_subdirectory_and_with_repo() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+/// The names `plan --changed --format json` selects, with `args` added.
+fn planned_names(repo: &GitRepo, args: &[&str]) -> Vec<String> {
+    let mut all = vec!["plan", "--changed", "--base", "HEAD~1", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = xtask(repo, &all);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("stdout is JSON");
+    plan["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A change to deploy.toml alone deploys the targets whose settings it
+/// changed (their paths did not change), and only those, per environment.
+#[test]
+fn a_deploy_toml_change_selects_the_targets_whose_settings_changed() {
+    let repo = example_repo();
+    let config = std::fs::read_to_string(repo.file("deploy.toml")).unwrap();
+
+    // A cache rule of web: web, in every environment.
+    repo.write(
+        "deploy.toml",
+        &config.replace("public, max-age=300", "public, max-age=600"),
+    );
+    repo.commit("web: shorter cache");
+    assert_eq!(planned_names(&repo, &[]), ["web"]);
+    let out = xtask(&repo, &["plan", "--changed", "--base", "HEAD~1"]);
+    assert!(
+        stdout(&out).contains("deploy.toml (targets.web settings for"),
+        "{}",
+        stdout(&out)
+    );
+
+    // The dev network of shared: shared for dev, nothing for prod.
+    let config = std::fs::read_to_string(repo.file("deploy.toml")).unwrap();
+    repo.write(
+        "deploy.toml",
+        &config
+            .replacen(
+                "vpc_cidr = \"10.10.0.0/16\"",
+                "vpc_cidr = \"10.10.0.0/16\" # dev",
+                1,
+            )
+            .replace("10.10.32.0/20", "10.10.48.0/20"),
+    );
+    repo.commit("dev: another private subnet");
+    assert_eq!(planned_names(&repo, &["--env", "dev"]), ["shared"]);
+    assert!(planned_names(&repo, &["--env", "prod"]).is_empty());
+
+    // Only a target's paths (not its settings) and a comment: nothing deploys.
+    let config = std::fs::read_to_string(repo.file("deploy.toml")).unwrap();
+    repo.write(
+        "deploy.toml",
+        &format!(
+            "# reviewed\n{}",
+            config.replace(
+                "paths = [\"api/**\", \"!api/docs/**\"]",
+                "paths = [\"api/**\"]"
+            )
+        ),
+    );
+    repo.commit("api paths");
+    assert!(planned_names(&repo, &[]).is_empty());
+
+    // A deploy.toml that did not load at the base: every target.
+    repo.write("deploy.toml", "not toml [");
+    repo.commit("broken");
+    repo.write("deploy.toml", &config);
+    repo.commit("fixed");
+    assert_eq!(planned_names(&repo, &[]), ["shared", "api", "web"]);
+}

@@ -64,6 +64,9 @@ pub fn deploy(config: &Config, target: &Target, env: &str, branch: &str) -> Work
     for p in target.paths.patterns() {
         let _ = writeln!(out, "      - {}", q(p));
     }
+    if let Some(file) = config_trigger(config, target) {
+        let _ = writeln!(out, "      - {}", q(&file));
+    }
     out.push_str("  workflow_dispatch: {}\npermissions:\n  contents: read\n");
     let _ = write!(
         out,
@@ -100,6 +103,22 @@ jobs:
     Workflow {
         file_name: format!("deploy-{name}-{env}.yml"),
         contents: out,
+    }
+}
+
+/// deploy.toml itself, for targets whose settings live in it and whose deploy
+/// of an unchanged target is a no-op (terraform: a plan without changes; a
+/// static site: nothing to upload), so that a change to their settings there
+/// (a network CIDR, a cache rule) runs them. Not for ECS targets: their deploy
+/// of a new commit builds and rolls out a new image; a settings-only change to
+/// one deploys with `deploy --changed` or the workflow run by hand.
+fn config_trigger(config: &Config, target: &Target) -> Option<String> {
+    match target.kind {
+        crate::config::TargetKind::Terraform | crate::config::TargetKind::StaticSite => config
+            .file
+            .file_name()
+            .map(|f| f.to_string_lossy().into_owned()),
+        crate::config::TargetKind::Ecs => None,
     }
 }
 

@@ -52,7 +52,9 @@ pub fn make_plan(
     env: Option<&str>,
 ) -> anyhow::Result<Plan> {
     let selection = if changed {
-        Selection::Changed(changed_paths(ws, change)?)
+        let changes = changed_paths(ws, change)?;
+        let settings = settings_changed(ws, &changes, env);
+        Selection::Changed { changes, settings }
     } else if all {
         Selection::All
     } else if !targets.is_empty() {
@@ -64,12 +66,37 @@ pub fn make_plan(
         .into());
     };
     let head = match &selection {
-        Selection::Changed(c) => Some(c.head.to_string()),
+        Selection::Changed { changes, .. } => Some(changes.head.to_string()),
         _ => ws.head_sha(),
     };
     let plan = Plan::new(&ws.config, &selection, head, env)?;
     eprintln!("{}", describe_range(&plan));
     Ok(plan)
+}
+
+/// When deploy.toml itself changed in the range: the targets whose settings it
+/// changed (compared with the file at the base commit), with why.
+fn settings_changed(
+    ws: &Workspace,
+    changes: &changes::ChangedPaths,
+    env: Option<&str>,
+) -> std::collections::BTreeMap<String, String> {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let relative = canonical(&ws.config.file)
+        .zip(canonical(&ws.root))
+        .and_then(|(file, root)| {
+            file.strip_prefix(root)
+                .ok()
+                .and_then(|p| p.to_str())
+                .map(|p| p.replace(std::path::MAIN_SEPARATOR, "/"))
+        });
+    match (changes.base, relative) {
+        (Some(base), Some(relative)) if changes.paths.contains(&relative) => {
+            let old = crate::config::diff::at_commit(&ws.repo, base, &relative, &ws.config.file);
+            crate::config::diff::changed_targets(old.as_ref(), &ws.config, env)
+        }
+        _ => Default::default(),
+    }
 }
 
 /// Resolves `--changed` against the repository, GitHub's event when there is one.

@@ -6,6 +6,7 @@
 //! settings for every environment up front, so a bad file fails before anything
 //! else runs, with the file, the key and what was expected.
 
+pub mod diff;
 mod network;
 pub(crate) mod outputs;
 mod template;
