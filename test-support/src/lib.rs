@@ -15,12 +15,14 @@
 //! - [`DockerStandIn`]: a stand-in `docker` that records its calls, and whose
 //!   `push` puts the tag into the emulator's ECR.
 
+mod buckets;
 mod docker;
 mod emulator;
 mod faults;
 mod git_repo;
 mod terraform;
 
+pub use buckets::enable_versioning;
 pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use faults::{Fault, FaultKind, FaultScope};

@@ -16,18 +16,7 @@ async fn versioned_bucket(clients: &Clients) -> String {
         .send()
         .await
         .unwrap();
-    clients
-        .s3
-        .put_bucket_versioning()
-        .bucket(&bucket)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    test_support::enable_versioning(&clients.s3, &bucket).await;
     bucket
 }
 

@@ -960,16 +960,7 @@ async fn targets_that_do_not_wait_for_each_other_deploy_at_the_same_time() {
         .send()
         .await
         .unwrap();
-    f.s3.put_bucket_versioning()
-        .bucket(&site_bucket)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    test_support::enable_versioning(&f.s3, &site_bucket).await;
     let config = std::fs::read_to_string(f.repo.file("deploy.toml")).unwrap();
     f.repo
         .write(

@@ -208,16 +208,7 @@ async fn the_web_is_rolled_back_when_the_api_rollback_fails() {
     for b in [&bucket, &state_bucket] {
         s3.create_bucket().bucket(b).send().await.unwrap();
     }
-    s3.put_bucket_versioning()
-        .bucket(&bucket)
-        .versioning_configuration(
-            aws_sdk_s3::types::VersioningConfiguration::builder()
-                .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    test_support::enable_versioning(&s3, &bucket).await;
     let repo = GitRepo::new();
     repo.write(
         "deploy.toml",

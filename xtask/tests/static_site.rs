@@ -64,16 +64,7 @@ async fn site(versioned: bool) -> Site {
         s3.create_bucket().bucket(b).send().await.unwrap();
     }
     if versioned {
-        s3.put_bucket_versioning()
-            .bucket(&bucket)
-            .versioning_configuration(
-                aws_sdk_s3::types::VersioningConfiguration::builder()
-                    .status(aws_sdk_s3::types::BucketVersioningStatus::Enabled)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        test_support::enable_versioning(&s3, &bucket).await;
     }
     let origin = format!("{bucket}.s3.us-east-1.amazonaws.com");
     let created = cloudfront
