@@ -20,6 +20,12 @@ pub fn exit_code(err: &anyhow::Error) -> i32 {
             || e.is::<UnknownTarget>()
             || e.downcast_ref::<ChangeError>()
                 .is_some_and(ChangeError::is_bad_input)
+            || e.downcast_ref::<crate::state::StateError>()
+                .is_some_and(|s| s.missing_bucket)
+            || matches!(
+                e.downcast_ref::<crate::state::lock::LockError>(),
+                Some(crate::state::lock::LockError::State(s)) if s.missing_bucket
+            )
     });
     if bad_input {
         2

@@ -1080,3 +1080,35 @@ async fn an_interrupted_deploy_releases_its_lock_and_says_what_to_check() {
     );
     assert_eq!(f.running().await, (3, format!("{}:v3", f.image_uri)));
 }
+
+/// A state bucket that does not exist (bootstrap not run, a typo): one line
+/// that says how to create it, exit 2, and the service untouched.
+#[tokio::test]
+async fn a_missing_state_bucket_says_to_bootstrap_and_changes_nothing() {
+    let f = fixture().await;
+    let config = std::fs::read_to_string(f.repo.file("deploy.toml")).unwrap();
+    f.repo.write(
+        "deploy.toml",
+        &config.replace(&f.state_bucket, &format!("{}-missing", f.state_bucket)),
+    );
+    f.repo.commit("a state bucket nobody made");
+    let out = f.deploy("v2", &[]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("does not exist") && err.contains("cargo xtask bootstrap --env prod"),
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    let calls = emulator().ecs_calls_for(&f.cluster);
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c == "RegisterTaskDefinition" || c == "UpdateService"),
+        "{calls:?}"
+    );
+}

@@ -23,12 +23,32 @@ pub struct StateStore {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("state bucket {bucket}: {operation} {key}: {message}")]
+#[error("{}", self.describe())]
 pub struct StateError {
     pub bucket: String,
+    /// The environment whose state bucket it is.
+    pub env: String,
     pub operation: &'static str,
     pub key: String,
     pub message: String,
+    /// The bucket does not exist: a set-up step is missing, nothing was written.
+    pub missing_bucket: bool,
+}
+
+impl StateError {
+    fn describe(&self) -> String {
+        if self.missing_bucket {
+            format!(
+                "state bucket {} does not exist (it holds the ledger, locks and releases): create it with `cargo xtask bootstrap --env {}`, or check project.state_bucket in deploy.toml and the environment's region",
+                self.bucket, self.env
+            )
+        } else {
+            format!(
+                "state bucket {}: {} {}: {}",
+                self.bucket, self.operation, self.key, self.message
+            )
+        }
+    }
 }
 
 impl StateStore {
@@ -46,11 +66,16 @@ impl StateStore {
         key: &str,
     ) -> impl FnOnce(E) -> StateError + '_ {
         let key = key.to_string();
-        move |e| StateError {
-            bucket: self.bucket.clone(),
-            operation,
-            key,
-            message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+        move |e| {
+            let message = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
+            StateError {
+                bucket: self.bucket.clone(),
+                env: self.env.clone(),
+                operation,
+                key,
+                missing_bucket: message.contains("NoSuchBucket"),
+                message,
+            }
         }
     }
 
