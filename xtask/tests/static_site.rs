@@ -1085,3 +1085,37 @@ async fn format_json_keeps_stdout_for_one_document() {
         "{doc}"
     );
 }
+
+/// A rollback cut off part way (S3 keeps failing one copy): it says to run it
+/// again, the lock is released, and the rerun finishes it byte for byte.
+#[tokio::test]
+async fn a_rollback_cut_off_part_way_finishes_when_run_again() {
+    let s = site(true).await;
+    let scope = FaultScope::Bucket(s.bucket.clone());
+    s.deploy_ok(&[]);
+    let v1 = s.snapshot().await;
+    s.put_file("robots.txt", b"User-agent: *\nDisallow: /\n");
+    s.put_file("about/index.html", b"<h1>About v2</h1>");
+    s.put_file("index.html", b"<script src=/assets/app-1a2b.js></script>v2");
+    s.deploy_ok(&[]);
+
+    emulator().inject(
+        &Fault::s3(&s.bucket, "CopyObject", FaultKind::Error, 1000).on_key("about/index.html"),
+    );
+    let out = s.rollback(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("failed part way; run it again"),
+        "{}",
+        all_output(&out)
+    );
+    assert!(
+        !s.state_keys().await.iter().any(|k| k.starts_with("locks/")),
+        "the lock is released"
+    );
+
+    emulator().clear_faults(&scope);
+    let out = s.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(s.snapshot().await, v1);
+}
