@@ -188,7 +188,8 @@ pub struct DeployFlags {
     pub no_rollback: bool,
     /// Apply terraform targets that need approval (`approval = true`): the plan
     /// is shown first. Without it they are planned, not applied. In GitHub
-    /// Actions, a job behind an environment gate passes it (see README).
+    /// Actions, the generated apply job runs behind the `<env>-approval`
+    /// environment gate and says so with XTASK_APPROVED_ENVIRONMENT instead.
     #[arg(long)]
     pub approve: bool,
     /// Terraform targets: apply only if the new plan's fingerprint is this one
