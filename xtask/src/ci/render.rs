@@ -9,7 +9,7 @@
 
 use std::fmt::Write;
 
-use super::{Workflow, AWS_CREDENTIALS, CHECKOUT, HEADER};
+use super::{Workflow, AWS_CREDENTIALS, CACHE, CHECKOUT, HEADER};
 use crate::config::{Config, Target, TargetSettings};
 
 fn header(out: &mut String) {
@@ -22,7 +22,27 @@ fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
-/// The steps every AWS job starts with: checkout, then OIDC credentials.
+/// Cargo's downloads and build folder, kept between runs: `cargo xtask` builds
+/// the toolkit (the AWS SDK crates take minutes) before every job otherwise.
+/// Caches are per branch on GitHub, so a pull request cannot fill the cache a
+/// deploy from the environment's branch restores.
+fn cargo_cache(out: &mut String) {
+    let _ = write!(
+        out,
+        "      - uses: {CACHE}
+        with:
+          path: |
+            ~/.cargo/registry
+            ~/.cargo/git
+            target
+          key: cargo-${{{{ runner.os }}}}-${{{{ hashFiles('**/Cargo.lock') }}}}
+          restore-keys: cargo-${{{{ runner.os }}}}-
+"
+    );
+}
+
+/// The steps every AWS job starts with: checkout, the Cargo cache, then OIDC
+/// credentials.
 fn aws_steps(out: &mut String, config: &Config, env: &str) {
     let environment = &config.environments[env];
     let role = environment
@@ -34,7 +54,12 @@ fn aws_steps(out: &mut String, config: &Config, env: &str) {
         "      - uses: {CHECKOUT}
         with:
           persist-credentials: false
-      - uses: {AWS_CREDENTIALS}
+"
+    );
+    cargo_cache(out);
+    let _ = write!(
+        out,
+        "      - uses: {AWS_CREDENTIALS}
         with:
           role-to-assume: {role}
           aws-region: {}
@@ -379,11 +404,15 @@ jobs:
       - uses: {CHECKOUT}
         with:
           persist-credentials: false
-      - run: cargo fmt --all -- --check
+"
+    );
+    cargo_cache(&mut out);
+    out.push_str(
+        "      - run: cargo fmt --all -- --check
       - run: cargo clippy --workspace --all-targets -- -D warnings
       - run: cargo test --workspace
       - run: cargo xtask ci check
-"
+",
     );
     Workflow {
         file_name: "ci.yml".into(),
