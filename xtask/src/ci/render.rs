@@ -410,7 +410,7 @@ jobs:
     out.push_str(
         "      - run: cargo fmt --all -- --check
       - run: cargo clippy --workspace --all-targets -- -D warnings
-      - run: cargo test --workspace
+      - run: scripts/test.sh
       - run: cargo xtask ci check
 ",
     );
