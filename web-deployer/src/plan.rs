@@ -144,11 +144,13 @@ pub fn stale(
     (deletes, kept)
 }
 
-/// The CloudFront paths for keys whose cached copy is now wrong: `/key`, and
-/// for an `index.html` also its folder (`/`, `/docs/`), which CloudFront and
-/// S3 websites serve it under. Immutable keys are skipped (their names change
-/// with their content). Past `max_paths`, one `/*`, which CloudFront counts as
-/// one path.
+/// The CloudFront paths to invalidate for the keys that changed: each key's
+/// URL, and a folder's URL for its `index.html` (the URL S3 websites and
+/// CloudFront serve it under). Immutable keys are skipped (their names change
+/// with their content). Past `max_paths`, each top-level folder with several
+/// changed URLs becomes one wildcard (`/docs/*`), so the rest of the site stays
+/// cached; `/*` when that is still too many, or needs more wildcards than
+/// CloudFront runs at once. CloudFront counts a wildcard as one path.
 pub fn invalidation_paths<'a>(
     changed: impl IntoIterator<Item = (&'a str, Option<&'a Headers>)>,
     max_paths: usize,
@@ -165,11 +167,38 @@ pub fn invalidation_paths<'a>(
         }
         paths.insert(path);
     }
-    if paths.len() > max_paths {
-        vec!["/*".to_string()]
-    } else {
-        paths.into_iter().collect()
+    if paths.len() <= max_paths {
+        return paths.into_iter().collect();
     }
+    by_folder(&paths, max_paths).unwrap_or_else(|| vec!["/*".to_string()])
+}
+
+/// CloudFront runs at most this many wildcard paths per distribution at once.
+const MAX_WILDCARDS: usize = 15;
+
+/// The paths with each top-level folder's several paths as one wildcard; `None`
+/// when that is still more than `max_paths`, or more than [`MAX_WILDCARDS`].
+fn by_folder(paths: &BTreeSet<String>, max_paths: usize) -> Option<Vec<String>> {
+    let mut folders: std::collections::BTreeMap<&str, Vec<&String>> = Default::default();
+    let mut out = BTreeSet::new();
+    for path in paths {
+        match path[1..].split_once('/') {
+            Some((folder, _)) => folders.entry(folder).or_default().push(path),
+            None => {
+                out.insert(path.clone());
+            }
+        }
+    }
+    let mut wildcards = 0;
+    for (folder, in_it) in folders {
+        if in_it.len() == 1 {
+            out.insert(in_it[0].clone());
+        } else {
+            out.insert(format!("/{folder}/*"));
+            wildcards += 1;
+        }
+    }
+    (out.len() <= max_paths && wildcards <= MAX_WILDCARDS).then(|| out.into_iter().collect())
 }
 
 #[cfg(test)]
@@ -214,6 +243,29 @@ mod tests {
         );
         assert_eq!(
             invalidation_paths([("a", None), ("b", None), ("c", None)], 2),
+            ["/*"]
+        );
+        // Past the limit, a folder's several paths become one wildcard; a
+        // folder with one changed path keeps it.
+        let docs: Vec<String> = (0..30).map(|i| format!("docs/page-{i}.html")).collect();
+        let mut changed: Vec<(&str, Option<&Headers>)> =
+            docs.iter().map(|k| (k.as_str(), Some(&mutable))).collect();
+        changed.extend([
+            ("index.html", Some(&mutable)),
+            ("blog/index.html", Some(&mutable)),
+            ("assets/app-9.js", Some(&immutable)),
+        ]);
+        assert_eq!(
+            invalidation_paths(changed.clone(), 10),
+            ["/", "/blog/*", "/docs/*", "/index.html"]
+        );
+        assert_eq!(invalidation_paths(changed, 3), ["/*"]);
+        // More folders than CloudFront runs wildcards at once: `/*`.
+        let many: Vec<String> = (0..16)
+            .flat_map(|f| [format!("f{f}/a.html"), format!("f{f}/b.html")])
+            .collect();
+        assert_eq!(
+            invalidation_paths(many.iter().map(|k| (k.as_str(), None)), 20),
             ["/*"]
         );
         assert!(invalidation_paths([("a.js", Some(&immutable))], 2).is_empty());
