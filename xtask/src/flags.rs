@@ -325,7 +325,7 @@ pub enum PreviewAction {
     /// Create or update the preview of a pull request and deploy the build into it.
     Up(PreviewOne),
     /// Remove the preview of a pull request (succeeds when there is none).
-    Down(PreviewOne),
+    Down(PreviewDown),
     /// The project's previews, found by tag.
     List(PreviewAll),
     /// Delete distributions `down` left disabled; with --older-than, take down
@@ -350,6 +350,21 @@ pub struct PreviewOne {
 }
 
 #[derive(Debug, Clone, Args)]
+pub struct PreviewDown {
+    /// The pull request number.
+    #[arg(long, value_name = "N")]
+    pub pr: String,
+    /// The static-site target [default: the one with preview_bucket].
+    #[arg(long, value_name = "TARGET")]
+    pub target: Option<String>,
+    /// Say what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
 pub struct PreviewAll {
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
@@ -365,6 +380,9 @@ pub struct PreviewSweep {
     /// The static-site target [default: the one with preview_bucket].
     #[arg(long, value_name = "TARGET")]
     pub target: Option<String>,
+    /// Say what would be taken down and deleted; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub repo: RepoFlags,
 }

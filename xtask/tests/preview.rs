@@ -170,6 +170,25 @@ async fn down_removes_bucket_and_record_and_down_twice_succeeds() {
     let f = fixture().await;
     let out = f.xtask(&["preview", "up", "--pr", "8"]);
     assert!(out.status.success(), "{}", all(&out));
+    // A dry run names what would go, and removes nothing.
+    let out = f.xtask(&["preview", "down", "--pr", "8", "--dry-run"]);
+    assert!(out.status.success(), "{}", all(&out));
+    let said = all(&out);
+    for part in [
+        format!("would remove DNS record pr-8.{}", f.zone_name),
+        format!("would remove bucket pr-8-{} (2 object versions)", f.project),
+        "would remove distribution ".to_string(),
+    ] {
+        assert!(said.contains(&part), "{part:?} in:\n{said}");
+    }
+    assert!(f
+        .s3
+        .head_bucket()
+        .bucket(format!("pr-8-{}", f.project))
+        .send()
+        .await
+        .is_ok());
+    assert!(f.alias(8).await.is_some());
     let out = f.xtask(&["preview", "down", "--pr", "8"]);
     assert!(out.status.success(), "{}", all(&out));
     assert!(f
@@ -304,7 +323,21 @@ async fn sweep_older_than_takes_down_stale_previews_and_finishes_deletions() {
         .send()
         .await
         .is_ok());
-    // Older than 0 days: every preview is stale.
+    // Older than 0 days: every preview is stale. A dry run only says so.
+    let out = f.xtask(&["preview", "sweep", "--older-than", "0", "--dry-run"]);
+    assert!(out.status.success(), "{}", all(&out));
+    assert!(
+        all(&out).contains("dry run: would take down pr-21"),
+        "{}",
+        all(&out)
+    );
+    assert!(f
+        .s3
+        .head_bucket()
+        .bucket(format!("pr-21-{}", f.project))
+        .send()
+        .await
+        .is_ok());
     let out = f.xtask(&["preview", "sweep", "--older-than", "0"]);
     assert!(out.status.success(), "{}", all(&out));
     assert!(all(&out).contains("pr-21: taken down"), "{}", all(&out));

@@ -140,6 +140,34 @@ pub async fn ensure_policy(
 
 /// Deletes every object version and delete marker, then the bucket. `None`
 /// when the bucket was already gone; else how many versions were deleted.
+/// How many object versions and delete markers the bucket holds; `None` when
+/// there is no such bucket.
+pub async fn count_versions(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+) -> Result<Option<usize>, PreviewError> {
+    if s3.head_bucket().bucket(bucket).send().await.is_err() {
+        return Ok(None);
+    }
+    let (mut count, mut key_marker, mut version_marker) = (0, None::<String>, None::<String>);
+    loop {
+        let page = s3
+            .list_object_versions()
+            .bucket(bucket)
+            .set_key_marker(key_marker.clone())
+            .set_version_id_marker(version_marker.clone())
+            .send()
+            .await
+            .map_err(aws("S3 ListObjectVersions", bucket))?;
+        count += page.versions().len() + page.delete_markers().len();
+        if !page.is_truncated().unwrap_or(false) {
+            return Ok(Some(count));
+        }
+        key_marker = page.next_key_marker().map(str::to_owned);
+        version_marker = page.next_version_id_marker().map(str::to_owned);
+    }
+}
+
 pub async fn remove(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<usize>, PreviewError> {
     if s3.head_bucket().bucket(bucket).send().await.is_err() {
         return Ok(None);

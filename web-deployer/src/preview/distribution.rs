@@ -237,6 +237,15 @@ async fn set_enabled(cf: &Cf, id: &str, enabled: bool) -> Result<(), PreviewErro
 /// Disables the preview's distribution and deletes it if CloudFront has already
 /// deployed it disabled; otherwise tags it for `sweep`. Also deletes the OAC
 /// once nothing uses it.
+/// The id of the distribution with this comment, and whether it is enabled.
+pub async fn find(cf: &Cf, comment: &str) -> Result<Option<(String, bool)>, PreviewError> {
+    Ok(all(cf)
+        .await?
+        .into_iter()
+        .find(|d| d.comment() == comment)
+        .map(|d| (d.id().to_string(), d.enabled())))
+}
+
 pub async fn retire(cf: &Cf, comment: &str, report: &mut DownReport) -> Result<(), PreviewError> {
     let Some(d) = all(cf).await?.into_iter().find(|d| d.comment() == comment) else {
         return Ok(());

@@ -52,7 +52,7 @@ async fn change(
 }
 
 /// The alias record for `domain`, if there is one.
-async fn find(
+pub async fn find(
     r53: &aws_sdk_route53::Client,
     zone: &str,
     domain: &str,

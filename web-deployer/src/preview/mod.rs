@@ -154,6 +154,33 @@ pub async fn down(c: &PreviewClients, s: &PreviewSettings) -> Result<DownReport,
     Ok(report)
 }
 
+/// What [`down`] would remove, read without changing anything (`--dry-run`).
+pub async fn down_dry_run(
+    c: &PreviewClients,
+    s: &PreviewSettings,
+) -> Result<Vec<String>, PreviewError> {
+    let mut would = Vec::new();
+    if let (Some(domain), Some(zone)) = (&s.domain, &s.hosted_zone_id) {
+        if dns::find(&c.route53, zone, domain).await?.is_some() {
+            would.push(format!("DNS record {domain}"));
+        }
+    }
+    if let Some(objects) = bucket::count_versions(&c.s3, &s.bucket).await? {
+        would.push(format!("bucket {} ({objects} object versions)", s.bucket));
+    }
+    if let Some((id, enabled)) = distribution::find(&c.cloudfront, &s.comment()).await? {
+        would.push(format!(
+            "distribution {id} ({}then delete it)",
+            if enabled {
+                "disable, "
+            } else {
+                "disabled already; "
+            }
+        ));
+    }
+    Ok(would)
+}
+
 /// A preview found by its tags.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PreviewInfo {

@@ -19,7 +19,9 @@ pub async fn run(flags: &PreviewFlags) -> anyhow::Result<()> {
         PreviewAction::Up(f) => up(f).await,
         PreviewAction::Down(f) => down(f).await,
         PreviewAction::List(f) => list(&f.repo, f.format).await,
-        PreviewAction::Sweep(f) => sweep(&f.repo, f.target.as_deref(), f.older_than).await,
+        PreviewAction::Sweep(f) => {
+            sweep(&f.repo, f.target.as_deref(), f.older_than, f.dry_run).await
+        }
     }
 }
 
@@ -147,13 +149,23 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn down(f: &PreviewOne) -> anyhow::Result<()> {
+async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
     let pr = parse_pr(&f.pr)?;
     let ws = Workspace::open(&f.repo)?;
     let (env, target, site) = preview_target(&ws, f.target.as_deref())?;
     let ctx = EnvContext::new(&ws, &env).await?;
     let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
     let settings = settings(&ws, &env, &site, pr)?;
+    if f.dry_run {
+        let would = preview::down_dry_run(&PreviewClients::new(&ctx.sdk), &settings).await?;
+        if would.is_empty() {
+            println!("preview pr-{pr}: dry run: nothing to remove");
+        }
+        for w in &would {
+            println!("preview pr-{pr}: dry run: would remove {w}");
+        }
+        return Ok(());
+    }
     let report = preview::down(&PreviewClients::new(&ctx.sdk), &settings).await?;
     if report.removed.is_empty() && report.pending.is_empty() {
         println!(
@@ -218,11 +230,15 @@ async fn sweep(
     repo: &RepoFlags,
     target: Option<&str>,
     older_than: Option<u64>,
+    dry_run: bool,
 ) -> anyhow::Result<()> {
     let ws = Workspace::open(repo)?;
     let (env, target, site) = preview_target(&ws, target)?;
     let ctx = EnvContext::new(&ws, &env).await?;
     let clients = PreviewClients::new(&ctx.sdk);
+    if dry_run {
+        return sweep_dry_run(&clients, &ws.config.project.name, older_than).await;
+    }
     if let Some(days) = older_than {
         let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
         for p in preview::list(&clients, &ws.config.project.name).await? {
@@ -246,6 +262,44 @@ async fn sweep(
     }
     if deleted.is_empty() && waiting.is_empty() {
         println!("nothing to sweep");
+    }
+    Ok(())
+}
+
+/// What `sweep` would do, from the previews' tags and CloudFront's states.
+async fn sweep_dry_run(
+    clients: &PreviewClients,
+    project: &str,
+    older_than: Option<u64>,
+) -> anyhow::Result<()> {
+    let mut any = false;
+    for p in preview::list(clients, project).await? {
+        let days = age(p.last_modified).map(|a| a.as_secs() / 86_400);
+        if p.pending_delete {
+            any = true;
+            if p.status == "Deployed" && !p.enabled {
+                println!(
+                    "dry run: would delete distribution {} (pr-{})",
+                    p.distribution_id, p.pr
+                );
+            } else {
+                println!(
+                    "dry run: distribution {} (pr-{}) is still being disabled; a sweep would wait",
+                    p.distribution_id, p.pr
+                );
+            }
+        } else if let (Some(limit), Some(days)) = (older_than, days) {
+            if p.enabled && days >= limit {
+                any = true;
+                println!(
+                    "dry run: would take down pr-{} (unchanged for {days} days): its DNS record, bucket and distribution",
+                    p.pr
+                );
+            }
+        }
+    }
+    if !any {
+        println!("dry run: nothing to sweep");
     }
     Ok(())
 }
