@@ -87,6 +87,15 @@ impl Fixture {
         self.command(args).output().unwrap()
     }
 
+    async fn bucket_exists(&self, pr: u64) -> bool {
+        self.s3
+            .head_bucket()
+            .bucket(format!("pr-{pr}-{}", self.project))
+            .send()
+            .await
+            .is_ok()
+    }
+
     async fn alias(&self, pr: u64) -> Option<String> {
         let name = format!("pr-{pr}.{}", self.zone_name);
         let out = self
@@ -181,23 +190,11 @@ async fn down_removes_bucket_and_record_and_down_twice_succeeds() {
     ] {
         assert!(said.contains(&part), "{part:?} in:\n{said}");
     }
-    assert!(f
-        .s3
-        .head_bucket()
-        .bucket(format!("pr-8-{}", f.project))
-        .send()
-        .await
-        .is_ok());
+    assert!(f.bucket_exists(8).await);
     assert!(f.alias(8).await.is_some());
     let out = f.xtask(&["preview", "down", "--pr", "8"]);
     assert!(out.status.success(), "{}", all(&out));
-    assert!(f
-        .s3
-        .head_bucket()
-        .bucket(format!("pr-8-{}", f.project))
-        .send()
-        .await
-        .is_err());
+    assert!(!f.bucket_exists(8).await);
     assert_eq!(f.alias(8).await, None);
     let out = f.xtask(&["preview", "down", "--pr", "8"]);
     assert!(out.status.success(), "{}", all(&out));
@@ -316,13 +313,7 @@ async fn sweep_older_than_takes_down_stale_previews_and_finishes_deletions() {
     // "a day old" cannot be told from "five years old" here.)
     let out = f.xtask(&["preview", "sweep", "--older-than", "100000"]);
     assert!(out.status.success(), "{}", all(&out));
-    assert!(f
-        .s3
-        .head_bucket()
-        .bucket(format!("pr-21-{}", f.project))
-        .send()
-        .await
-        .is_ok());
+    assert!(f.bucket_exists(21).await);
     // Older than 0 days: every preview is stale. A dry run only says so.
     let out = f.xtask(&["preview", "sweep", "--older-than", "0", "--dry-run"]);
     assert!(out.status.success(), "{}", all(&out));
@@ -331,23 +322,11 @@ async fn sweep_older_than_takes_down_stale_previews_and_finishes_deletions() {
         "{}",
         all(&out)
     );
-    assert!(f
-        .s3
-        .head_bucket()
-        .bucket(format!("pr-21-{}", f.project))
-        .send()
-        .await
-        .is_ok());
+    assert!(f.bucket_exists(21).await);
     let out = f.xtask(&["preview", "sweep", "--older-than", "0"]);
     assert!(out.status.success(), "{}", all(&out));
     assert!(all(&out).contains("pr-21: taken down"), "{}", all(&out));
-    assert!(f
-        .s3
-        .head_bucket()
-        .bucket(format!("pr-21-{}", f.project))
-        .send()
-        .await
-        .is_err());
+    assert!(!f.bucket_exists(21).await);
     assert_eq!(f.alias(21).await, None);
     let out = f.xtask(&["preview", "list", "--format", "json"]);
     let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
