@@ -96,34 +96,20 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
                 progress_bar: !together,
                 ..site_opts.clone()
             };
-            let (ws, ctx, ecs_opts, terraform_opts) = (&ws, &ctx, &ecs_opts, &terraform_opts);
-            let env = flags.env.as_str();
-            let no_build = flags.site.no_build;
+            let opts = Options {
+                env: &flags.env,
+                no_build: flags.site.no_build,
+                ecs: &ecs_opts,
+                site: site_opts,
+                terraform: &terraform_opts,
+            };
+            let ctx = &ctx;
             runs.push(async move {
                 let section = Section::start_with(
-                    format!("deploy {name} ({}) to {env}", target.kind),
+                    format!("deploy {name} ({}) to {}", target.kind, opts.env),
                     !together,
                 );
-                let result = match &target.settings[env] {
-                    TargetSettings::Ecs(ecs) => {
-                        crate::ecs::deploy(ctx, target, ecs, ecs_opts).await
-                    }
-                    TargetSettings::StaticSite(site) => match (&site.build, no_build) {
-                        (Some(build), false) => {
-                            match crate::build::run(name, &ws.root, build, &site.build_env).await {
-                                Ok(()) => {
-                                    crate::static_site::deploy(ctx, target, site, &site_opts).await
-                                }
-                                Err(e) => Err(e),
-                            }
-                        }
-                        _ => crate::static_site::deploy(ctx, target, site, &site_opts).await,
-                    },
-                    TargetSettings::Terraform(tf) => {
-                        crate::terraform::deploy(ctx, target, tf, terraform_opts).await
-                    }
-                };
-                (section, name, result)
+                (section, name, deploy_target(ctx, target, &opts).await)
             });
         }
         for (section, name, result) in futures_util::future::join_all(runs).await {
@@ -169,4 +155,33 @@ fn waves(targets: &[crate::plan::PlannedTarget]) -> Vec<Vec<&crate::plan::Planne
         waves[wave].push(t);
     }
     waves
+}
+
+/// What every target's deploy takes from the flags.
+struct Options<'a> {
+    env: &'a str,
+    no_build: bool,
+    ecs: &'a crate::ecs::DeployOptions,
+    site: crate::static_site::SiteOptions,
+    terraform: &'a crate::terraform::DeployOptions,
+}
+
+/// One target's deploy, by its kind; a static site with a `build` is built first.
+async fn deploy_target(
+    ctx: &EnvContext<'_>,
+    target: &crate::config::Target,
+    opts: &Options<'_>,
+) -> anyhow::Result<TargetResult> {
+    match &target.settings[opts.env] {
+        TargetSettings::Ecs(ecs) => crate::ecs::deploy(ctx, target, ecs, opts.ecs).await,
+        TargetSettings::StaticSite(site) => {
+            if let (Some(build), false) = (&site.build, opts.no_build) {
+                crate::build::run(&target.name, &ctx.ws.root, build, &site.build_env).await?;
+            }
+            crate::static_site::deploy(ctx, target, site, &opts.site).await
+        }
+        TargetSettings::Terraform(tf) => {
+            crate::terraform::deploy(ctx, target, tf, opts.terraform).await
+        }
+    }
 }
