@@ -302,10 +302,13 @@ pub struct BootstrapFlags {
     #[arg(long, value_name = "ENV")]
     pub env: String,
     /// Also create the targets' own resources (ECR repository and images, ECS
-    /// cluster and service, site bucket and distribution): for the local emulator;
-    /// in a real account Terraform owns them.
-    #[arg(long)]
+    /// cluster and service, site bucket): for the local emulator; in a real
+    /// account Terraform owns them.
+    #[arg(long, conflicts_with = "dry_run")]
     pub with_resources: bool,
+    /// Say whether the state bucket would be created; create nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Images to put in ECR with --with-resources; the first is what the new
     /// service runs [default: the head commit's short sha].
     #[arg(long, value_name = "TAG")]

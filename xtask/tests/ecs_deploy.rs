@@ -1105,10 +1105,23 @@ async fn a_missing_state_bucket_says_to_bootstrap_and_changes_nothing() {
         "{err}"
     );
     let calls = emulator().ecs_calls_for(&f.cluster);
+    assert!(!calls.iter().any(|c| c == "UpdateService"), "{calls:?}");
+    assert_eq!(f.revisions().await, 1, "no revision registered");
+
+    // Following the hint: a dry run says what bootstrap would make, and makes
+    // nothing; bootstrap makes it; then the deploy goes through.
+    let missing = format!("{}-missing", f.state_bucket);
+    let out = f.xtask(&["bootstrap", "--env", "prod", "--dry-run"]);
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
-        !calls
-            .iter()
-            .any(|c| c == "RegisterTaskDefinition" || c == "UpdateService"),
-        "{calls:?}"
+        text(&out.stdout).contains(&format!("would create state bucket {missing}")),
+        "{}",
+        all_output(&out)
     );
+    assert!(f.s3.head_bucket().bucket(&missing).send().await.is_err());
+    let out = f.xtask(&["bootstrap", "--env", "prod"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(text(&out.stdout).contains(&format!("created state bucket {missing}")));
+    let out = f.deploy("v2", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
 }

@@ -1084,6 +1084,13 @@ async fn format_json_keeps_stdout_for_one_document() {
             .contains("does not exist"),
         "{doc}"
     );
+    let err = text(&out.stderr);
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+    assert!(!err.contains("report failed"), "{err}");
 }
 
 /// A rollback cut off part way (S3 keeps failing one copy): it says to run it

@@ -12,6 +12,17 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
     let ctx = EnvContext::new(&ws, &flags.env).await?;
     let region = ws.config.region(&flags.env);
+    if flags.dry_run {
+        if ctx.store.bucket_exists().await {
+            println!("dry run: state bucket {} exists", ctx.store.bucket);
+        } else {
+            println!(
+                "dry run: would create state bucket {} in {region} (private, versioned)",
+                ctx.store.bucket
+            );
+        }
+        return Ok(());
+    }
     if ctx.store.ensure_bucket(region).await? {
         println!("created state bucket {}", ctx.store.bucket);
     } else {

@@ -10,6 +10,16 @@ use super::{StateError, StateStore};
 impl StateStore {
     /// Creates the bucket if it is missing, private and versioned (an overwritten
     /// ledger or lock object can be recovered). Returns whether it was created.
+    /// Whether the state bucket exists (and we may read it).
+    pub async fn bucket_exists(&self) -> bool {
+        self.s3
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .is_ok()
+    }
+
     pub async fn ensure_bucket(&self, region: &str) -> Result<bool, StateError> {
         let bucket = &self.bucket;
         if self.s3.head_bucket().bucket(bucket).send().await.is_ok() {
