@@ -62,7 +62,10 @@ async fn deploy_locked(
     opts: &SiteOptions,
     started_at: &str,
 ) -> anyhow::Result<TargetResult> {
-    let history = ctx.store.history(name).await?;
+    let history = ctx
+        .store
+        .history_until(name, |read| live_record(read).is_some())
+        .await?;
     let live = live_record(&history);
     let previous = match live {
         Some(r) => ctx.store.manifest(&manifest_of(name, r)).await?,

@@ -179,10 +179,14 @@ async fn deploy_record(
         _ => return Ok(None),
     };
     // What ran before: the commit of the last successful apply.
-    let history = ctx.store.history(name).await?;
+    let applied = |r: &Record| r.action == Action::Deploy && r.outcome == Outcome::Succeeded;
+    let history = ctx
+        .store
+        .history_until(name, |read| read.iter().any(applied))
+        .await?;
     let replaced = history
         .iter()
-        .find(|r| r.action == Action::Deploy && r.outcome == Outcome::Succeeded)
+        .find(|r| applied(r))
         .map(|r| r.deployed.clone());
     let approved = approval.as_ref().map_or_else(
         || "no approval needed".into(),

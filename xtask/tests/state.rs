@@ -116,3 +116,72 @@ async fn history_lists_records_newest_first() {
     );
     assert!(store.history("web").await.unwrap().is_empty());
 }
+
+/// A long ledger: `history` reads it all, newest first; `history_until` stops
+/// after the batch that answers (the GETs the proxy saw are counted).
+#[tokio::test]
+async fn history_until_reads_only_the_newest_batches_it_needs() {
+    let store = store().await;
+    let records: Vec<Record> = (0..70)
+        .map(|i| {
+            let at = format!("2026-10-01T10:{:02}:{:02}Z", i / 60, i % 60);
+            Record {
+                id: xtask::state::ledger::new_id(&at),
+                target: "web".into(),
+                env: "prod".into(),
+                action: Action::Deploy,
+                git_sha: None,
+                deployed: format!("release-{i:02}"),
+                replaced: None,
+                detail: String::new(),
+                // The newest two failed: the live release is the third newest.
+                outcome: if i >= 68 {
+                    Outcome::Failed
+                } else {
+                    Outcome::Succeeded
+                },
+                message: String::new(),
+                started_at: at.clone(),
+                finished_at: at,
+                who: "test".into(),
+            }
+        })
+        .collect();
+    futures_util::future::join_all(records.iter().map(|r| store.append(r)))
+        .await
+        .into_iter()
+        .collect::<Result<Vec<()>, _>>()
+        .unwrap();
+    let gets = || {
+        emulator()
+            .s3_calls_for(&store.bucket)
+            .iter()
+            .filter(|(op, _)| op == "GetObject")
+            .count()
+    };
+
+    let before = gets();
+    let newest = store
+        .history_until("web", |read| {
+            read.iter().any(|r| r.outcome == Outcome::Succeeded)
+        })
+        .await
+        .unwrap();
+    assert_eq!(gets() - before, 32, "one batch of reads");
+    assert_eq!(newest[0].deployed, "release-69");
+    assert_eq!(
+        newest
+            .iter()
+            .find(|r| r.outcome == Outcome::Succeeded)
+            .unwrap()
+            .deployed,
+        "release-67"
+    );
+
+    let before = gets();
+    let all = store.history("web").await.unwrap();
+    assert_eq!(gets() - before, 70);
+    let order: Vec<&str> = all.iter().map(|r| r.deployed.as_str()).collect();
+    let expected: Vec<String> = (0..70).rev().map(|i| format!("release-{i:02}")).collect();
+    assert_eq!(order, expected);
+}

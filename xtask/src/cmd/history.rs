@@ -11,7 +11,10 @@ pub async fn run(flags: &HistoryFlags) -> anyhow::Result<()> {
         return Err(BadInput(format!("unknown target `{}`", flags.target)).into());
     }
     let ctx = EnvContext::new(&ws, &flags.env).await?;
-    let mut records = ctx.store.history(&flags.target).await?;
+    let mut records = ctx
+        .store
+        .history_until(&flags.target, |read| read.len() >= flags.limit)
+        .await?;
     records.truncate(flags.limit);
     if flags.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&records)?);

@@ -70,19 +70,37 @@ impl StateStore {
         self.put_json(&record.key(), record).await
     }
 
-    /// The target's records, newest first. One GET per record, `READS_IN_FLIGHT`
-    /// at a time: a ledger of a few thousand records reads in seconds.
+    /// The target's records, newest first: all of them.
     pub async fn history(&self, target: &str) -> Result<Vec<Record>, StateError> {
+        self.history_until(target, |_| false).await
+    }
+
+    /// The target's newest records, newest first, read until `enough` says the
+    /// ones read so far answer the question (or none are left): a deploy that
+    /// needs the live release reads a batch, not a year of records. One GET per
+    /// record, `READS_IN_FLIGHT` at a time.
+    pub async fn history_until(
+        &self,
+        target: &str,
+        mut enough: impl FnMut(&[Record]) -> bool,
+    ) -> Result<Vec<Record>, StateError> {
         use futures_util::stream::{self, StreamExt, TryStreamExt};
         const READS_IN_FLIGHT: usize = 32;
         let mut keys = self.list(&format!("ledger/{target}/")).await?;
         keys.reverse();
-        let records: Vec<Option<Record>> = stream::iter(keys)
-            .map(|key| async move { self.get_json::<Record>(&key).await })
-            .buffered(READS_IN_FLIGHT)
-            .try_collect()
-            .await?;
-        Ok(records.into_iter().flatten().collect())
+        let mut records = Vec::new();
+        for batch in keys.chunks(READS_IN_FLIGHT) {
+            let read: Vec<Option<Record>> = stream::iter(batch)
+                .map(|key| async move { self.get_json::<Record>(key).await })
+                .buffered(READS_IN_FLIGHT)
+                .try_collect()
+                .await?;
+            records.extend(read.into_iter().flatten());
+            if enough(&records) {
+                break;
+            }
+        }
+        Ok(records)
     }
 }
 
