@@ -1,5 +1,6 @@
-//! Exit codes: 2 for input the user can fix (flags, config, revisions), 130 for
-//! an interrupted run, 1 for everything else (a failed deploy, AWS or git trouble).
+//! Exit codes: 2 for input the user can fix (flags, config, revisions), 130 or
+//! 143 for a run ended by SIGINT or SIGTERM, 1 for everything else (a failed
+//! deploy, AWS or git trouble).
 
 use crate::changes::ChangeError;
 use crate::config::ConfigError;
@@ -11,8 +12,8 @@ use crate::plan::UnknownTarget;
 pub struct BadInput(pub String);
 
 pub fn exit_code(err: &anyhow::Error) -> i32 {
-    if err.is::<crate::interrupt::Interrupted>() {
-        return 130;
+    if let Some(i) = err.downcast_ref::<crate::interrupt::Interrupted>() {
+        return i.signal.exit_code();
     }
     let bad_input = err.chain().any(|e| {
         e.is::<BadInput>()

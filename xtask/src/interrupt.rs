@@ -1,12 +1,37 @@
 //! Ctrl-C, or a cancelled CI job (SIGINT, then SIGTERM): the work in flight is
 //! dropped, the locks this run holds are released (so the next run does not
 //! need `--force-unlock`), and the user is told what may be half done and how
-//! to see it. Exit code 130, as shells report an interrupted command.
+//! to see it. Exit code 130 for SIGINT and 143 for SIGTERM, as shells report
+//! a command ended by them.
 
 use crate::state::lock;
 
+/// Which signal ended the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Interrupt,
+    Terminate,
+}
+
+impl Signal {
+    fn describe(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "interrupted (SIGINT)",
+            Signal::Terminate => "terminated (SIGTERM)",
+        }
+    }
+
+    /// 128 + the signal's number.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+}
+
 /// Waits for SIGINT or SIGTERM; says which.
-pub async fn signal() -> &'static str {
+pub async fn signal() -> Signal {
     use tokio::signal::unix::{signal, SignalKind};
     let mut terminate = signal(SignalKind::terminate()).ok();
     let term = async {
@@ -18,15 +43,15 @@ pub async fn signal() -> &'static str {
         }
     };
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => "interrupted (SIGINT)",
-        _ = term => "terminated (SIGTERM)",
+        _ = tokio::signal::ctrl_c() => Signal::Interrupt,
+        _ = term => Signal::Terminate,
     }
 }
 
 /// Releases the held locks and describes the interruption, on one line.
-pub async fn wind_down(what: &str, env: Option<&str>) -> Interrupted {
+pub async fn wind_down(signal: Signal, env: Option<&str>) -> Interrupted {
     let (released, kept) = lock::release_held().await;
-    let mut message = what.to_string();
+    let mut message = signal.describe().to_string();
     if !released.is_empty() {
         message.push_str(&format!("; released the lock of {}", released.join(", ")));
     }
@@ -45,10 +70,13 @@ pub async fn wind_down(what: &str, env: Option<&str>) -> Interrupted {
             "; what was in flight may be half done (an ECS rollout goes on in ECS): {status} shows what runs now; deploy again, or roll back"
         ));
     }
-    Interrupted(message)
+    Interrupted { signal, message }
 }
 
-/// The run was interrupted: exit code 130.
+/// The run was ended by a signal: exit code 130 or 143.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct Interrupted(pub String);
+#[error("{message}")]
+pub struct Interrupted {
+    pub signal: Signal,
+    pub message: String,
+}

@@ -27,8 +27,8 @@ fn main() {
                     };
                     tokio::select! {
                         result = work => result,
-                        what = interrupt::signal() => {
-                            Err(interrupt::wind_down(what, command.env()).await.into())
+                        signal = interrupt::signal() => {
+                            Err(interrupt::wind_down(signal, command.env()).await.into())
                         }
                     }
                 })

@@ -1032,38 +1032,51 @@ async fn targets_that_do_not_wait_for_each_other_deploy_at_the_same_time() {
 #[tokio::test]
 async fn an_interrupted_deploy_releases_its_lock_and_says_what_to_check() {
     let f = fixture().await;
+    // A deploy watching a stuck rollout, ended by `signal` once it updated the
+    // service: its exit code and stderr.
+    let ended_by = |signal: &'static str, tag: &'static str| {
+        let f = &f;
+        async move {
+            let updates = || {
+                emulator()
+                    .ecs_calls_for(&f.cluster)
+                    .iter()
+                    .filter(|c| *c == "UpdateService")
+                    .count()
+            };
+            let before = updates();
+            let child = f
+                .deploy_command(tag, &["--timeout", "10m"])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            let started = std::time::Instant::now();
+            while updates() == before {
+                assert!(
+                    started.elapsed().as_secs() < 30,
+                    "the deploy never updated the service"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            assert!(
+                f.lock_exists().await,
+                "the deploy holds its lock while it watches"
+            );
+            let killed = Command::new("kill")
+                .args([signal, &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+            let out = child.wait_with_output().unwrap();
+            (out.status.code(), text(&out.stderr))
+        }
+    };
+
     f.scenario(RolloutOutcome::Stuck, 2, false).await;
-    let child = f
-        .deploy_command("v2", &["--timeout", "10m"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = std::time::Instant::now();
-    while !emulator()
-        .ecs_calls_for(&f.cluster)
-        .iter()
-        .any(|c| c == "UpdateService")
-    {
-        assert!(
-            started.elapsed().as_secs() < 30,
-            "the deploy never updated the service"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert!(
-        f.lock_exists().await,
-        "the deploy holds its lock while it watches"
-    );
-    let killed = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", all_output(&out));
-    let err = text(&out.stderr);
+    let (code, err) = ended_by("-INT", "v2").await;
+    assert_eq!(code, Some(130), "{err}");
     assert!(
         err.contains("interrupted (SIGINT); released the lock of api in prod")
             && err.contains("cargo xtask status --env prod"),
@@ -1071,14 +1084,24 @@ async fn an_interrupted_deploy_releases_its_lock_and_says_what_to_check() {
     );
     assert!(!f.lock_exists().await, "the lock is released");
 
-    f.scenario(RolloutOutcome::Healthy, 3, false).await;
-    let out = f.deploy("v3", &[]);
+    // A cancelled CI job ends with SIGTERM: the same, exit code 143.
+    f.scenario(RolloutOutcome::Stuck, 3, false).await;
+    let (code, err) = ended_by("-TERM", "v3").await;
+    assert_eq!(code, Some(143), "{err}");
+    assert!(
+        err.contains("terminated (SIGTERM); released the lock of api in prod"),
+        "{err}"
+    );
+    assert!(!f.lock_exists().await, "the lock is released");
+
+    f.scenario(RolloutOutcome::Healthy, 4, false).await;
+    let out = f.deploy("v1", &[]);
     assert!(
         out.status.success(),
         "no --force-unlock needed: {}",
         all_output(&out)
     );
-    assert_eq!(f.running().await, (3, format!("{}:v3", f.image_uri)));
+    assert_eq!(f.running().await, (4, format!("{}:v1", f.image_uri)));
 }
 
 /// A state bucket that does not exist (bootstrap not run, a typo): one line
