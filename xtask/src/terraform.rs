@@ -171,7 +171,11 @@ async fn deploy_record(
     dirty: &Option<String>,
 ) -> anyhow::Result<Option<Record>> {
     let (outcome, message) = match &report.outcome {
-        shared_infra::DeployOutcome::Applied => (Outcome::Succeeded, "applied".to_string()),
+        // The fingerprint ties the record to the plan its reviewers saw.
+        shared_infra::DeployOutcome::Applied => (
+            Outcome::Succeeded,
+            format!("applied plan {}", report.summary.fingerprint),
+        ),
         shared_infra::DeployOutcome::ApplyFailed { message } => (
             Outcome::Failed,
             format!("apply failed part way (some changes may be in place): {message}"),

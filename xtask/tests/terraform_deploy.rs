@@ -522,12 +522,20 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
     assert!(f.history().is_empty());
     assert!(!f.lock_exists().await);
 
-    // The plan is the reviewed one: applied, and the gate is in the ledger.
+    // The plan is the reviewed one: applied, and the ledger names the plan
+    // and the gate.
     f.tf.show("aws-plan-adds-nat.json");
     let out = apply(&fingerprint);
     assert!(out.status.success(), "{}", all(&out));
     assert_eq!(f.tf.steps().iter().filter(|s| *s == "apply").count(), 1);
-    assert_eq!(f.history()[0]["outcome"], "succeeded");
+    let record = &f.history()[0];
+    assert_eq!(record["outcome"], "succeeded");
+    let message = record["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("applied plan {fingerprint}"))
+            && message.contains("approved by the GitHub environment `prod-approval`"),
+        "{message}"
+    );
 
     // Not a fingerprint: bad input, before anything runs.
     let calls = f.tf.calls().len();
