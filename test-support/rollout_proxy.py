@@ -72,7 +72,7 @@ Control endpoints (not forwarded):
        calls). Tests check what a deploy wrote, and in which order.
 - POST /__rollout/latency  {"s3_ms": [MIN, MAX]}  -> every S3 request from now on
        waits a uniform draw from MIN..MAX milliseconds (seeded) before it is
-       forwarded; [0, 0] turns it off. moto answers in about a millisecond, real
+       forwarded; [0, 0] turns it off. moto answers in a few milliseconds, real
        S3 in tens of milliseconds; benchmarks use this to see how a client's
        concurrency plays against that latency (also --s3-latency-ms at start).
 - POST /__rollout/faults  {"bucket" | "cluster", "operation", "key", "kind",
