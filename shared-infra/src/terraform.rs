@@ -101,7 +101,7 @@ impl Terraform {
         eprintln!("$ {cmd}");
         let mut command = std::process::Command::from(cmd);
         command.stdout(stderr_stdio());
-        let status = command.status().map_err(|e| self.failed(sh, step, e))?;
+        let status = retry_busy(|| command.status()).map_err(|e| self.failed(sh, step, e))?;
         if status.success() {
             Ok(())
         } else {
@@ -112,10 +112,15 @@ impl Terraform {
     /// `terraform show -json PLANFILE`, read.
     pub(crate) fn show_json(&self, sh: &Shell, plan_file: &Path) -> Result<String, InfraError> {
         let program = &self.program;
-        cmd!(sh, "{program} show -json {plan_file}")
-            .quiet()
-            .read()
-            .map_err(|e| self.failed(sh, "show", e))
+        let cmd = cmd!(sh, "{program} show -json {plan_file}").quiet();
+        let mut command = std::process::Command::from(cmd);
+        command.stderr(stderr_stdio());
+        let out = retry_busy(|| command.output()).map_err(|e| self.failed(sh, "show", e))?;
+        if !out.status.success() {
+            return Err(self.failed(sh, "show", format!("{} (its output is above)", out.status)));
+        }
+        String::from_utf8(out.stdout)
+            .map_err(|_| self.failed(sh, "show", "its output is not UTF-8"))
     }
 
     fn failed(&self, sh: &Shell, step: &'static str, e: impl ToString) -> InfraError {
@@ -123,6 +128,24 @@ impl Terraform {
             step,
             dir: sh.current_dir(),
             message: e.to_string(),
+        }
+    }
+}
+
+/// Runs `spawn` again while the executable is "busy" (ETXTBSY): a freshly
+/// written one (a just-installed terraform, a test's stand-in) stays busy while
+/// any process forked elsewhere in the meantime still holds it open for
+/// writing, which lasts until that process execs.
+fn retry_busy<T>(mut spawn: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    const ETXTBSY: i32 = 26;
+    let mut attempt = 0;
+    loop {
+        match spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && attempt < 20 => {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(10 * attempt));
+            }
+            other => return other,
         }
     }
 }
@@ -152,6 +175,32 @@ mod tests {
         std::fs::write(&p, "#!/bin/sh\n").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
         p
+    }
+
+    #[test]
+    fn a_busy_executable_is_run_once_it_is_free() {
+        let dir = tempfile::tempdir().unwrap();
+        let program = script(dir.path(), "busy", 0o755);
+        // Open for writing (as a process forked while it was written would
+        // hold it): exec fails with ETXTBSY until it is closed.
+        let writer = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&program)
+            .unwrap();
+        let first = std::process::Command::new(&program).status();
+        assert_eq!(
+            first.unwrap_err().raw_os_error(),
+            Some(26),
+            "busy while open"
+        );
+        let release = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            drop(writer);
+        });
+        let status = retry_busy(|| std::process::Command::new(&program).status())
+            .expect("runs once the writer is gone");
+        assert!(status.success());
+        release.join().unwrap();
     }
 
     #[test]

@@ -171,6 +171,33 @@ fn docker_program() -> OsString {
         .unwrap_or_else(|| "docker".into())
 }
 
+/// Spawns `command` (stdout to our stderr), again while the executable is
+/// "busy" (ETXTBSY): a freshly written one stays busy while a process forked
+/// elsewhere in the meantime still holds it open for writing, until it execs.
+async fn spawn_retrying_busy(
+    command: &mut Command,
+    piped_stdin: bool,
+) -> std::io::Result<tokio::process::Child> {
+    const ETXTBSY: i32 = 26;
+    let mut attempt = 0;
+    loop {
+        command
+            .stdin(if piped_stdin {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(std::io::stderr());
+        match command.spawn() {
+            Err(e) if e.raw_os_error() == Some(ETXTBSY) && attempt < 20 => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Runs one docker command at the repository root; `stdin` is written to it.
 async fn run_docker(
     target: &str,
@@ -180,16 +207,10 @@ async fn run_docker(
     stdin: Option<&str>,
 ) -> anyhow::Result<()> {
     let step = args.first().copied().unwrap_or("");
-    let mut child = Command::new(docker)
-        .args(args)
-        .current_dir(root)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(std::io::stderr())
-        .spawn()
+    let mut command = Command::new(docker);
+    command.args(args).current_dir(root);
+    let mut child = spawn_retrying_busy(&mut command, stdin.is_some())
+        .await
         .map_err(|e| -> anyhow::Error {
             if e.kind() == std::io::ErrorKind::NotFound {
                 BadInput(format!(
