@@ -7,6 +7,7 @@ use crate::config::{EcsTarget, Target};
 use crate::context::{EnvContext, TargetResult};
 use crate::error::BadInput;
 use crate::state::ledger::{self, Action, Outcome, Record};
+use crate::state::lock::Lock;
 use crate::state::now_rfc3339;
 
 pub struct DeployOptions {
@@ -51,11 +52,10 @@ pub async fn deploy(
         rollback_on_failure: opts.rollback_on_failure,
         watch: opts.watch.clone(),
     };
-    let lock = if opts.dry_run {
-        None
-    } else {
-        Some(ctx.store.lock(name, opts.force_unlock).await?)
-    };
+    let lock = ctx
+        .store
+        .lock_unless_dry_run(name, opts.force_unlock, opts.dry_run)
+        .await?;
     let started_at = now_rfc3339();
     let mut progress = ProgressPrinter::new(name);
     let result = api::deploy(&clients, &settings, &request, |e| progress.show(e)).await;
@@ -68,9 +68,7 @@ pub async fn deploy(
         Some(r) => ctx.store.append(r).await.map_err(anyhow::Error::from),
         None => Ok(()),
     };
-    if let Some(lock) = lock {
-        lock.release().await?;
-    }
+    Lock::release_taken(lock).await?;
     let report = result.map_err(|e| {
         if e.is_bad_input() {
             api_error(name, e)

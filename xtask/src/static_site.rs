@@ -16,6 +16,7 @@ use crate::config::{StaticSiteTarget, Target};
 use crate::context::{EnvContext, TargetResult};
 use crate::error::BadInput;
 use crate::state::ledger::{self, Action, Outcome, Record};
+use crate::state::lock::Lock;
 use crate::state::now_rfc3339;
 use crate::state::releases::{release_key, rollback_key};
 
@@ -41,16 +42,13 @@ pub async fn deploy(
     let config = &crate::shared_outputs::fill(ctx, name, config).await?;
     let settings = crate::settings::static_site(&ctx.ws.root, config);
     let clients = web_deployer::Clients::new(&ctx.sdk);
-    let lock = if opts.dry_run {
-        None
-    } else {
-        Some(ctx.store.lock(name, opts.force_unlock).await?)
-    };
+    let lock = ctx
+        .store
+        .lock_unless_dry_run(name, opts.force_unlock, opts.dry_run)
+        .await?;
     let started_at = now_rfc3339();
     let result = deploy_locked(ctx, name, &settings, &clients, opts, &started_at).await;
-    if let Some(lock) = lock {
-        lock.release().await?;
-    }
+    Lock::release_taken(lock).await?;
     result
 }
 
@@ -62,11 +60,8 @@ async fn deploy_locked(
     opts: &SiteOptions,
     started_at: &str,
 ) -> anyhow::Result<TargetResult> {
-    let history = ctx
-        .store
-        .history_until(name, |read| live_record(read).is_some())
-        .await?;
-    let live = live_record(&history);
+    let live = ctx.store.newest(name, ledger::live).await?;
+    let live = live.as_ref();
     let previous = match live {
         Some(r) => ctx.store.manifest(&manifest_of(name, r)).await?,
         None => None,
@@ -179,16 +174,13 @@ pub async fn rollback(
     let config = &crate::shared_outputs::fill(ctx, name, config).await?;
     let settings = crate::settings::static_site(&ctx.ws.root, config);
     let clients = web_deployer::Clients::new(&ctx.sdk);
-    let lock = if opts.site.dry_run {
-        None
-    } else {
-        Some(ctx.store.lock(name, opts.site.force_unlock).await?)
-    };
+    let lock = ctx
+        .store
+        .lock_unless_dry_run(name, opts.site.force_unlock, opts.site.dry_run)
+        .await?;
     let started_at = now_rfc3339();
     let result = rollback_locked(ctx, name, &settings, &clients, opts, &started_at).await;
-    if let Some(lock) = lock {
-        lock.release().await?;
-    }
+    Lock::release_taken(lock).await?;
     result
 }
 
@@ -201,7 +193,7 @@ async fn rollback_locked(
     started_at: &str,
 ) -> anyhow::Result<TargetResult> {
     let history = ctx.store.history(name).await?;
-    let live = live_record(&history);
+    let live = ledger::live(&history);
     let newest = history.first().ok_or_else(|| {
         BadInput(format!(
             "{name}: no release of {name} in {} in the ledger: nothing to roll back to",
@@ -332,12 +324,6 @@ async fn rollback_locked(
 fn shared(mut manifest: web_deployer::Manifest) -> web_deployer::Manifest {
     manifest.share_headers();
     manifest
-}
-
-/// The newest record that left the site in a known release: a successful
-/// deploy or rollback.
-fn live_record(history: &[Record]) -> Option<&Record> {
-    history.iter().find(|r| r.outcome == Outcome::Succeeded)
 }
 
 /// The manifest of the state a record left: its `detail`, else the release's.

@@ -10,6 +10,7 @@ use crate::config::{Config, Target, TerraformTarget};
 use crate::context::{EnvContext, TargetResult};
 use crate::error::BadInput;
 use crate::state::ledger::{self, Action, Outcome, Record};
+use crate::state::lock::Lock;
 use crate::state::now_rfc3339;
 
 /// The file the network plan is rendered to, in the stack's folder; Terraform
@@ -120,11 +121,10 @@ pub async fn deploy(
         expected_plan: opts.expect_plan.clone(),
     };
 
-    let lock = if opts.dry_run {
-        None
-    } else {
-        Some(ctx.store.lock(&name, opts.force_unlock).await?)
-    };
+    let lock = ctx
+        .store
+        .lock_unless_dry_run(&name, opts.force_unlock, opts.dry_run)
+        .await?;
     let started_at = now_rfc3339();
     let run = {
         let (name, settings) = (name.clone(), settings.clone());
@@ -138,9 +138,7 @@ pub async fn deploy(
     let result = match run.await {
         Ok(result) => result,
         Err(panicked) => {
-            if let Some(lock) = lock {
-                lock.release().await?;
-            }
+            Lock::release_taken(lock).await?;
             return Err(anyhow::Error::new(panicked).context(format!("{name}: the terraform run")));
         }
     };
@@ -154,9 +152,7 @@ pub async fn deploy(
         Ok(None) => Ok(()),
         Err(e) => Err(e),
     };
-    if let Some(lock) = lock {
-        lock.release().await?;
-    }
+    Lock::release_taken(lock).await?;
     let report = result.map_err(|e| infra_error(&name, e))?;
     appended.context("the terraform run finished but its ledger record was not written")?;
     deploy_result(ctx, &name, &report)
@@ -183,15 +179,11 @@ async fn deploy_record(
         _ => return Ok(None),
     };
     // What ran before: the commit of the last successful apply.
-    let applied = |r: &Record| r.action == Action::Deploy && r.outcome == Outcome::Succeeded;
-    let history = ctx
+    let replaced = ctx
         .store
-        .history_until(name, |read| read.iter().any(applied))
-        .await?;
-    let replaced = history
-        .iter()
-        .find(|r| applied(r))
-        .map(|r| r.deployed.clone());
+        .newest(name, ledger::last_deploy)
+        .await?
+        .map(|r| r.deployed);
     let approved = approval.as_ref().map_or_else(
         || "no approval needed".into(),
         |a| format!("approved by {}", a.describe()),

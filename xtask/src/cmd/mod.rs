@@ -29,11 +29,7 @@ pub(crate) fn finish(
     format: Format,
 ) -> anyhow::Result<()> {
     report(command, env, results, format)?;
-    let failed: Vec<&str> = results
-        .iter()
-        .filter(|r| !r.ok)
-        .map(|r| r.target.as_str())
-        .collect();
+    let failed = failed(results);
     if failed.is_empty() {
         Ok(())
     } else {
@@ -71,11 +67,7 @@ fn report(
     results: &[TargetResult],
     format: Format,
 ) -> anyhow::Result<()> {
-    let failed: Vec<&str> = results
-        .iter()
-        .filter(|r| !r.ok)
-        .map(|r| r.target.as_str())
-        .collect();
+    let failed = failed(results);
     if format == Format::Json {
         let targets: Vec<serde_json::Value> = results
             .iter()
@@ -116,4 +108,13 @@ fn report(
         ])?;
     }
     crate::output::append_step_summary(command, env, results)
+}
+
+/// The targets that failed, in run order.
+fn failed(results: &[TargetResult]) -> Vec<&str> {
+    results
+        .iter()
+        .filter(|r| !r.ok)
+        .map(|r| r.target.as_str())
+        .collect()
 }

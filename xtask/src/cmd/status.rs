@@ -58,14 +58,10 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
         }
         if let TargetSettings::StaticSite(_) = &target.settings[&flags.env] {
             // The live release: the last successful deploy or rollback put it there.
-            let live_if = |r: &crate::state::ledger::Record| {
-                r.outcome == crate::state::ledger::Outcome::Succeeded
-            };
-            let history = ctx
+            let live = ctx
                 .store
-                .history_until(&target.name, |read| read.iter().any(live_if))
+                .newest(&target.name, crate::state::ledger::live)
                 .await?;
-            let live = history.iter().find(|r| live_if(r));
             row.running = Some(live.map_or_else(
                 || "never deployed by xtask".to_string(),
                 |r| {
@@ -79,15 +75,10 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
         }
         if let TargetSettings::Terraform(_) = &target.settings[&flags.env] {
             // The last apply, by the ledger (Terraform's state holds the rest).
-            let applied_if = |r: &crate::state::ledger::Record| {
-                r.action == crate::state::ledger::Action::Deploy
-                    && r.outcome == crate::state::ledger::Outcome::Succeeded
-            };
-            let history = ctx
+            let applied = ctx
                 .store
-                .history_until(&target.name, |read| read.iter().any(applied_if))
+                .newest(&target.name, crate::state::ledger::last_deploy)
                 .await?;
-            let applied = history.iter().find(|r| applied_if(r));
             row.running = Some(applied.map_or_else(
                 || "never applied by xtask".to_string(),
                 |r| {

@@ -75,6 +75,19 @@ impl StateStore {
         self.history_until(target, |_| false).await
     }
 
+    /// The record `pick` finds in the target's history (e.g. [`live`]), reading
+    /// only as far back as it takes to find it.
+    pub async fn newest(
+        &self,
+        target: &str,
+        pick: fn(&[Record]) -> Option<&Record>,
+    ) -> Result<Option<Record>, StateError> {
+        let history = self
+            .history_until(target, |read| pick(read).is_some())
+            .await?;
+        Ok(pick(&history).cloned())
+    }
+
     /// The target's newest records, newest first, read until `enough` says the
     /// ones read so far answer the question (or none are left): a deploy that
     /// needs the live release reads a batch, not a year of records. One GET per
@@ -102,6 +115,19 @@ impl StateStore {
         }
         Ok(records)
     }
+}
+
+/// The newest record that left the target in a known state: a successful
+/// deploy or rollback (a static site's live release).
+pub fn live(history: &[Record]) -> Option<&Record> {
+    history.iter().find(|r| r.outcome == Outcome::Succeeded)
+}
+
+/// The newest successful deploy (a terraform target's last apply).
+pub fn last_deploy(history: &[Record]) -> Option<&Record> {
+    history
+        .iter()
+        .find(|r| r.action == Action::Deploy && r.outcome == Outcome::Succeeded)
 }
 
 /// What ran before `current`, by the ledger: the `replaced` of the newest
