@@ -87,6 +87,19 @@ impl Fixture {
         self.command(args).output().unwrap()
     }
 
+    /// An object's body as the bucket serves it.
+    async fn object(&self, bucket: &str, key: &str) -> Vec<u8> {
+        let out = self
+            .s3
+            .get_object()
+            .bucket(bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap();
+        out.body.collect().await.unwrap().into_bytes().to_vec()
+    }
+
     async fn bucket_exists(&self, pr: u64) -> bool {
         self.s3
             .head_bucket()
@@ -131,17 +144,7 @@ async fn up_deploys_the_build_and_up_again_changes_only_content() {
         .unwrap();
     assert!(out.status.success(), "{}", all(&out));
     let bucket = format!("pr-7-{}", f.project);
-    let index =
-        f.s3.get_object()
-            .bucket(&bucket)
-            .key("index.html")
-            .send()
-            .await
-            .unwrap();
-    assert_eq!(
-        &index.body.collect().await.unwrap().into_bytes()[..],
-        b"<h1>preview</h1>\n"
-    );
+    assert_eq!(f.object(&bucket, "index.html").await, b"<h1>preview</h1>\n");
     let url = format!("https://pr-7.{}", f.zone_name);
     assert_eq!(
         std::fs::read_to_string(&github_output).unwrap(),
@@ -156,15 +159,8 @@ async fn up_deploys_the_build_and_up_again_changes_only_content() {
     let text = all(&out);
     assert!(text.contains("infrastructure in place"), "{text}");
     assert!(!text.contains("created or updated"), "{text}");
-    let index =
-        f.s3.get_object()
-            .bucket(&bucket)
-            .key("index.html")
-            .send()
-            .await
-            .unwrap();
     assert_eq!(
-        &index.body.collect().await.unwrap().into_bytes()[..],
+        f.object(&bucket, "index.html").await,
         b"<h1>preview 2</h1>\n"
     );
 
@@ -266,15 +262,9 @@ async fn a_preview_is_built_with_the_preview_environments_variables() {
     );
     let out = f.xtask(&["preview", "up", "--pr", "11"]);
     assert!(out.status.success(), "{}", all(&out));
-    let got =
-        f.s3.get_object()
-            .bucket(format!("pr-11-{}", f.project))
-            .key("config.txt")
-            .send()
-            .await
-            .unwrap();
     assert_eq!(
-        &got.body.collect().await.unwrap().into_bytes()[..],
+        f.object(&format!("pr-11-{}", f.project), "config.txt")
+            .await,
         b"https://api.staging.example.com"
     );
 
@@ -290,15 +280,9 @@ async fn a_preview_is_built_with_the_preview_environments_variables() {
         "{}",
         all(&out)
     );
-    let index =
-        f.s3.get_object()
-            .bucket(format!("pr-11-{}", f.project))
-            .key("index.html")
-            .send()
-            .await
-            .unwrap();
     assert_eq!(
-        &index.body.collect().await.unwrap().into_bytes()[..],
+        f.object(&format!("pr-11-{}", f.project), "index.html")
+            .await,
         b"<h1>preview</h1>\n"
     );
 }
