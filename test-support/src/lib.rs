@@ -20,6 +20,7 @@ mod docker;
 mod emulator;
 mod faults;
 mod git_repo;
+mod services;
 mod terraform;
 
 pub use buckets::enable_versioning;
@@ -27,4 +28,5 @@ pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use git_repo::GitRepo;
+pub use services::fargate_service;
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};

@@ -5,7 +5,6 @@
 //! Two ECS targets stand in for "API, then web": `api`, whose service is gone
 //! (so its rollback fails), runs first; `worker` must still be rolled back.
 
-use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, LaunchType, NetworkMode};
 use std::process::{Command, Output};
 use test_support::{emulator, unique_name, GitRepo, TerraformStandIn};
 
@@ -34,39 +33,16 @@ async fn one_side_failing_does_not_stop_the_other() {
         .send()
         .await
         .unwrap();
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .unwrap();
-    for tag in ["v1", "v2"] {
-        ecs.register_task_definition()
-            .family(&family)
-            .network_mode(NetworkMode::Awsvpc)
-            .requires_compatibilities(Compatibility::Fargate)
-            .cpu("256")
-            .memory("512")
-            .container_definitions(
-                ContainerDefinition::builder()
-                    .name("app")
-                    .image(format!("example/worker:{tag}"))
-                    .essential(true)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
     // The worker runs revision 2; revision 1 ran before.
-    ecs.create_service()
-        .cluster(&cluster)
-        .service_name(&service)
-        .task_definition(format!("{family}:2"))
-        .desired_count(1)
-        .launch_type(LaunchType::Fargate)
-        .send()
-        .await
-        .unwrap();
+    test_support::fargate_service(
+        &ecs,
+        &cluster,
+        &service,
+        &family,
+        &["example/worker:v1", "example/worker:v2"],
+        2,
+    )
+    .await;
 
     let repo = GitRepo::new();
     repo.write(

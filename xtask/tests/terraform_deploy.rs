@@ -381,36 +381,7 @@ async fn other_targets_read_shared_outputs_from_the_state_in_s3() {
         format!("{id}-service"),
         format!("{id}-api"),
     );
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .unwrap();
-    ecs.register_task_definition()
-        .family(&family)
-        .network_mode(aws_sdk_ecs::types::NetworkMode::Awsvpc)
-        .requires_compatibilities(aws_sdk_ecs::types::Compatibility::Fargate)
-        .cpu("256")
-        .memory("512")
-        .container_definitions(
-            aws_sdk_ecs::types::ContainerDefinition::builder()
-                .name("app")
-                .image("example/app:v1")
-                .essential(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    ecs.create_service()
-        .cluster(&cluster)
-        .service_name(&service)
-        .task_definition(format!("{family}:1"))
-        .desired_count(1)
-        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
-        .send()
-        .await
-        .unwrap();
+    test_support::fargate_service(&ecs, &cluster, &service, &family, &["example/app:v1"], 1).await;
     f.repo.write(
         "deploy.toml",
         &config(
