@@ -198,12 +198,24 @@ impl Emulator {
             .await
     }
 
+    /// Starts moto and the proxy, again on other ports when one of them lost its
+    /// port to another process between our pick and its bind.
     fn start() -> Result<Emulator, String> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            match Self::start_once() {
+                Err(e) if tries < 4 && e.contains("in use") => continue,
+                result => return result,
+            }
+        }
+    }
+
+    fn start_once() -> Result<Emulator, String> {
         let server = moto_server()?;
         let python = proxy_python(&server)?;
         let proxy = proxy_script()?;
-        let moto_port = free_port()?;
-        let proxy_port = free_port()?;
+        let [moto_port, proxy_port] = free_ports()?;
         let logs = std::env::temp_dir();
         let pid = std::process::id();
         let moto_log = logs.join(format!("moto-{pid}-{moto_port}.log"));
@@ -335,10 +347,14 @@ fn proxy_script() -> Result<PathBuf, String> {
     }
 }
 
-fn free_port() -> Result<u16, String> {
-    let listener =
-        TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port on 127.0.0.1: {e}"))?;
-    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+/// Two ports free just now, and different: both listeners are held until both
+/// are picked (one after the other, the kernel may hand out the same port twice).
+fn free_ports() -> Result<[u16; 2], String> {
+    let bind =
+        || TcpListener::bind("127.0.0.1:0").map_err(|e| format!("no free port on 127.0.0.1: {e}"));
+    let (a, b) = (bind()?, bind()?);
+    let port = |l: &TcpListener| l.local_addr().map(|a| a.port()).map_err(|e| e.to_string());
+    Ok([port(&a)?, port(&b)?])
 }
 
 /// Whether the server on `port` answers `GET path` with 200.
