@@ -1,15 +1,18 @@
 use std::time::Duration;
 
-/// What can go wrong deploying one service. Each variant says what to do.
+/// What can go wrong deploying one service, in the crate's own terms (the
+/// caller, which knows where the settings came from, says what to change).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("image {repository}:{tag} is not in ECR: push it first, or pass the tag that was pushed (--image-tag)")]
+    #[error("image {repository}:{tag} is not in ECR")]
     ImageNotFound { repository: String, tag: String },
-    #[error("ECR repository {repository} does not exist (check ecr_repository in deploy.toml and the region)")]
+    #[error("ECR repository {repository} does not exist")]
     RepositoryNotFound { repository: String },
-    #[error("service {service} not found in cluster {cluster} (check cluster and service in deploy.toml and the region)")]
+    #[error("service {service} not found in cluster {cluster}")]
     ServiceNotFound { cluster: String, service: String },
-    #[error("container {container:?} is not in task definition {task_definition} (it has: {found}); check container in deploy.toml")]
+    #[error(
+        "container {container:?} is not in task definition {task_definition} (it has: {found})"
+    )]
     ContainerNotFound {
         container: String,
         task_definition: String,
@@ -17,9 +20,9 @@ pub enum ApiError {
     },
     #[error("task definition {0} not found")]
     TaskDefinitionNotFound(String),
-    #[error("no earlier ACTIVE revision of {family} below revision {below} to roll back to (pass --to REV)")]
+    #[error("no earlier ACTIVE revision of {family} below revision {below} to roll back to")]
     NoEarlierRevision { family: String, below: i32 },
-    #[error("--to {0}: expected a revision number or a task definition ARN")]
+    #[error("{0:?} is neither a revision number nor a task definition ARN")]
     BadRevision(String),
     #[error("the rollout did not finish within {0:?}")]
     Timeout(Duration),

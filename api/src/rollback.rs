@@ -49,26 +49,22 @@ pub async fn resolve(
 pub struct RollbackReport {
     pub from: Revision,
     pub to: Revision,
-    /// `None` for a dry run.
-    pub end: Option<RolloutEnd>,
+    /// How the rollout back to `to` ended.
+    pub end: RolloutEnd,
 }
 
-/// Points the service at `to` and watches the rollout.
+/// Points the service at `to` and watches the rollout (a dry run is the
+/// caller's: it knows `from` and `to` before calling).
 pub async fn rollback(
     clients: &Clients,
     settings: &ServiceSettings,
     from: &Revision,
     to: &Revision,
-    dry_run: bool,
     watch: &WatchSettings,
     mut on_event: impl FnMut(DeployEvent<'_>),
 ) -> Result<RollbackReport, ApiError> {
-    let end = if dry_run {
-        None
-    } else {
-        on_event(DeployEvent::RollingBack { from, to });
-        Some(update_and_watch(clients, settings, to, watch, &mut on_event).await?)
-    };
+    on_event(DeployEvent::RollingBack { from, to });
+    let end = update_and_watch(clients, settings, to, watch, &mut on_event).await?;
     Ok(RollbackReport {
         from: from.clone(),
         to: to.clone(),

@@ -7,7 +7,7 @@ pub enum InfraError {
     TerraformNotFound,
     #[error("TERRAFORM={value}: {reason}; set it to the terraform executable, or unset it to use the one on PATH")]
     BadTerraformVar { value: String, reason: String },
-    #[error("the stack's folder {0} does not exist (check `dir` in deploy.toml)")]
+    #[error("the stack's folder {0} does not exist")]
     StackDirNotFound(PathBuf),
     #[error("terraform {step} failed in {dir}: {message}")]
     Terraform {
@@ -17,7 +17,7 @@ pub enum InfraError {
     },
     #[error("terraform show -json: {0}")]
     PlanJson(String),
-    #[error("no state at s3://{bucket}/{key}: the stack was never applied there (deploy it first, or check state_bucket and state_key in deploy.toml)")]
+    #[error("no state at s3://{bucket}/{key}: the stack was never applied there")]
     StateNotFound { bucket: String, key: String },
     #[error("state s3://{bucket}/{key}: {message}")]
     State {

@@ -48,9 +48,7 @@ impl DeployRequest {
 #[derive(Debug, Clone)]
 pub struct SiteReport {
     pub release: String,
-    pub dry_run: bool,
-    /// Nothing differs from the last release: nothing was (or would be) written.
-    pub already_deployed: bool,
+    pub outcome: SiteOutcome,
     /// Keys uploaded (deploy) or copied from an earlier version (rollback), in
     /// the order they were written.
     pub transferred: Vec<(String, Change)>,
@@ -60,8 +58,35 @@ pub struct SiteReport {
     /// Keys not in the release, kept for the grace period.
     pub kept: Vec<String>,
     pub invalidation: Option<InvalidationReport>,
-    /// What the bucket serves now; `None` for a dry run or nothing to do.
-    pub manifest: Option<Manifest>,
+}
+
+/// Whether a run wrote anything, and what the bucket serves after it.
+#[derive(Debug, Clone)]
+pub enum SiteOutcome {
+    /// Nothing differs from the last release: nothing was (or would be) written.
+    AlreadyDeployed,
+    /// A dry run: the report says what would be written; nothing was.
+    DryRun,
+    /// The release is in place: the manifest of what the bucket serves now.
+    Done { manifest: Manifest },
+}
+
+impl SiteReport {
+    pub fn dry_run(&self) -> bool {
+        matches!(self.outcome, SiteOutcome::DryRun)
+    }
+
+    pub fn already_deployed(&self) -> bool {
+        matches!(self.outcome, SiteOutcome::AlreadyDeployed)
+    }
+
+    /// What the bucket serves after a run that wrote it.
+    pub fn manifest(&self) -> Option<&Manifest> {
+        match &self.outcome {
+            SiteOutcome::Done { manifest } => Some(manifest),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -204,20 +229,7 @@ pub async fn deploy(
     }
     let previous = previous_manifest.as_ref();
 
-    if settings.distribution_id.is_some() {
-        let changed = plan
-            .transfers
-            .iter()
-            .filter(|t| t.change != Change::New)
-            .map(|t| (t.key(), Some(&*t.headers)));
-        let deleted = plan
-            .deletes
-            .iter()
-            .map(|k| (k.as_str(), previous.and_then(|m| m.headers_of(k))));
-        plan.invalidation_paths =
-            plan::invalidation_paths(changed.chain(deleted), settings.invalidation_max_paths);
-    }
-    plan.sort();
+    plan.finish(settings, previous);
     let already = plan.transfers.is_empty() && same_keys;
     drop(previous_manifest);
     check_deletes(settings, request.max_deletes, &plan)?;
@@ -307,8 +319,11 @@ pub(crate) async fn execute(
     });
     let mut report = SiteReport {
         release: release.to_string(),
-        dry_run: options.dry_run,
-        already_deployed: options.already,
+        outcome: if options.already {
+            SiteOutcome::AlreadyDeployed
+        } else {
+            SiteOutcome::DryRun
+        },
         transferred: if options.dry_run || options.already {
             plan.transfers
                 .iter()
@@ -333,7 +348,6 @@ pub(crate) async fn execute(
                 error: None,
             }
         }),
-        manifest: None,
     };
     if options.dry_run || options.already {
         return Ok(report);
@@ -366,12 +380,14 @@ pub(crate) async fn execute(
     }
     let mut files = plan.unchanged;
     files.extend(written);
-    report.manifest = Some(Manifest {
-        release: release.to_string(),
-        bucket: settings.bucket.clone(),
-        files,
-        retained: plan.kept,
-    });
+    report.outcome = SiteOutcome::Done {
+        manifest: Manifest {
+            release: release.to_string(),
+            bucket: settings.bucket.clone(),
+            files,
+            retained: plan.kept,
+        },
+    };
 
     if let (Some(inv), Some(distribution)) = (&mut report.invalidation, &settings.distribution_id) {
         let reference = format!("{release}-{}", caller_nonce());

@@ -1,14 +1,15 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// What can go wrong deploying or rolling back a site. Each variant says what to do.
+/// What can go wrong deploying or rolling back a site, in the crate's own terms
+/// (the caller, which knows where the settings came from, says what to change).
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
-    #[error("build_dir {}: does not exist; build the site first (or check build_dir in deploy.toml)", .0.display())]
+    #[error("build folder {}: does not exist", .0.display())]
     BuildDirMissing(PathBuf),
-    #[error("build_dir {}: is not a folder", .0.display())]
+    #[error("build folder {}: is not a folder", .0.display())]
     BuildDirNotAFolder(PathBuf),
-    #[error("build_dir {}: holds no file to upload; build the site first (an empty build would empty the site)", .0.display())]
+    #[error("build folder {}: holds no file to upload", .0.display())]
     BuildDirEmpty(PathBuf),
     #[error("{}: a symlink to {}, outside the build folder; copy the file into the build instead", path.display(), target.display())]
     SymlinkEscapes { path: PathBuf, target: PathBuf },
@@ -16,7 +17,7 @@ pub enum WebError {
     BrokenSymlink(PathBuf),
     #[error("{}: a {kind}, not a regular file; only regular files (and symlinks to them inside the build) are uploaded", path.display())]
     SpecialFile { path: PathBuf, kind: &'static str },
-    #[error("cache rule {index} (the {}. [[cache]] table): {message}", index + 1)]
+    #[error("cache rule {index}: {message}")]
     BadCacheRule { index: usize, message: String },
     #[error("{}: the file name is not UTF-8, so it cannot be an S3 key", .0.display())]
     NotUtf8(PathBuf),
@@ -24,13 +25,15 @@ pub enum WebError {
     Io { path: PathBuf, message: String },
     #[error("{}: changed while it was being deployed (its MD5 is not the one compared); run the deploy again once the build is finished", .0.display())]
     FileChanged(PathBuf),
-    #[error("bucket {0} does not exist (check bucket in deploy.toml and the region)")]
+    #[error("bucket {0} does not exist")]
     BucketNotFound(String),
     #[error("bucket {bucket} has versioning {status}: rollback restores earlier object versions, so deploys need it on. Enable it with `aws s3api put-bucket-versioning --bucket {bucket} --versioning-configuration Status=Enabled` (or `versioning {{ enabled = true }}` in Terraform), then deploy again")]
     VersioningOff { bucket: String, status: String },
-    #[error("CloudFront distribution {0} does not exist (check distribution in deploy.toml)")]
+    #[error("CloudFront distribution {0} does not exist")]
     DistributionNotFound(String),
-    #[error("this would delete {count} objects from bucket {bucket}, more than the limit of {limit} (max_deletes); check build_dir, or if that is meant, rerun with --max-deletes {count}")]
+    #[error(
+        "this would delete {count} objects from bucket {bucket}, more than the limit of {limit}"
+    )]
     TooManyDeletes {
         bucket: String,
         count: usize,

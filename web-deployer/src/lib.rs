@@ -34,7 +34,7 @@ mod settings;
 mod transfer;
 mod walk;
 
-pub use deploy::{deploy, DeployRequest, Event, InvalidationReport, SiteReport};
+pub use deploy::{deploy, DeployRequest, Event, InvalidationReport, SiteOutcome, SiteReport};
 pub use error::WebError;
 pub use headers::{content_type, HeaderRules, Headers};
 pub use invalidation::WaitSettings;

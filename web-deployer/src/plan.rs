@@ -84,7 +84,27 @@ impl Plan {
         self.transfers.iter().map(Transfer::size).sum()
     }
 
-    pub(crate) fn sort(&mut self) {
+    /// The last step of planning a deploy or rollback: what to invalidate
+    /// (changed and deleted keys, with their headers from `current`, the
+    /// manifest of what the bucket serves now), and the write order.
+    pub(crate) fn finish(&mut self, settings: &crate::SiteSettings, current: Option<&Manifest>) {
+        if settings.distribution_id.is_some() {
+            let changed = self
+                .transfers
+                .iter()
+                .filter(|t| t.change != Change::New)
+                .map(|t| (t.key(), Some(&*t.headers)));
+            let deleted = self
+                .deletes
+                .iter()
+                .map(|k| (k.as_str(), current.and_then(|m| m.headers_of(k))));
+            self.invalidation_paths =
+                invalidation_paths(changed.chain(deleted), settings.invalidation_max_paths);
+        }
+        self.sort();
+    }
+
+    fn sort(&mut self) {
         self.transfers
             .sort_by(|a, b| (phase(a.key()), a.key()).cmp(&(phase(b.key()), b.key())));
         self.deletes.sort();

@@ -83,20 +83,7 @@ pub async fn rollback(
     let (deletes, kept) = plan::stale(&listing, &keys, current, settings.grace_releases);
     plan.deletes = deletes;
     plan.kept = kept;
-    if settings.distribution_id.is_some() {
-        let changed = plan
-            .transfers
-            .iter()
-            .filter(|t| t.change != Change::New)
-            .map(|t| (t.key(), Some(&*t.headers)));
-        let deleted = plan
-            .deletes
-            .iter()
-            .map(|k| (k.as_str(), current.and_then(|m| m.headers_of(k))));
-        plan.invalidation_paths =
-            plan::invalidation_paths(changed.chain(deleted), settings.invalidation_max_paths);
-    }
-    plan.sort();
+    plan.finish(settings, current);
     check_deletes(settings, request.max_deletes, &plan)?;
     execute(
         clients,

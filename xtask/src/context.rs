@@ -2,6 +2,7 @@
 
 use aws_config::SdkConfig;
 
+use crate::error::BadInput;
 use crate::state::StateStore;
 use crate::workspace::Workspace;
 
@@ -16,8 +17,21 @@ pub struct EnvContext<'a> {
 }
 
 impl<'a> EnvContext<'a> {
-    /// Checks the environment and the credentials before any call.
+    /// Checks the environment, the credentials and that the state bucket
+    /// exists, before anything else is called.
     pub async fn new(ws: &'a Workspace, env: &str) -> anyhow::Result<EnvContext<'a>> {
+        let ctx = Self::without_state_bucket(ws, env).await?;
+        if ctx.store.bucket_missing().await {
+            return Err(BadInput(ctx.store.missing_bucket_message()).into());
+        }
+        Ok(ctx)
+    }
+
+    /// For `bootstrap`, which makes the state bucket.
+    pub async fn without_state_bucket(
+        ws: &'a Workspace,
+        env: &str,
+    ) -> anyhow::Result<EnvContext<'a>> {
         ws.environment(env)?;
         let sdk = crate::aws::sdk_config(ws.config.region(env)).await;
         crate::aws::check_credentials(&sdk).await?;
@@ -30,35 +44,10 @@ impl<'a> EnvContext<'a> {
             git_sha: ws.head_sha(),
         })
     }
-}
 
-/// How one target's deploy or rollback ended, for the summary.
-#[derive(Debug, Clone)]
-pub struct TargetResult {
-    pub target: String,
-    pub ok: bool,
-    /// One line: what was done.
-    pub summary: String,
-    /// How long it took, when it ran.
-    pub duration: Option<std::time::Duration>,
-}
-
-impl TargetResult {
-    pub fn ok(target: &str, summary: impl Into<String>) -> TargetResult {
-        TargetResult {
-            target: target.into(),
-            ok: true,
-            summary: summary.into(),
-            duration: None,
-        }
-    }
-
-    pub fn failed(target: &str, summary: impl Into<String>) -> TargetResult {
-        TargetResult {
-            target: target.into(),
-            ok: false,
-            summary: summary.into(),
-            duration: None,
-        }
+    /// The config file's name (`deploy.toml`), for messages that say what to
+    /// change in it.
+    pub fn config_name(&self) -> String {
+        self.ws.config.file_name()
     }
 }

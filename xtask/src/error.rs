@@ -1,34 +1,52 @@
-//! Exit codes: 2 for input the user can fix (flags, config, revisions), 130 or
-//! 143 for a run ended by SIGINT or SIGTERM, 1 for everything else (a failed
-//! deploy, AWS or git trouble).
+//! Exit codes: 2 for input the user can fix (flags, config, revisions, a missing
+//! set-up step), 130 or 143 for a run ended by SIGINT or SIGTERM, 1 for everything
+//! else (a failed deploy, AWS or git trouble).
+//!
+//! One type decides exit code 2: [`BadInput`]. Errors that come from elsewhere
+//! (the config loader, change detection, the deploy crates) become a `BadInput`
+//! where they enter xtask's flow, with the wording that names the file or flag;
+//! nothing downstream has to know their types.
 
-use crate::changes::ChangeError;
-use crate::config::ConfigError;
-use crate::plan::UnknownTarget;
-
-/// A problem with what the user passed, not with what happened: exit code 2.
+/// A problem with what the user passed, not with what happened: exit code 2,
+/// and nothing was changed.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
 pub struct BadInput(pub String);
+
+impl BadInput {
+    /// `message` as the run's error.
+    pub fn error(message: impl Into<String>) -> anyhow::Error {
+        BadInput(message.into()).into()
+    }
+}
+
+impl From<crate::config::ConfigError> for BadInput {
+    fn from(e: crate::config::ConfigError) -> BadInput {
+        BadInput(e.to_string())
+    }
+}
+
+impl From<crate::plan::UnknownTarget> for BadInput {
+    fn from(e: crate::plan::UnknownTarget) -> BadInput {
+        BadInput(e.to_string())
+    }
+}
+
+/// A change-detection error as the run's error: bad input unless the repository
+/// itself could not be read.
+pub fn from_change(e: crate::changes::ChangeError) -> anyhow::Error {
+    if e.is_bad_input() {
+        BadInput(e.to_string()).into()
+    } else {
+        e.into()
+    }
+}
 
 pub fn exit_code(err: &anyhow::Error) -> i32 {
     if let Some(i) = err.downcast_ref::<crate::interrupt::Interrupted>() {
         return i.signal.exit_code();
     }
-    let bad_input = err.chain().any(|e| {
-        e.is::<BadInput>()
-            || e.is::<ConfigError>()
-            || e.is::<UnknownTarget>()
-            || e.downcast_ref::<ChangeError>()
-                .is_some_and(ChangeError::is_bad_input)
-            || e.downcast_ref::<crate::state::StateError>()
-                .is_some_and(|s| s.missing_bucket)
-            || matches!(
-                e.downcast_ref::<crate::state::lock::LockError>(),
-                Some(crate::state::lock::LockError::State(s)) if s.missing_bucket
-            )
-    });
-    if bad_input {
+    if err.chain().any(|e| e.is::<BadInput>()) {
         2
     } else {
         1

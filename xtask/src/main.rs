@@ -1,3 +1,24 @@
+//! `cargo xtask`: parse the flags, run one command, map its error to an exit code.
+//!
+//! How a command flows (each stage takes the one before's value and returns plain data):
+//!
+//! ```text
+//! flags (clap) ──> Workspace::open ──> Config            deploy.toml checked and resolved per env
+//!                      │                                  (config/: schema, load, one file per kind)
+//!                      └─ git ──> ChangedPaths            changes/: base..head, the tree walk
+//! Config + Selection ──> Plan { targets: [PlannedTarget { kind, wave, why, settings }] }
+//!                                                          plan/: decided before anything acts
+//! Plan ──> EnvContext (SDK config, state bucket) ──> wave by wave:
+//!            plan::outputs::fill_wave                      {TARGET.OUTPUT} from the states, typed
+//!            targets::deploy | rollback | status           targets/: one pipeline, a folder per kind
+//!              └─ targets::run: lock → the kind's step (its crate) → ledger entry → release
+//!          ──> [TargetResult] ──> cmd::finish               table | JSON | $GITHUB_OUTPUT | step summary
+//! ```
+//!
+//! Errors: `error::BadInput` (exit 2) is the one type for "the user can fix
+//! this"; each kind's `explain` turns its crate's errors into deploy.toml's and
+//! the flags' words. Everything else is exit 1; SIGINT/SIGTERM 130/143.
+
 use clap::Parser;
 use xtask::flags::{Command, Xtask};
 use xtask::{cmd, error, interrupt};

@@ -5,8 +5,8 @@ use anyhow::Context;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use crate::context::TargetResult;
 use crate::error::BadInput;
+use crate::targets::TargetResult;
 
 /// Where details of results go (plans, diffs, next steps): stdout, unless
 /// stdout is kept for one JSON document (`--format json`); then stderr.

@@ -39,7 +39,7 @@ impl Workspace {
             .config
             .clone()
             .unwrap_or_else(|| root.join("deploy.toml"));
-        let config = Config::load(&file)?;
+        let config = Config::load(&file).map_err(BadInput::from)?;
         Ok(Workspace { repo, root, config })
     }
 

@@ -216,7 +216,7 @@ fn the_example_network_tfvars_match_the_config() {
                 continue;
             };
             let Some((path, text)) =
-                xtask::terraform::network_tfvars(&config, &target.name, tf, env).unwrap()
+                xtask::targets::terraform::network_tfvars(&config, &target.name, tf, env).unwrap()
             else {
                 continue;
             };

@@ -54,7 +54,7 @@ impl PreviewSettings {
 
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
-    #[error("bucket name {bucket:?}: {reason} (check preview_bucket in deploy.toml)")]
+    #[error("bucket name {bucket:?}: {reason}")]
     BadBucketName { bucket: String, reason: String },
     #[error("{operation} {resource}: {message}")]
     Aws {

@@ -173,7 +173,7 @@ fn job_head(out: &mut String, id: &str, title: &str, environment: &str, extra: O
 /// hold the planned values, secrets included, as an artifact). Nothing to
 /// change: no fingerprint, no apply job.
 fn plan_then_apply(out: &mut String, config: &Config, name: &str, env: &str, gate: &str) {
-    let output = crate::terraform::FINGERPRINT_OUTPUT;
+    let output = crate::targets::terraform::FINGERPRINT_OUTPUT;
     job_head(
         out,
         "plan",
@@ -205,7 +205,7 @@ fn plan_then_apply(out: &mut String, config: &Config, name: &str, env: &str, gat
           {}: {}
           XTASK_EXPECT_PLAN: ${{{{ needs.plan.outputs.fingerprint }}}}
         run: cargo xtask deploy {name} --env {env} --expect-plan \"$XTASK_EXPECT_PLAN\"",
-        crate::terraform::GATE_VAR,
+        crate::targets::terraform::GATE_VAR,
         q(gate)
     );
 }

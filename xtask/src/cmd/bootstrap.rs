@@ -3,14 +3,15 @@
 //! own resources too, so a new user can try the whole tool on the local
 //! emulator. Idempotent: it creates only what is missing.
 
-use crate::config::TargetSettings;
 use crate::context::EnvContext;
+use crate::error::BadInput;
 use crate::flags::BootstrapFlags;
+use crate::plan::{Plan, Selection};
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
-    let ctx = EnvContext::new(&ws, &flags.env).await?;
+    let ctx = EnvContext::without_state_bucket(&ws, &flags.env).await?;
     let region = ws.config.region(&flags.env);
     if flags.dry_run {
         if ctx.store.bucket_exists().await {
@@ -36,31 +37,16 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
         ([], None) => Vec::new(),
         (tags, _) => tags.to_vec(),
     };
-    for target in &ws.config.targets {
-        match &target.settings[&flags.env] {
-            TargetSettings::Ecs(ecs) => {
-                let clients = api::Clients::new(&ctx.sdk);
-                let done = api::bootstrap(&clients, &crate::settings::ecs_service(ecs), &tags)
-                    .await
-                    .map_err(|e| anyhow::Error::new(e).context(target.name.clone()))?;
-                report(&target.name, &done.created);
-            }
-            TargetSettings::StaticSite(site) => {
-                // The bucket only: a distribution's id cannot be known before it
-                // exists, so deploy.toml could not name one made here.
-                let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
-                let created =
-                    web_deployer::preview::ensure_private_versioned(&s3, &site.bucket, region)
-                        .await
-                        .map_err(|e| anyhow::Error::new(e).context(target.name.clone()))?;
-                report(&target.name, &created);
-            }
-            TargetSettings::Terraform(_) => {
-                println!(
-                    "{}: Terraform owns these resources; nothing to create",
-                    target.name
-                );
-            }
+    let env = flags.env.as_str();
+    let plan = Plan::for_env(&ws.config, &Selection::All, ctx.git_sha.clone(), env)
+        .map_err(BadInput::from)?;
+    for target in &plan.targets {
+        match crate::targets::bootstrap(&ctx, target, &tags).await? {
+            Some(created) => report(&target.name, &created),
+            None => println!(
+                "{}: Terraform owns these resources; nothing to create",
+                target.name
+            ),
         }
     }
     Ok(())

@@ -1,10 +1,13 @@
-//! `cargo xtask deploy`: the plan's targets, in order, each under its lock and
-//! recorded in the ledger. A target whose `after` failed is skipped.
+//! `cargo xtask deploy`: the plan's targets, wave by wave (a wave's targets at
+//! the same time), each through the target pipeline. Between waves, the next
+//! wave's `{TARGET.OUTPUT}`s are filled from the states the waves before left.
+//! A target whose `after` failed is skipped.
 
-use crate::config::TargetSettings;
-use crate::context::{EnvContext, TargetResult};
+use crate::context::EnvContext;
 use crate::flags::DeployFlags;
 use crate::output::Section;
+use crate::plan::{PlannedTarget, Settings};
+use crate::targets::{self, TargetResult};
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
@@ -13,6 +16,7 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
     }
     let ws = Workspace::open(&flags.repo)?;
     ws.environment(&flags.env)?;
+    let env = flags.env.as_str();
     let plan = super::plan::make_plan(
         &ws,
         "deploy",
@@ -20,168 +24,103 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         flags.changed,
         flags.all,
         &flags.change,
-        Some(&flags.env),
+        Some(env),
+        |t| Settings::of(&ws.config, t, env),
     )?;
     if plan.targets.is_empty() {
         if flags.format == crate::flags::Format::Json {
-            return super::finish("deploy", &flags.env, &[], flags.format);
+            return super::finish("deploy", env, &[], flags.format);
         }
-        println!(
-            "nothing to deploy to {}: no target's paths changed",
-            flags.env
-        );
+        println!("nothing to deploy to {env}: no target's paths changed");
         return Ok(());
     }
-    let ctx = EnvContext::new(&ws, &flags.env).await?;
+    let ctx = EnvContext::new(&ws, env).await?;
     let image_tag = match (&flags.image_tag, &plan.head) {
         (Some(tag), _) => tag.clone(),
         (None, Some(head)) => head[..7].to_string(),
         (None, None) => {
-            return Err(crate::error::BadInput(
-                "--image-tag: required when the repository has no commit".into(),
-            )
-            .into())
+            return Err(crate::error::BadInput::error(
+                "--image-tag: required when the repository has no commit",
+            ))
         }
     };
-    let ecs_opts = crate::ecs::DeployOptions {
-        image_tag,
-        build_image: !flags.site.no_build,
-        dry_run: flags.dry_run,
-        rollback_on_failure: !flags.no_rollback,
-        force_unlock: flags.force_unlock,
-        watch: super::watch_settings(&flags.watch),
-    };
-    let site_opts = crate::static_site::SiteOptions::from_flags(
-        &flags.site,
-        &flags.watch,
-        flags.dry_run,
-        flags.force_unlock,
-    );
-    let terraform_opts = crate::terraform::DeployOptions {
-        dry_run: flags.dry_run,
-        approve: flags.approve,
-        expect_plan: flags.expect_plan.clone(),
-        force_unlock: flags.force_unlock,
+    let opts = targets::DeployOptions {
+        ecs: targets::ecs::DeployOptions {
+            image_tag,
+            build_image: !flags.site.no_build,
+            dry_run: flags.dry_run,
+            rollback_on_failure: !flags.no_rollback,
+            force_unlock: flags.force_unlock,
+            watch: super::watch_settings(&flags.watch),
+        },
+        site: targets::static_site::SiteOptions::from_flags(
+            &flags.site,
+            &flags.watch,
+            flags.dry_run,
+            flags.force_unlock,
+        ),
+        terraform: targets::terraform::DeployOptions {
+            dry_run: flags.dry_run,
+            approve: flags.approve,
+            expect_plan: flags.expect_plan.clone(),
+            force_unlock: flags.force_unlock,
+        },
+        build: !flags.site.no_build,
     };
 
-    // Wave by wave: each target in the first wave after every target it runs
-    // `after`; the targets of one wave deploy at the same time.
     let several = plan.targets.len() > 1;
     let mut results: Vec<TargetResult> = Vec::new();
-    for wave in waves(&plan.targets) {
+    for mut wave in plan.into_waves() {
         let together = wave.len() > 1;
         if together {
             let names: Vec<&str> = wave.iter().map(|t| t.name.as_str()).collect();
             eprintln!("==> at the same time: {}", names.join(", "));
         }
-        let mut runs = Vec::new();
-        for planned in wave {
-            let name = planned.name.as_str();
-            if let Some(failed) = planned
-                .after
-                .iter()
-                .find(|a| results.iter().any(|r| &r.target == *a && !r.ok))
-            {
-                results.push(TargetResult::failed(
-                    name,
+        let mut runnable = Vec::new();
+        for t in wave.drain(..) {
+            match failed_dependency(&t, &results) {
+                Some(failed) => results.push(TargetResult::failed(
+                    &t.name,
                     format!("skipped: {failed}, which it runs after, failed"),
-                ));
-                continue;
+                )),
+                None => runnable.push(t),
             }
-            let target = ws
-                .config
-                .target(name)
-                .expect("planned targets are configured");
-            let site_opts = crate::static_site::SiteOptions {
-                progress_bar: !together,
-                ..site_opts.clone()
-            };
-            let opts = Options {
-                env: &flags.env,
-                no_build: flags.site.no_build,
-                ecs: &ecs_opts,
-                site: site_opts,
-                terraform: &terraform_opts,
-            };
-            let ctx = &ctx;
-            runs.push(async move {
+        }
+        let filled = crate::plan::outputs::fill_wave(&ctx, &mut runnable).await;
+        let (ctx, opts) = (&ctx, &opts);
+        let runs = runnable
+            .into_iter()
+            .zip(filled)
+            .map(|(t, filled)| async move {
                 let section = Section::start_with(
-                    format!("deploy {name} ({}) to {}", target.kind, opts.env),
+                    format!("deploy {} ({}) to {}", t.name, t.kind, ctx.env),
                     !together,
                 );
-                (section, name, deploy_target(ctx, target, &opts).await)
+                let result = match filled {
+                    Ok(()) => targets::deploy(ctx, &t, opts, !together).await,
+                    Err(e) => Err(e),
+                };
+                (section, t.name, result)
             });
-        }
         for (section, name, result) in futures_util::future::join_all(runs).await {
             // One target's error does not stop targets that do not depend on
             // it; alone, it is the command's error (and keeps its exit code).
             let mut result = match result {
                 Ok(r) => r,
-                Err(e) if several => TargetResult::failed(name, crate::error::one_line(&e)),
-                Err(e) => {
-                    return Err(super::fail_alone(
-                        "deploy",
-                        &flags.env,
-                        name,
-                        flags.format,
-                        e,
-                    ))
-                }
+                Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
+                Err(e) => return Err(super::fail_alone("deploy", env, &name, flags.format, e)),
             };
             section.finish(&mut result);
             results.push(result);
         }
     }
-    super::finish("deploy", &flags.env, &results, flags.format)
+    super::finish("deploy", env, &results, flags.format)
 }
 
-/// The plan's targets in waves: a target goes in the first wave after every
-/// target of the plan it runs `after` (the plan lists them in run order).
-fn waves(targets: &[crate::plan::PlannedTarget]) -> Vec<Vec<&crate::plan::PlannedTarget>> {
-    let mut wave_of: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    let mut waves: Vec<Vec<&crate::plan::PlannedTarget>> = Vec::new();
-    for t in targets {
-        let wave = t
-            .after
-            .iter()
-            .filter_map(|a| wave_of.get(a.as_str()))
-            .map(|w| w + 1)
-            .max()
-            .unwrap_or(0);
-        wave_of.insert(&t.name, wave);
-        if waves.len() <= wave {
-            waves.resize_with(wave + 1, Vec::new);
-        }
-        waves[wave].push(t);
-    }
-    waves
-}
-
-/// What every target's deploy takes from the flags.
-struct Options<'a> {
-    env: &'a str,
-    no_build: bool,
-    ecs: &'a crate::ecs::DeployOptions,
-    site: crate::static_site::SiteOptions,
-    terraform: &'a crate::terraform::DeployOptions,
-}
-
-/// One target's deploy, by its kind; a static site with a `build` is built first.
-async fn deploy_target(
-    ctx: &EnvContext<'_>,
-    target: &crate::config::Target,
-    opts: &Options<'_>,
-) -> anyhow::Result<TargetResult> {
-    match &target.settings[opts.env] {
-        TargetSettings::Ecs(ecs) => crate::ecs::deploy(ctx, target, ecs, opts.ecs).await,
-        TargetSettings::StaticSite(site) => {
-            if let (Some(build), false) = (&site.build, opts.no_build) {
-                crate::build::run(&target.name, &ctx.ws.root, build, &site.build_env).await?;
-            }
-            crate::static_site::deploy(ctx, target, site, &opts.site).await
-        }
-        TargetSettings::Terraform(tf) => {
-            crate::terraform::deploy(ctx, target, tf, opts.terraform).await
-        }
-    }
+/// The target of `t`'s `after` that failed, if one did.
+fn failed_dependency(t: &PlannedTarget, results: &[TargetResult]) -> Option<String> {
+    t.after
+        .iter()
+        .find(|a| results.iter().any(|r| &r.target == *a && !r.ok))
+        .cloned()
 }

@@ -9,8 +9,8 @@ pub mod preview;
 pub mod rollback;
 pub mod status;
 
-use crate::context::TargetResult;
 use crate::flags::{Format, WatchFlags};
+use crate::targets::TargetResult;
 
 pub(crate) fn watch_settings(flags: &WatchFlags) -> api::WatchSettings {
     api::WatchSettings {

@@ -25,6 +25,7 @@ pub fn run(flags: &PlanFlags) -> anyhow::Result<()> {
         flags.all,
         &flags.change,
         flags.env.as_deref(),
+        |_| (),
     )?;
     match flags.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
@@ -41,8 +42,10 @@ pub fn run(flags: &PlanFlags) -> anyhow::Result<()> {
 }
 
 /// The plan for `--changed`, `--all` or named targets, as `plan` and `deploy`
-/// take them; prints the range and why on stderr.
-pub fn make_plan(
+/// take them; prints the range and why on stderr. `settings` gives what each
+/// planned target carries (see [`Plan::new`]).
+#[allow(clippy::too_many_arguments)]
+pub fn make_plan<S>(
     ws: &Workspace,
     command: &str,
     targets: &[String],
@@ -50,7 +53,8 @@ pub fn make_plan(
     all: bool,
     change: &ChangeFlags,
     env: Option<&str>,
-) -> anyhow::Result<Plan> {
+    settings: impl FnMut(&crate::config::Target) -> S,
+) -> anyhow::Result<Plan<S>> {
     let selection = if changed {
         let changes = changed_paths(ws, change)?;
         let settings = settings_changed(ws, &changes, env);
@@ -60,16 +64,15 @@ pub fn make_plan(
     } else if !targets.is_empty() {
         Selection::Named(targets.to_vec())
     } else {
-        return Err(BadInput(format!(
+        return Err(BadInput::error(format!(
             "{command}: say what to {command}: --changed, --all, or target names"
-        ))
-        .into());
+        )));
     };
     let head = match &selection {
         Selection::Changed { changes, .. } => Some(changes.head.to_string()),
         _ => ws.head_sha(),
     };
-    let plan = Plan::new(&ws.config, &selection, head, env)?;
+    let plan = Plan::with(&ws.config, &selection, head, env, settings).map_err(BadInput::from)?;
     eprintln!("{}", describe_range(&plan));
     Ok(plan)
 }
@@ -111,7 +114,7 @@ pub fn changed_paths(ws: &Workspace, flags: &ChangeFlags) -> anyhow::Result<chan
         uncommitted: flags.uncommitted,
         all_if_unknown: flags.all_if_unknown,
     };
-    Ok(changes::detect(&ws.repo, &request)?)
+    changes::detect(&ws.repo, &request).map_err(crate::error::from_change)
 }
 
 /// The event of the GitHub Actions run we are in, if any.
@@ -136,7 +139,7 @@ fn short(sha: &Option<String>) -> &str {
     sha.as_deref().map_or("-", |s| &s[..s.len().min(10)])
 }
 
-fn describe_range(plan: &Plan) -> String {
+fn describe_range<S>(plan: &Plan<S>) -> String {
     match &plan.base {
         Some(_) => format!(
             "comparing {}..{} ({})",
@@ -148,7 +151,7 @@ fn describe_range(plan: &Plan) -> String {
     }
 }
 
-fn table(plan: &Plan, ws: &Workspace) -> String {
+fn table<S>(plan: &Plan<S>, ws: &Workspace) -> String {
     let mut out = String::new();
     let env = plan
         .env

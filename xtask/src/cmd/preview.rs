@@ -7,10 +7,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::config::{StaticSiteTarget, Target, TargetSettings};
+use crate::config::{StaticSiteTarget, TargetSettings};
 use crate::context::EnvContext;
 use crate::error::BadInput;
 use crate::flags::{Format, PreviewAction, PreviewFlags, PreviewOne, RepoFlags};
+use crate::plan::{Plan, PlannedTarget, Selection};
 use crate::workspace::Workspace;
 use web_deployer::preview::{self, PreviewClients, PreviewSettings};
 
@@ -37,41 +38,72 @@ pub fn parse_pr(s: &str) -> Result<u64, BadInput> {
     }
 }
 
-/// The preview environment and the static-site target previews are made of.
-fn preview_target<'a>(
-    ws: &'a Workspace,
-    name: Option<&str>,
-) -> anyhow::Result<(String, &'a Target, &'a StaticSiteTarget)> {
+/// The preview environment, and the static-site target previews are made of
+/// with its settings there (`{TARGET.OUTPUT}` not yet filled: see [`filled`]).
+fn preview_target(ws: &Workspace, name: Option<&str>) -> anyhow::Result<(String, PlannedTarget)> {
     let env = ws.config.project.preview_environment.clone().ok_or_else(|| {
         BadInput(format!(
             "{}: project.preview_environment is not set; name the environment previews run in (e.g. \"staging\")",
             ws.config.file.display()
         ))
     })?;
-    let candidates: Vec<(&Target, &StaticSiteTarget)> = ws
+    let candidates: Vec<&str> = ws
         .config
         .targets
         .iter()
         .filter(|t| name.is_none_or(|n| n == t.name))
-        .filter_map(|t| match &t.settings[&env] {
-            TargetSettings::StaticSite(s) if s.preview_bucket.is_some() => Some((t, s)),
-            _ => None,
+        .filter(|t| {
+            matches!(&t.settings[&env], TargetSettings::StaticSite(s) if s.preview_bucket.is_some())
         })
+        .map(|t| t.name.as_str())
         .collect();
-    match (candidates.as_slice(), name) {
-        ([(t, s)], _) => Ok((env, t, s)),
-        ([], Some(n)) => Err(BadInput(format!(
-            "--target {n}: not a static-site target with preview_bucket"
-        ))
-        .into()),
-        ([], None) => Err(BadInput(format!(
-            "{}: no static-site target has preview_bucket",
-            ws.config.file.display()
-        ))
-        .into()),
-        (_, _) => {
-            Err(BadInput("several static-site targets have previews: pass --target".into()).into())
+    let chosen = match (candidates.as_slice(), name) {
+        ([one], _) => one.to_string(),
+        ([], Some(n)) => {
+            return Err(BadInput::error(format!(
+                "--target {n}: not a static-site target with preview_bucket"
+            )))
         }
+        ([], None) => {
+            return Err(BadInput::error(format!(
+                "{}: no static-site target has preview_bucket",
+                ws.config.file.display()
+            )))
+        }
+        (_, _) => {
+            return Err(BadInput::error(
+                "several static-site targets have previews: pass --target",
+            ))
+        }
+    };
+    let plan = Plan::for_env(
+        &ws.config,
+        &Selection::Named(vec![chosen]),
+        ws.head_sha(),
+        &env,
+    )
+    .map_err(BadInput::from)?;
+    let target = plan
+        .targets
+        .into_iter()
+        .next()
+        .ok_or_else(|| BadInput(format!("{}: no preview target", ws.config.file.display())))?;
+    Ok((env, target))
+}
+
+/// The preview target's site settings, `{TARGET.OUTPUT}`s (e.g. the hosted
+/// zone, from the shared stack) filled.
+async fn filled(
+    ctx: &EnvContext<'_>,
+    mut target: PlannedTarget,
+) -> anyhow::Result<StaticSiteTarget> {
+    crate::plan::outputs::fill_one(ctx, &mut target).await?;
+    match target.settings.values {
+        TargetSettings::StaticSite(site) => Ok(site),
+        _ => Err(BadInput::error(format!(
+            "{}: not a static-site target",
+            target.name
+        ))),
     }
 }
 
@@ -82,8 +114,18 @@ fn settings(
     pr: u64,
 ) -> Result<PreviewSettings, BadInput> {
     let fill = |s: &str| s.replace("{pr}", &pr.to_string());
-    let bucket = fill(site.preview_bucket.as_deref().expect("chosen for it"));
-    preview::check_bucket_name(&bucket).map_err(|e| BadInput(e.to_string()))?;
+    let bucket = fill(site.preview_bucket.as_deref().ok_or_else(|| {
+        BadInput(format!(
+            "{}: preview_bucket is not set for {env}",
+            ws.config.file.display()
+        ))
+    })?);
+    preview::check_bucket_name(&bucket).map_err(|e| {
+        BadInput(format!(
+            "{e} (check preview_bucket in {})",
+            ws.config.file_name()
+        ))
+    })?;
     Ok(PreviewSettings {
         pr,
         project: ws.config.project.name.clone(),
@@ -98,20 +140,16 @@ fn settings(
 async fn up(f: &PreviewOne) -> anyhow::Result<()> {
     let pr = parse_pr(&f.pr)?;
     let ws = Workspace::open(&f.repo)?;
-    let (env, target, site) = preview_target(&ws, f.target.as_deref())?;
+    let (env, target) = preview_target(&ws, f.target.as_deref())?;
     let ctx = EnvContext::new(&ws, &env).await?;
-    // {TARGET.OUTPUT} placeholders (e.g. the hosted zone) come from the shared stack.
-    let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
+    let name = target.name.clone();
+    let site = filled(&ctx, target).await?;
     let settings = settings(&ws, &env, &site, pr)?;
 
     let clients = PreviewClients::new(&ctx.sdk);
-    let report = preview::up(&clients, &settings).await.map_err(|e| {
-        if e.is_bad_input() {
-            anyhow::Error::new(BadInput(e.to_string()))
-        } else {
-            anyhow::Error::new(e)
-        }
-    })?;
+    let report = preview::up(&clients, &settings)
+        .await
+        .map_err(|e| explain(&ctx, e))?;
     for c in &report.changed {
         eprintln!("preview pr-{pr}: created or updated {c}");
     }
@@ -122,14 +160,13 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
     // The content: built with the preview environment's variables, then an
     // ordinary deploy into the preview's bucket.
     if let (Some(build), false) = (&site.build, f.site.no_build) {
-        crate::build::run(&target.name, &ws.root, build, &site.build_env).await?;
+        crate::build::run(&name, &ws.root, build, &site.build_env).await?;
     }
-    let mut preview_target = target.clone();
-    preview_target.name = format!("{}-pr-{pr}", target.name);
+    let preview_name = format!("{name}-pr-{pr}");
     let mut preview_site = site.clone();
     preview_site.bucket = settings.bucket.clone();
     preview_site.distribution = Some(report.distribution_id.clone());
-    let opts = crate::static_site::SiteOptions {
+    let opts = crate::targets::static_site::SiteOptions {
         dry_run: false,
         force_unlock: false,
         concurrency: f.site.concurrency,
@@ -137,7 +174,8 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
         wait: None,
         progress_bar: true,
     };
-    let result = crate::static_site::deploy(&ctx, &preview_target, &preview_site, &opts).await?;
+    let result =
+        crate::targets::static_site::deploy(&ctx, &preview_name, &preview_site, &opts).await?;
     println!("preview pr-{pr}: {}", result.summary);
     println!("preview pr-{pr}: {}", report.url);
     if f.format == Format::Github {
@@ -152,9 +190,9 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
 async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
     let pr = parse_pr(&f.pr)?;
     let ws = Workspace::open(&f.repo)?;
-    let (env, target, site) = preview_target(&ws, f.target.as_deref())?;
+    let (env, target) = preview_target(&ws, f.target.as_deref())?;
     let ctx = EnvContext::new(&ws, &env).await?;
-    let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
+    let site = filled(&ctx, target).await?;
     let settings = settings(&ws, &env, &site, pr)?;
     if f.dry_run {
         let would = preview::down_dry_run(&PreviewClients::new(&ctx.sdk), &settings).await?;
@@ -183,7 +221,7 @@ async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
 
 async fn list(repo: &RepoFlags, format: Format) -> anyhow::Result<()> {
     let ws = Workspace::open(repo)?;
-    let (env, _, _) = preview_target(&ws, None)?;
+    let (env, _) = preview_target(&ws, None)?;
     let ctx = EnvContext::new(&ws, &env).await?;
     let previews = preview::list(&PreviewClients::new(&ctx.sdk), &ws.config.project.name).await?;
     if format == Format::Json {
@@ -233,14 +271,14 @@ async fn sweep(
     dry_run: bool,
 ) -> anyhow::Result<()> {
     let ws = Workspace::open(repo)?;
-    let (env, target, site) = preview_target(&ws, target)?;
+    let (env, target) = preview_target(&ws, target)?;
     let ctx = EnvContext::new(&ws, &env).await?;
     let clients = PreviewClients::new(&ctx.sdk);
     if dry_run {
         return sweep_dry_run(&clients, &ws.config.project.name, older_than).await;
     }
     if let Some(days) = older_than {
-        let site = crate::shared_outputs::fill(&ctx, &target.name, site).await?;
+        let site = filled(&ctx, target).await?;
         for p in preview::list(&clients, &ws.config.project.name).await? {
             let old = age(p.last_modified).is_some_and(|a| a >= Duration::from_secs(days * 86_400));
             if old && p.enabled {
@@ -306,4 +344,17 @@ async fn sweep_dry_run(
 
 fn age(at: Option<SystemTime>) -> Option<Duration> {
     SystemTime::now().duration_since(at?).ok()
+}
+
+/// A preview error; bad input stays bad input.
+fn explain(ctx: &EnvContext<'_>, e: preview::PreviewError) -> anyhow::Error {
+    if e.is_bad_input() {
+        BadInput(format!(
+            "{e} (check preview_bucket in {})",
+            ctx.config_name()
+        ))
+        .into()
+    } else {
+        anyhow::Error::new(e)
+    }
 }

@@ -4,11 +4,13 @@
 //! the summary and exit code say which failed. A terraform target is rolled back
 //! by a `git revert` prepared on a new branch (`--commit`), never by `all`.
 
-use crate::config::{TargetKind, TargetSettings};
-use crate::context::{EnvContext, TargetResult};
+use crate::config::TargetKind;
+use crate::context::EnvContext;
 use crate::error::BadInput;
 use crate::flags::RollbackFlags;
 use crate::output::Section;
+use crate::plan::{Plan, Selection};
+use crate::targets::{self, TargetResult};
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
@@ -17,120 +19,67 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
     }
     let ws = Workspace::open(&flags.repo)?;
     ws.environment(&flags.env)?;
-    let names: Vec<String> = if flags.target == "all" {
-        // The seeds' rollback-all.sh: the API (ECS targets), then the web
-        // (static sites); each group in run order. Never terraform targets.
-        let of_kind = |kind: TargetKind| {
-            ws.config
-                .targets
-                .iter()
-                .filter(move |t| t.kind == kind)
-                .map(|t| t.name.clone())
-        };
-        let names: Vec<String> = of_kind(TargetKind::Ecs)
-            .chain(of_kind(TargetKind::StaticSite))
-            .collect();
-        if names.is_empty() {
-            return Err(BadInput(format!(
-                "rollback all: {} has no ECS or static-site target to roll back",
-                ws.config.file.display()
-            ))
-            .into());
-        }
-        names
-    } else {
-        match ws.config.target(&flags.target) {
-            Some(t) => vec![t.name.clone()],
-            None => {
-                return Err(BadInput(format!(
-                    "unknown target `{}` (expected `all` or one of: {})",
-                    flags.target,
-                    ws.config
-                        .targets
-                        .iter()
-                        .map(|t| t.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
-                .into())
-            }
-        }
-    };
-    if flags.to.is_some() && names.len() != 1 {
-        return Err(BadInput(
-            "--to: names a version of one target; it cannot go with `all`".into(),
-        )
-        .into());
+    let env = flags.env.as_str();
+    let plan = plan(&ws, flags)?;
+    if flags.to.is_some() && plan.targets.len() != 1 {
+        return Err(BadInput::error(
+            "--to: names a version of one target; it cannot go with `all`",
+        ));
     }
     // A terraform target rolls back by a git revert: no AWS call, no lock.
-    if let [name] = names.as_slice() {
-        let target = ws.config.target(name).expect("checked above");
+    if let [target] = plan.targets.as_slice() {
         if target.kind == TargetKind::Terraform {
+            let name = &target.name;
             if flags.to.is_some() {
-                return Err(BadInput(format!("--to: {name} is a terraform target, rolled back by reverting a commit: pass --commit SHA")).into());
+                return Err(BadInput::error(format!("--to: {name} is a terraform target, rolled back by reverting a commit: pass --commit SHA")));
             }
-            let opts = crate::terraform::RollbackOptions {
+            let opts = targets::terraform::RollbackOptions {
                 commit: flags.commit.clone(),
                 push: flags.push,
                 dry_run: flags.dry_run,
             };
-            let result = crate::terraform::rollback(&ws, target, &flags.env, &opts)?;
-            return super::finish("rollback", &flags.env, &[result], flags.format);
+            let result = targets::terraform::rollback(&ws, name, env, &opts)?;
+            return super::finish("rollback", env, &[result], flags.format);
         }
     }
     if flags.commit.is_some() || flags.push {
-        return Err(BadInput(
-            "--commit and --push: only for terraform targets, which are rolled back by a git revert".into(),
-        )
-        .into());
+        return Err(BadInput::error(
+            "--commit and --push: only for terraform targets, which are rolled back by a git revert",
+        ));
     }
-    let ctx = EnvContext::new(&ws, &flags.env).await?;
-    let opts = crate::ecs::RollbackOptions {
-        to: flags.to.clone(),
-        dry_run: flags.dry_run,
-        force_unlock: flags.force_unlock,
-        watch: super::watch_settings(&flags.watch),
-    };
-    let site_opts = crate::static_site::RollbackOptions {
-        to: flags.to.clone(),
-        site: crate::static_site::SiteOptions::from_flags(
-            &flags.site,
-            &flags.watch,
-            flags.dry_run,
-            flags.force_unlock,
-        ),
+    let ctx = EnvContext::new(&ws, env).await?;
+    let opts = targets::RollbackOptions {
+        ecs: targets::ecs::RollbackOptions {
+            to: flags.to.clone(),
+            dry_run: flags.dry_run,
+            force_unlock: flags.force_unlock,
+            watch: super::watch_settings(&flags.watch),
+        },
+        site: targets::static_site::RollbackOptions {
+            to: flags.to.clone(),
+            site: targets::static_site::SiteOptions::from_flags(
+                &flags.site,
+                &flags.watch,
+                flags.dry_run,
+                flags.force_unlock,
+            ),
+        },
     };
 
+    let several = plan.targets.len() > 1;
     let mut results = Vec::new();
-    for name in &names {
-        let target = ws.config.target(name).expect("checked above");
-        let section = Section::start(format!(
-            "rollback {name} ({}) in {}",
-            target.kind, flags.env
-        ));
+    for mut target in plan.targets {
+        let name = target.name.clone();
+        let section = Section::start(format!("rollback {name} ({}) in {env}", target.kind));
         // With `all`, one target's failure must not stop the others.
-        let result = match &target.settings[&flags.env] {
-            TargetSettings::Ecs(ecs) => crate::ecs::rollback(&ctx, target, ecs, &opts).await,
-            TargetSettings::StaticSite(site) => {
-                crate::static_site::rollback(&ctx, target, site, &site_opts).await
-            }
-            TargetSettings::Terraform(_) => Ok(TargetResult::failed(
-                name,
-                "shared infrastructure is rolled back with git: git revert -m 1 <merge-commit-sha>, push, and let the deploy run",
-            )),
+        let result = match crate::plan::outputs::fill_one(&ctx, &mut target).await {
+            Ok(()) => targets::rollback(&ctx, &target, &opts).await,
+            Err(e) => Err(e),
         };
         let mut result = match result {
             Ok(r) => r,
-            Err(e) if names.len() > 1 => TargetResult::failed(name, crate::error::one_line(&e)),
-            Err(e) => {
-                return Err(super::fail_alone(
-                    "rollback",
-                    &flags.env,
-                    name,
-                    flags.format,
-                    e,
-                ))
-            }
+            Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
+            Err(e) => return Err(super::fail_alone("rollback", env, &name, flags.format, e)),
         };
         section.finish(&mut result);
         results.push(result);
@@ -144,9 +93,51 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         {
             crate::output::detail(&format!(
                 "{} (terraform) is never rolled back by `all`; if it needs it, prepare the git revert of the change: cargo xtask rollback {} {} --commit <merge-sha>\n",
-                t.name, t.name, flags.env
+                t.name, t.name, env
             ));
         }
     }
-    super::finish("rollback", &flags.env, &results, flags.format)
+    super::finish("rollback", env, &results, flags.format)
+}
+
+/// The targets to roll back: the one named, or with `all` every ECS target
+/// and then every static site (the seeds' rollback-all.sh: API, then web),
+/// each group in run order; never terraform targets.
+fn plan(ws: &Workspace, flags: &RollbackFlags) -> anyhow::Result<Plan> {
+    let env = flags.env.as_str();
+    let names: Vec<String> = if flags.target == "all" {
+        let of_kind = |kind: TargetKind| {
+            ws.config
+                .targets
+                .iter()
+                .filter(move |t| t.kind == kind)
+                .map(|t| t.name.clone())
+        };
+        let names: Vec<String> = of_kind(TargetKind::Ecs)
+            .chain(of_kind(TargetKind::StaticSite))
+            .collect();
+        if names.is_empty() {
+            return Err(BadInput::error(format!(
+                "rollback all: {} has no ECS or static-site target to roll back",
+                ws.config.file.display()
+            )));
+        }
+        names
+    } else {
+        vec![flags.target.clone()]
+    };
+    let mut plan = Plan::for_env(&ws.config, &Selection::Named(names), ws.head_sha(), env)
+        .map_err(|e| {
+            BadInput::error(format!(
+                "unknown target `{}` (expected `all` or one of: {})",
+                e.name, e.known
+            ))
+        })?;
+    // One at a time, API before web.
+    plan.targets.sort_by_key(|t| match t.kind {
+        TargetKind::Ecs => 0,
+        TargetKind::StaticSite => 1,
+        TargetKind::Terraform => 2,
+    });
+    Ok(plan)
 }

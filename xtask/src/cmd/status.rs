@@ -2,9 +2,11 @@
 
 use serde::Serialize;
 
-use crate::config::TargetSettings;
+use crate::config::TargetKind;
 use crate::context::EnvContext;
+use crate::error::BadInput;
 use crate::flags::{Format, StatusFlags};
+use crate::plan::{Plan, Selection};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Serialize)]
@@ -23,8 +25,11 @@ struct TargetStatus {
 pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
     let ctx = EnvContext::new(&ws, &flags.env).await?;
+    let env = flags.env.as_str();
+    let plan = Plan::for_env(&ws.config, &Selection::All, ctx.git_sha.clone(), env)
+        .map_err(BadInput::from)?;
     let mut rows = Vec::new();
-    for target in &ws.config.targets {
+    for mut target in plan.targets {
         let mut row = TargetStatus {
             target: target.name.clone(),
             kind: target.kind.to_string(),
@@ -38,57 +43,22 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 .map(|h| format!("{} since {}", h.who, h.acquired_at)),
             error: None,
         };
-        if let TargetSettings::Ecs(ecs) = &target.settings[&flags.env] {
-            let clients = api::Clients::new(&ctx.sdk);
-            let ecs = crate::shared_outputs::fill(&ctx, &target.name, ecs).await;
-            let status = match &ecs {
-                Ok(ecs) => api::status(&clients.ecs, &crate::settings::ecs_service(ecs))
-                    .await
-                    .map_err(|e| e.to_string()),
-                Err(e) => Err(crate::error::one_line(e)),
-            };
-            match status {
-                Ok(s) => {
-                    row.running = Some(s.revision.short());
-                    row.image = Some(s.image);
-                    row.rollout_in_progress = Some(s.rollout_in_progress);
-                }
-                Err(e) => row.error = Some(e.to_string()),
+        let observed = match crate::plan::outputs::fill_one(&ctx, &mut target).await {
+            Ok(()) => crate::targets::status(&ctx, &target).await,
+            Err(e) => Err(e),
+        };
+        match observed {
+            Ok(o) => {
+                row.running = Some(o.running);
+                row.image = o.image;
+                row.rollout_in_progress = o.rollout_in_progress;
             }
-        }
-        if let TargetSettings::StaticSite(_) = &target.settings[&flags.env] {
-            // The live release: the last successful deploy or rollback put it there.
-            let live = ctx
-                .store
-                .newest(&target.name, crate::state::ledger::live)
-                .await?;
-            row.running = Some(live.map_or_else(
-                || "never deployed by xtask".to_string(),
-                |r| {
-                    let how = match r.action {
-                        crate::state::ledger::Action::Deploy => "deploy",
-                        crate::state::ledger::Action::Rollback => "rollback",
-                    };
-                    format!("release {} (by {how} at {})", r.deployed, r.finished_at)
-                },
-            ));
-        }
-        if let TargetSettings::Terraform(_) = &target.settings[&flags.env] {
-            // The last apply, by the ledger (Terraform's state holds the rest).
-            let applied = ctx
-                .store
-                .newest(&target.name, crate::state::ledger::last_deploy)
-                .await?;
-            row.running = Some(applied.map_or_else(
-                || "never applied by xtask".to_string(),
-                |r| {
-                    format!(
-                        "applied {} at {}",
-                        &r.deployed[..r.deployed.len().min(10)],
-                        r.finished_at
-                    )
-                },
-            ));
+            // A service that cannot be read is a row of its own; the others
+            // read only the state bucket, which every row needs.
+            Err(e) if target.kind == TargetKind::Ecs => {
+                row.error = Some(crate::error::one_line(&e))
+            }
+            Err(e) => return Err(e),
         }
         rows.push(row);
     }

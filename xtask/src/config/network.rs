@@ -6,7 +6,8 @@
 
 use shared_infra::{NetworkInput, NetworkLayout};
 
-use super::{ConfigError, Loader, RawConfig, Target, TargetSettings, TerraformTarget};
+use super::load::{Loader, RawConfig};
+use super::{ConfigError, Target, TargetSettings, TerraformTarget};
 
 const KEYS: [&str; 4] = ["vpc_cidr", "azs", "public_subnets", "private_subnets"];
 

@@ -1,6 +1,6 @@
 //! `{TARGET.OUTPUT}` in a target's strings: an output of a terraform target,
 //! read from that target's state in S3 when the target runs (see
-//! `crate::shared_outputs`), e.g. `cluster = "{shared.ecs_cluster_name}"`.
+//! `crate::plan::outputs`), e.g. `cluster = "{shared.ecs_cluster_name}"`.
 //!
 //! Checked when the file loads: TARGET is another terraform target that has
 //! `state_bucket` and `state_key` in that environment and that this target runs
@@ -9,49 +9,62 @@
 
 use std::collections::BTreeSet;
 
-use super::{template, ConfigError, Loader, Target, TargetSettings};
+use super::load::Loader;
+use super::{template, ConfigError, Target, TargetSettings};
 
-/// Every `(key path, TARGET, OUTPUT)` in a value's strings.
-pub fn references(value: &serde_json::Value) -> Vec<(String, String, String)> {
-    let mut found = Vec::new();
-    walk("", value, &mut |path, s| {
-        for name in template::placeholders(s).unwrap_or_default() {
-            if let Some((target, output)) = name.split_once('.') {
-                found.push((path.to_string(), target.to_string(), output.to_string()));
-            }
-        }
-    });
-    found
+/// A setting `{TARGET.OUTPUT}` may fill: one string, or a list of strings.
+pub enum Slot<'a> {
+    Text(&'a mut String),
+    List(&'a mut Vec<String>),
 }
 
-/// Calls `f` with each string in `value` and its key path (`cache[0].glob`).
-pub fn walk(path: &str, value: &serde_json::Value, f: &mut impl FnMut(&str, &str)) {
-    match value {
-        serde_json::Value::String(s) => f(path, s),
-        serde_json::Value::Array(items) => {
-            for (i, v) in items.iter().enumerate() {
-                walk(&format!("{path}[{i}]"), v, f);
+/// One `{TARGET.OUTPUT}` in a target's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputRef {
+    /// The setting's key path below the target's table (`cache[0].glob`).
+    pub key: String,
+    /// The terraform target whose output it is.
+    pub source: String,
+    pub output: String,
+}
+
+/// Every `{TARGET.OUTPUT}` in `settings`, in key order.
+pub fn references(settings: &TargetSettings) -> Vec<OutputRef> {
+    let mut settings = settings.clone();
+    let mut found = Vec::new();
+    let mut scan = |key: String, s: &str| {
+        for name in template::placeholders(s).unwrap_or_default() {
+            if let Some((source, output)) = name.split_once('.') {
+                found.push(OutputRef {
+                    key: key.clone(),
+                    source: source.to_string(),
+                    output: output.to_string(),
+                });
             }
         }
-        serde_json::Value::Object(map) => {
-            for (k, v) in map {
-                let path = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                walk(&path, v, f);
+    };
+    for (key, slot) in settings.slots() {
+        match slot {
+            Slot::Text(s) => scan(key, s),
+            Slot::List(items) => {
+                for (i, s) in items.iter().enumerate() {
+                    scan(format!("{key}[{i}]"), s);
+                }
             }
         }
-        _ => {}
     }
+    found
 }
 
 pub(super) fn check(loader: &Loader<'_>, targets: &[Target]) -> Result<(), ConfigError> {
     for target in targets {
         for (env, settings) in &target.settings {
-            let value = serde_json::to_value(settings).expect("plain data serializes");
-            for (path, source, output) in references(&value) {
+            for OutputRef {
+                key: path,
+                source,
+                output,
+            } in references(settings)
+            {
                 let key = format!("targets.{}.{path}", target.name);
                 let placeholder = format!("{{{source}.{output}}}");
                 let terraform_targets = || {

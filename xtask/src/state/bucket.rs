@@ -20,6 +20,15 @@ impl StateStore {
             .is_ok()
     }
 
+    /// Whether S3 says the state bucket does not exist (404); other answers
+    /// (no permission to look, a passing failure) are left to the calls that follow.
+    pub async fn bucket_missing(&self) -> bool {
+        match self.s3.head_bucket().bucket(&self.bucket).send().await {
+            Ok(_) => false,
+            Err(e) => e.raw_response().is_some_and(|r| r.status().as_u16() == 404),
+        }
+    }
+
     pub async fn ensure_bucket(&self, region: &str) -> Result<bool, StateError> {
         let bucket = &self.bucket;
         if self.s3.head_bucket().bucket(bucket).send().await.is_ok() {

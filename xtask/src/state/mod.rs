@@ -10,6 +10,7 @@
 mod bucket;
 pub mod ledger;
 pub mod lock;
+pub mod policy;
 pub mod releases;
 
 use aws_sdk_s3::primitives::ByteStream;
@@ -35,13 +36,17 @@ pub struct StateError {
     pub missing_bucket: bool,
 }
 
+/// What to do about a missing state bucket.
+fn missing_bucket(bucket: &str, env: &str) -> String {
+    format!(
+        "state bucket {bucket} does not exist (it holds the ledger, locks and releases): create it with `cargo xtask bootstrap --env {env}`, or check project.state_bucket in deploy.toml and the environment's region"
+    )
+}
+
 impl StateError {
     fn describe(&self) -> String {
         if self.missing_bucket {
-            format!(
-                "state bucket {} does not exist (it holds the ledger, locks and releases): create it with `cargo xtask bootstrap --env {}`, or check project.state_bucket in deploy.toml and the environment's region",
-                self.bucket, self.env
-            )
+            missing_bucket(&self.bucket, &self.env)
         } else {
             format!(
                 "state bucket {}: {} {}: {}",
@@ -58,6 +63,11 @@ impl StateStore {
             bucket,
             env,
         }
+    }
+
+    /// What to do about this store's bucket missing.
+    pub fn missing_bucket_message(&self) -> String {
+        missing_bucket(&self.bucket, &self.env)
     }
 
     fn error<E: std::error::Error + 'static>(

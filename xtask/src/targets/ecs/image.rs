@@ -17,16 +17,16 @@ use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
 use crate::config::EcsTarget;
+use crate::context::EnvContext;
 use crate::error::BadInput;
 
 /// Makes sure `tag` is in the target's ECR repository, building and pushing it
 /// when the target has a `dockerfile`. Returns whether a dry run would have
 /// pushed it (so the dry run does not ask for it in ECR).
 pub async fn ensure(
+    ctx: &EnvContext<'_>,
     clients: &api::Clients,
     target: &str,
-    config_file: &Path,
-    root: &Path,
     config: &EcsTarget,
     tag: &str,
     dry_run: bool,
@@ -34,16 +34,17 @@ pub async fn ensure(
     let Some(dockerfile) = &config.dockerfile else {
         return Ok(false);
     };
+    let (config_file, root) = (ctx.ws.config.file.as_path(), ctx.ws.root.as_path());
     let ecr = &clients.ecr;
     let build = DockerBuild::new(target, config_file, root, config, dockerfile)?;
     let repository = &config.ecr_repository;
     let uri = api::repository_uri(ecr, repository)
         .await
-        .map_err(|e| crate::ecs::api_error(target, e))?;
+        .map_err(|e| super::explain(ctx, target, e))?;
     let image = format!("{uri}:{tag}");
     if api::tag_exists(ecr, repository, tag)
         .await
-        .map_err(|e| crate::ecs::api_error(target, e))?
+        .map_err(|e| super::explain(ctx, target, e))?
     {
         eprintln!("{target}: image {image} is in ECR already; not rebuilt");
         return Ok(false);
@@ -58,7 +59,7 @@ pub async fn ensure(
 
     let login = api::registry_login(ecr, &uri)
         .await
-        .map_err(|e| crate::ecs::api_error(target, e))?;
+        .map_err(|e| super::explain(ctx, target, e))?;
     let docker = docker_program();
     let shown = docker.to_string_lossy().into_owned();
     eprintln!("{target}: docker login {}", login.registry);

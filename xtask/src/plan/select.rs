@@ -1,0 +1,158 @@
+//! Choosing a plan's targets: the ones whose paths (or settings) changed, all,
+//! or the ones named; then their waves.
+
+use crate::changes::ChangedPaths;
+use crate::config::{Config, Target};
+
+use super::{Plan, PlannedTarget, Settings, Why};
+
+/// Which targets to plan.
+#[derive(Debug, Clone)]
+pub enum Selection {
+    /// The targets whose paths changed, and those whose settings a change to
+    /// deploy.toml changed (target name → why).
+    Changed {
+        changes: ChangedPaths,
+        settings: std::collections::BTreeMap<String, String>,
+    },
+    All,
+    /// Named on the command line; checked against the config by [`Plan::new`].
+    Named(Vec<String>),
+}
+
+impl Selection {
+    /// The targets whose paths changed (no deploy.toml settings compared).
+    pub fn changed(changes: ChangedPaths) -> Selection {
+        Selection::Changed {
+            changes,
+            settings: Default::default(),
+        }
+    }
+}
+
+/// A target named on the command line that the config does not have.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown target `{name}` (expected one of: {known})")]
+pub struct UnknownTarget {
+    pub name: String,
+    pub known: String,
+}
+
+impl Plan<()> {
+    /// The plan of `selection`, its targets without settings (for showing it).
+    pub fn new(
+        config: &Config,
+        selection: &Selection,
+        head: Option<String>,
+        env: Option<&str>,
+    ) -> Result<Plan<()>, UnknownTarget> {
+        Plan::with(config, selection, head, env, |_| ())
+    }
+}
+
+impl Plan<Settings> {
+    /// The plan of `selection` in `env`, each target with its settings there.
+    pub fn for_env(
+        config: &Config,
+        selection: &Selection,
+        head: Option<String>,
+        env: &str,
+    ) -> Result<Plan<Settings>, UnknownTarget> {
+        Plan::with(config, selection, head, Some(env), |t| {
+            Settings::of(config, t, env)
+        })
+    }
+}
+
+impl<S> Plan<S> {
+    /// The plan of `selection`; `settings` gives what each target carries.
+    pub fn with(
+        config: &Config,
+        selection: &Selection,
+        head: Option<String>,
+        env: Option<&str>,
+        mut settings: impl FnMut(&Target) -> S,
+    ) -> Result<Plan<S>, UnknownTarget> {
+        let mut chosen: Vec<(&Target, Vec<String>, Why)> = Vec::new();
+        let (base, why) = match selection {
+            Selection::Changed { changes, settings } => {
+                for target in &config.targets {
+                    let mut paths: Vec<String> = changes
+                        .paths
+                        .iter()
+                        .filter(|p| target.paths.matches(p))
+                        .cloned()
+                        .collect();
+                    if let Some(why) = settings.get(&target.name) {
+                        paths.push(why.clone());
+                    }
+                    if changes.everything {
+                        chosen.push((target, paths, Why::BaseUnknown));
+                    } else if !paths.is_empty() {
+                        chosen.push((target, paths, Why::Changed));
+                    }
+                }
+                (changes.base.map(|b| b.to_string()), changes.why.clone())
+            }
+            Selection::All => {
+                chosen.extend(config.targets.iter().map(|t| (t, Vec::new(), Why::All)));
+                (None, "--all: every target".to_string())
+            }
+            Selection::Named(names) => {
+                if let Some(name) = names.iter().find(|n| config.target(n).is_none()) {
+                    return Err(UnknownTarget {
+                        name: name.clone(),
+                        known: config
+                            .targets
+                            .iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    });
+                }
+                chosen.extend(
+                    config
+                        .targets
+                        .iter()
+                        .filter(|t| names.contains(&t.name))
+                        .map(|t| (t, Vec::new(), Why::Named)),
+                );
+                (None, "targets named on the command line".to_string())
+            }
+        };
+        // `after` only orders what is in this plan; the config lists targets in
+        // run order, so each target's `after` is placed before it.
+        let names: Vec<&str> = chosen.iter().map(|(t, _, _)| t.name.as_str()).collect();
+        let mut targets: Vec<PlannedTarget<S>> = Vec::new();
+        for (target, paths, why) in chosen {
+            let after: Vec<String> = target
+                .after
+                .iter()
+                .filter(|a| names.contains(&a.as_str()))
+                .cloned()
+                .collect();
+            let wave = targets
+                .iter()
+                .filter(|t| after.contains(&t.name))
+                .map(|t| t.wave + 1)
+                .max()
+                .unwrap_or(0);
+            targets.push(PlannedTarget {
+                name: target.name.clone(),
+                kind: target.kind,
+                paths,
+                after,
+                wave,
+                why,
+                settings: settings(target),
+            });
+        }
+        Ok(Plan {
+            base,
+            head,
+            why,
+            env: env.map(str::to_owned),
+            targets,
+        })
+    }
+}

@@ -1,0 +1,139 @@
+//! Which ledger record answers a question — what is live, what ran before,
+//! what a rollback goes back to — in one place, for every kind.
+//!
+//! Rollbacks walk the ledger through *deploys*: the record that put the current
+//! version in place says what it replaced, and rollback records are skipped, so
+//! rolling back twice walks further back instead of bouncing between two
+//! versions.
+
+use super::ledger::{Action, Outcome, Record};
+
+/// The newest record that left the target in a known state: a successful
+/// deploy or rollback (a static site's live release).
+pub fn live(history: &[Record]) -> Option<&Record> {
+    history.iter().find(|r| r.outcome == Outcome::Succeeded)
+}
+
+/// The newest successful deploy (a terraform target's last apply).
+pub fn last_deploy(history: &[Record]) -> Option<&Record> {
+    history
+        .iter()
+        .find(|r| r.action == Action::Deploy && r.outcome == Outcome::Succeeded)
+}
+
+/// What ran before `current`, by the ledger: the `replaced` of the newest
+/// successful *deploy* that put `current` in place. Rollback records are
+/// skipped on purpose, so rolling back twice walks further back instead of
+/// bouncing between two versions.
+pub fn replaced_by_deploy_of<'a>(history: &'a [Record], current: &str) -> Option<&'a Record> {
+    history.iter().find(|r| {
+        r.action == Action::Deploy
+            && r.outcome == Outcome::Succeeded
+            && r.deployed == current
+            && r.replaced.as_deref().is_some_and(|p| p != current)
+    })
+}
+
+/// What a static site's rollback goes back to, by the ledger.
+#[derive(Debug)]
+pub enum SiteRollback<'a> {
+    /// The newest deploy failed part way: back to the release it replaced.
+    BeforeFailed { failed: &'a Record, to: String },
+    /// The release that was live before the deploy of the live one.
+    BeforeLive {
+        live: String,
+        deploy: &'a Record,
+        to: String,
+    },
+}
+
+/// Why the ledger names no release to roll back to.
+#[derive(Debug, PartialEq, Eq)]
+pub enum NoSiteRollback {
+    /// No record at all.
+    NeverDeployed,
+    /// The first deploy failed: nothing ran before it.
+    FirstDeployFailed { release: String },
+    /// The live release is the first the ledger knows.
+    NothingBefore { live: String },
+}
+
+/// After a failed deploy, the release it replaced; else what the deploy of the
+/// live release replaced.
+pub fn site_rollback(history: &[Record]) -> Result<SiteRollback<'_>, NoSiteRollback> {
+    let newest = history.first().ok_or(NoSiteRollback::NeverDeployed)?;
+    if newest.action == Action::Deploy && newest.outcome == Outcome::Failed {
+        let to = newest
+            .replaced
+            .clone()
+            .ok_or_else(|| NoSiteRollback::FirstDeployFailed {
+                release: newest.deployed.clone(),
+            })?;
+        return Ok(SiteRollback::BeforeFailed { failed: newest, to });
+    }
+    let live = live(history).ok_or(NoSiteRollback::NeverDeployed)?;
+    let deploy = replaced_by_deploy_of(history, &live.deployed).ok_or_else(|| {
+        NoSiteRollback::NothingBefore {
+            live: live.deployed.clone(),
+        }
+    })?;
+    Ok(SiteRollback::BeforeLive {
+        live: live.deployed.clone(),
+        to: deploy.replaced.clone().unwrap_or_default(),
+        deploy,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(action: Action, deployed: &str, replaced: &str, outcome: Outcome) -> Record {
+        Record {
+            id: String::new(),
+            target: "api".into(),
+            env: "prod".into(),
+            action,
+            git_sha: None,
+            deployed: deployed.into(),
+            replaced: Some(replaced.into()),
+            detail: String::new(),
+            outcome,
+            message: String::new(),
+            started_at: String::new(),
+            finished_at: String::new(),
+            who: String::new(),
+        }
+    }
+
+    #[test]
+    fn rolling_back_twice_walks_further_back() {
+        use Action::*;
+        use Outcome::*;
+        // Newest first: deploys 1→2, 2→3, a failed 3→4, then a rollback 3→2.
+        let history = vec![
+            record(Rollback, "r2", "r3", Succeeded),
+            record(Deploy, "r4", "r3", Failed),
+            record(Deploy, "r3", "r2", Succeeded),
+            record(Deploy, "r2", "r1", Succeeded),
+        ];
+        // Running r2 after the rollback: the deploy that put r2 in place replaced r1.
+        assert_eq!(
+            replaced_by_deploy_of(&history, "r2")
+                .unwrap()
+                .replaced
+                .as_deref(),
+            Some("r1")
+        );
+        // Running r3: back to r2, never to the failed r4.
+        assert_eq!(
+            replaced_by_deploy_of(&history, "r3")
+                .unwrap()
+                .replaced
+                .as_deref(),
+            Some("r2")
+        );
+        // A version the ledger never deployed: no answer (the caller falls back).
+        assert!(replaced_by_deploy_of(&history, "r9").is_none());
+    }
+}
