@@ -16,9 +16,10 @@
 //!   `push` puts the tag into the emulator's ECR.
 //! - [`cli`]: the `xtask` binary run as a user runs it ([`Xtask`]), and its
 //!   output as text; [`state_bucket`]: the locks and keys a deploy left in S3.
-//! - [`fixtures`]: an ECS target ([`EcsTarget`]) and a static site
-//!   ([`StaticSite`]) in the emulator, with a repository whose deploy.toml
-//!   names them, for the binary's end-to-end tests.
+//! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
+//!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
+//!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
+//!   deploy.toml names it, for the binary's end-to-end tests.
 
 mod buckets;
 pub mod cli;
@@ -36,7 +37,9 @@ pub use cli::Xtask;
 pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use faults::{Fault, FaultKind, FaultScope};
-pub use fixtures::{ecs::EcsTarget, site::StaticSite};
+pub use fixtures::{
+    ecs::EcsTarget, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,
+};
 pub use git_repo::GitRepo;
 pub use services::fargate_service;
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
