@@ -88,6 +88,19 @@ impl Xtask {
     }
 }
 
+/// The string field `key` of each of `records` (as [`Xtask::history`] returns
+/// them), in order; panics if one has none.
+pub fn column<'a>(records: &'a [serde_json::Value], key: &str) -> Vec<&'a str> {
+    records
+        .iter()
+        .map(|r| {
+            r[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("no string {key:?} in {r}"))
+        })
+        .collect()
+}
+
 /// Output bytes as text (invalid UTF-8 replaced).
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

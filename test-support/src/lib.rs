@@ -15,7 +15,8 @@
 //! - [`DockerStandIn`]: a stand-in `docker` that records its calls, and whose
 //!   `push` puts the tag into the emulator's ECR.
 //! - [`cli`]: the `xtask` binary run as a user runs it ([`Xtask`]), and its
-//!   output as text; [`state_bucket`]: the locks and keys a deploy left in S3.
+//!   output as text; [`state_bucket`]: the locks and keys a deploy left in S3;
+//!   [`deploy_toml`]: the head of the deploy.toml the tests write.
 //! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
 //!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
 //!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
@@ -23,6 +24,7 @@
 
 mod buckets;
 pub mod cli;
+pub mod deploy_toml;
 mod docker;
 mod emulator;
 mod faults;

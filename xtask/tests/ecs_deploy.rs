@@ -8,8 +8,9 @@
 use aws_sdk_ecs::types::NetworkMode;
 use test_support::cli::{all_output, text};
 use test_support::fixtures::ecs::POLL;
-use test_support::{emulator, DockerStandIn, EcsTarget, Fault, FaultKind, FaultScope};
-use test_support::{RolloutOutcome, RolloutScenario};
+use test_support::{
+    emulator, DockerStandIn, EcsTarget, Fault, FaultKind, FaultScope, RolloutOutcome,
+};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
@@ -279,16 +280,7 @@ async fn targets_that_do_not_wait_for_each_other_deploy_at_the_same_time() {
         .write("infra/main.tf", "# shared\n");
     f.repo.commit("web and shared");
     // A rollout that takes a while: 20 polls.
-    emulator()
-        .set_rollout(
-            &f.cluster,
-            &f.service,
-            RolloutScenario {
-                steps: 20,
-                ..RolloutScenario::default()
-            },
-        )
-        .await;
+    f.slow_rollout(20).await;
     let terraform = test_support::TerraformStandIn::new("real-plan-no-changes.json");
     let out = f
         .command(&[

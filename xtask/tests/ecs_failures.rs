@@ -6,7 +6,7 @@
 
 use std::process::Command;
 use test_support::cli::{all_output, text};
-use test_support::{emulator, DockerStandIn, EcsTarget, RolloutOutcome, RolloutScenario};
+use test_support::{emulator, DockerStandIn, EcsTarget, RolloutOutcome};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
@@ -217,16 +217,7 @@ async fn a_missing_state_bucket_says_to_bootstrap_and_changes_nothing() {
 #[tokio::test]
 async fn of_two_concurrent_deploys_one_wins_and_the_other_names_the_holder() {
     let f = EcsTarget::new(XTASK).await;
-    emulator()
-        .set_rollout(
-            &f.cluster,
-            &f.service,
-            RolloutScenario {
-                steps: 20,
-                ..Default::default()
-            },
-        )
-        .await;
+    f.slow_rollout(20).await;
     let args = [
         "deploy",
         "api",

@@ -4,7 +4,7 @@
 //! place with `--no-rollback`, and `cargo xtask rollback` walking the ledger
 //! back, or, without one, the task definition's revisions.
 
-use test_support::cli::{all_output, text};
+use test_support::cli::{all_output, column, text};
 use test_support::{emulator, EcsTarget, Fault, FaultKind, FaultScope, RolloutOutcome};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
@@ -136,10 +136,7 @@ async fn rolling_back_twice_walks_further_back_and_to_picks_one() {
     assert_eq!(f.running().await.0, 3);
 
     let history = f.history();
-    let actions: Vec<&str> = history
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let actions = column(&history, "action");
     assert_eq!(
         actions,
         ["rollback", "rollback", "rollback", "deploy", "deploy"]

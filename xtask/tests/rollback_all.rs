@@ -6,7 +6,9 @@
 //! (so its rollback fails), runs first; `worker` must still be rolled back.
 
 use test_support::cli::{all_output, text};
-use test_support::{emulator, state_bucket, unique_name, GitRepo, TerraformStandIn, Xtask};
+use test_support::{
+    deploy_toml, emulator, state_bucket, unique_name, GitRepo, TerraformStandIn, Xtask,
+};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
@@ -42,13 +44,7 @@ async fn one_side_failing_does_not_stop_the_other() {
     repo.write(
         "deploy.toml",
         &format!(
-            r#"[project]
-name = "all"
-region = "us-east-1"
-state_bucket = "{state_bucket}"
-
-[environments.prod]
-branch = "main"
+            r#"{head}
 
 [targets.shared]
 kind = "terraform"
@@ -72,7 +68,8 @@ cluster = "{cluster}"
 service = "{service}"
 container = "app"
 ecr_repository = "{id}-worker"
-"#
+"#,
+            head = deploy_toml::project("all", &state_bucket)
         ),
     )
     .write("infra/main.tf", "\n");
@@ -166,13 +163,7 @@ async fn the_web_is_rolled_back_when_the_api_rollback_fails() {
     repo.write(
         "deploy.toml",
         &format!(
-            r#"[project]
-name = "aw"
-region = "us-east-1"
-state_bucket = "{state_bucket}"
-
-[environments.prod]
-branch = "main"
+            r#"{head}
 
 [targets.admin-web]
 kind = "static-site"
@@ -187,7 +178,8 @@ cluster = "{id}-cluster"
 service = "{id}-gone"
 container = "app"
 ecr_repository = "{id}-api"
-"#
+"#,
+            head = deploy_toml::project("aw", &state_bucket)
         ),
     )
     .write("web/dist/index.html", "<h1>v1</h1>");

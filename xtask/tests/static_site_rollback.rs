@@ -3,7 +3,7 @@
 //! byte- and header-identical by server-side copies of only the keys that
 //! differ, walking further back each time, `--to` one release; odd key names.
 
-use test_support::cli::{all_output, text};
+use test_support::cli::{all_output, column, text};
 use test_support::StaticSite;
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
@@ -140,18 +140,12 @@ async fn rollback_restores_byte_identical_content_and_headers_and_twice_walks_fu
     assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
 
     let history = s.history();
-    let actions: Vec<&str> = history
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
+    let actions = column(&history, "action");
     assert_eq!(
         actions,
         ["rollback", "rollback", "rollback", "deploy", "deploy", "deploy"]
     );
-    let deployed: Vec<&str> = history
-        .iter()
-        .map(|r| r["deployed"].as_str().unwrap())
-        .collect();
+    let deployed = column(&history, "deployed");
     assert_eq!(
         deployed[..3],
         [
