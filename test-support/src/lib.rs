@@ -14,19 +14,34 @@
 //!   [`terraform_fixture`]: plan and state files in Terraform's real formats.
 //! - [`DockerStandIn`]: a stand-in `docker` that records its calls, and whose
 //!   `push` puts the tag into the emulator's ECR.
+//! - [`cli`]: the `xtask` binary run as a user runs it ([`Xtask`]), and its
+//!   output as text; [`state_bucket`]: the locks and keys a deploy left in S3;
+//!   [`deploy_toml`]: the head of the deploy.toml the tests write.
+//! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
+//!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
+//!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
+//!   deploy.toml names it, for the binary's end-to-end tests.
 
 mod buckets;
+pub mod cli;
+pub mod deploy_toml;
 mod docker;
 mod emulator;
 mod faults;
+pub mod fixtures;
 mod git_repo;
 mod services;
+pub mod state_bucket;
 mod terraform;
 
 pub use buckets::enable_versioning;
+pub use cli::Xtask;
 pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use faults::{Fault, FaultKind, FaultScope};
+pub use fixtures::{
+    ecs::EcsTarget, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,
+};
 pub use git_repo::GitRepo;
 pub use services::fargate_service;
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};

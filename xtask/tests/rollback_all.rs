@@ -5,16 +5,12 @@
 //! Two ECS targets stand in for "API, then web": `api`, whose service is gone
 //! (so its rollback fails), runs first; `worker` must still be rolled back.
 
-use std::process::{Command, Output};
-use test_support::{emulator, unique_name, GitRepo, TerraformStandIn};
+use test_support::cli::{all_output, text};
+use test_support::{
+    deploy_toml, emulator, state_bucket, unique_name, GitRepo, TerraformStandIn, Xtask,
+};
 
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn all(out: &Output) -> String {
-    format!("{}{}", text(&out.stdout), text(&out.stderr))
-}
+const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
 #[tokio::test]
 async fn one_side_failing_does_not_stop_the_other() {
@@ -48,13 +44,7 @@ async fn one_side_failing_does_not_stop_the_other() {
     repo.write(
         "deploy.toml",
         &format!(
-            r#"[project]
-name = "all"
-region = "us-east-1"
-state_bucket = "{state_bucket}"
-
-[environments.prod]
-branch = "main"
+            r#"{head}
 
 [targets.shared]
 kind = "terraform"
@@ -78,23 +68,17 @@ cluster = "{cluster}"
 service = "{service}"
 container = "app"
 ecr_repository = "{id}-worker"
-"#
+"#,
+            head = deploy_toml::project("all", &state_bucket)
         ),
     )
     .write("infra/main.tf", "\n");
     repo.commit("initial");
     let tf = TerraformStandIn::new("aws-plan-adds-nat.json");
 
-    let xtask = |args: &[&str]| {
-        emulator()
-            .cli_env(Command::new(env!("CARGO_BIN_EXE_xtask")).args(args))
-            .current_dir(repo.path())
-            .env("TERRAFORM", tf.path())
-            .output()
-            .unwrap()
-    };
-    let out = xtask(&["rollback", "all", "prod", "--poll-interval", "50ms"]);
-    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let xtask = Xtask::on_emulator(XTASK, repo.path()).env("TERRAFORM", tf.path());
+    let out = xtask.run(&["rollback", "all", "prod", "--poll-interval", "50ms"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let stdout = text(&out.stdout);
     let stderr = text(&out.stderr);
 
@@ -140,35 +124,25 @@ ecr_repository = "{id}-worker"
     );
 
     // Each target's own ledger and lock: a record for the worker only, no lock left.
-    let history = |target: &str| {
-        let out = xtask(&["history", target, "prod", "--format", "json"]);
-        assert!(out.status.success(), "{}", all(&out));
-        serde_json::from_slice::<Vec<serde_json::Value>>(&out.stdout).unwrap()
-    };
+    let history = |target: &str| xtask.history(target, "prod");
     let worker = history("worker");
     assert_eq!(worker.len(), 1);
     assert_eq!(worker[0]["action"], "rollback");
     assert_eq!(worker[0]["outcome"], "succeeded");
     assert!(history("api").is_empty());
     assert!(history("shared").is_empty());
-    let locks = s3
-        .list_objects_v2()
-        .bucket(&state_bucket)
-        .prefix("locks/")
-        .send()
-        .await
-        .unwrap();
-    assert!(locks.contents().is_empty(), "{:?}", locks.contents());
+    let locks = state_bucket::locks(&s3, &state_bucket).await;
+    assert!(locks.is_empty(), "{locks:?}");
 
     // `all` with --to or --commit is refused before anything runs.
-    let out = xtask(&["rollback", "all", "prod", "--to", "1"]);
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
-    let out = xtask(&["rollback", "all", "prod", "--commit", "HEAD"]);
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    let out = xtask.run(&["rollback", "all", "prod", "--to", "1"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    let out = xtask.run(&["rollback", "all", "prod", "--commit", "HEAD"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr).contains("only for terraform targets"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 }
 
@@ -189,13 +163,7 @@ async fn the_web_is_rolled_back_when_the_api_rollback_fails() {
     repo.write(
         "deploy.toml",
         &format!(
-            r#"[project]
-name = "aw"
-region = "us-east-1"
-state_bucket = "{state_bucket}"
-
-[environments.prod]
-branch = "main"
+            r#"{head}
 
 [targets.admin-web]
 kind = "static-site"
@@ -210,24 +178,19 @@ cluster = "{id}-cluster"
 service = "{id}-gone"
 container = "app"
 ecr_repository = "{id}-api"
-"#
+"#,
+            head = deploy_toml::project("aw", &state_bucket)
         ),
     )
     .write("web/dist/index.html", "<h1>v1</h1>");
     repo.commit("web v1");
-    let xtask = |args: &[&str]| {
-        emulator()
-            .cli_env(Command::new(env!("CARGO_BIN_EXE_xtask")).args(args))
-            .current_dir(repo.path())
-            .output()
-            .unwrap()
-    };
-    let out = xtask(&["deploy", "admin-web", "--env", "prod"]);
-    assert!(out.status.success(), "{}", all(&out));
+    let xtask = Xtask::on_emulator(XTASK, repo.path());
+    let out = xtask.run(&["deploy", "admin-web", "--env", "prod"]);
+    assert!(out.status.success(), "{}", all_output(&out));
     repo.write("web/dist/index.html", "<h1>v2</h1>");
     repo.commit("web v2");
-    let out = xtask(&["deploy", "admin-web", "--env", "prod"]);
-    assert!(out.status.success(), "{}", all(&out));
+    let out = xtask.run(&["deploy", "admin-web", "--env", "prod"]);
+    assert!(out.status.success(), "{}", all_output(&out));
     let index = || async {
         let got = s3
             .get_object()
@@ -240,8 +203,8 @@ ecr_repository = "{id}-api"
     };
     assert_eq!(index().await, "<h1>v2</h1>");
 
-    let out = xtask(&["rollback", "all", "prod", "--poll-interval", "50ms"]);
-    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    let out = xtask.run(&["rollback", "all", "prod", "--poll-interval", "50ms"]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
     // The API first (ECS before static sites, whatever the names), then the web.
     let api_at = stderr.find("rollback api (ecs) in prod").expect(&stderr);
@@ -260,16 +223,9 @@ ecr_repository = "{id}-api"
         "<h1>v1</h1>",
         "the web serves its previous release"
     );
-    let history = xtask(&["history", "admin-web", "prod", "--format", "json"]);
-    let history: Vec<serde_json::Value> = serde_json::from_slice(&history.stdout).unwrap();
+    let history = xtask.history("admin-web", "prod");
     assert_eq!(history[0]["action"], "rollback");
     assert_eq!(history[0]["outcome"], "succeeded");
-    let locks = s3
-        .list_objects_v2()
-        .bucket(&state_bucket)
-        .prefix("locks/")
-        .send()
-        .await
-        .unwrap();
-    assert!(locks.contents().is_empty(), "{:?}", locks.contents());
+    let locks = state_bucket::locks(&s3, &state_bucket).await;
+    assert!(locks.is_empty(), "{locks:?}");
 }

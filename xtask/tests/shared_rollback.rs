@@ -3,7 +3,8 @@
 //! `git revert` itself makes. No AWS is needed (none is configured here).
 
 use std::process::{Command, Output};
-use test_support::GitRepo;
+use test_support::cli::{all_output, text};
+use test_support::{GitRepo, Xtask};
 
 const CONFIG: &str = r#"[project]
 name = "connect2"
@@ -75,9 +76,7 @@ fn history() -> History {
 
 /// The binary, with no AWS configuration at all.
 fn xtask(repo: &GitRepo, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xtask"))
-        .args(args)
-        .current_dir(repo.path())
+    Xtask::new(env!("CARGO_BIN_EXE_xtask"), repo.path())
         .env_remove("AWS_ACCESS_KEY_ID")
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_PROFILE")
@@ -86,16 +85,7 @@ fn xtask(repo: &GitRepo, args: &[&str]) -> Output {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("GITHUB_ACTIONS")
-        .output()
-        .unwrap()
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn all(out: &Output) -> String {
-    format!("{}{}", text(&out.stdout), text(&out.stderr))
+        .run(args)
 }
 
 /// The tree `git revert` itself makes of `commit` on top of `onto`.
@@ -117,7 +107,7 @@ fn a_commit_inside_a_merge_reverts_the_merge_with_mainline_1() {
         &h.repo,
         &["rollback", "shared", "prod", "--commit", &h.feature],
     );
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     let stdout = text(&out.stdout);
     let branch = format!("revert-shared-prod-{}", &h.merge[..10]);
     assert!(
@@ -189,11 +179,11 @@ fn a_commit_inside_a_merge_reverts_the_merge_with_mainline_1() {
         &h.repo,
         &["rollback", "shared", "prod", "--commit", &h.merge],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr).contains(&format!("branch {branch} exists already")),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 }
 
@@ -206,14 +196,14 @@ fn a_commit_made_on_the_branch_is_reverted_without_mainline() {
         &h.repo,
         &["rollback", "shared", "prod", "--commit", &direct],
     );
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains(&format!(
             "prepared the revert of {} (\"hotfix: VPC straight on main\"), with git revert,",
             &direct[..10]
         )),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     let branch = format!("revert-shared-prod-{}", &direct[..10]);
     let message = h.repo.git(&["log", "-1", "--format=%B", &branch]);
@@ -260,11 +250,11 @@ fn push_only_with_push_and_onto_origins_branch() {
         &h.repo,
         &["rollback", "shared", "prod", "--commit", &h.merge],
     );
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains("on top of origin/main"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert_eq!(
         h.repo.git(&["rev-parse", &format!("{branch}^")]),
@@ -282,11 +272,11 @@ fn push_only_with_push_and_onto_origins_branch() {
         &h.repo,
         &["rollback", "shared", "prod", "--commit", &h.merge, "--push"],
     );
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains(&format!("pushed:         origin/{branch}")),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert!(remote_branches().contains(&branch), "{}", remote_branches());
 }
@@ -298,7 +288,7 @@ fn bad_requests_are_one_line_exit_2_and_change_nothing() {
 
     // No --commit: the candidates are named.
     let out = xtask(&h.repo, &["rollback", "shared", "prod"]);
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     let err = text(&out.stderr);
     assert!(err.contains("--commit SHA is required"), "{err}");
     assert!(
@@ -322,35 +312,35 @@ fn bad_requests_are_one_line_exit_2_and_change_nothing() {
         &h.repo,
         &["rollback", "shared", "prod", "--commit", &unmerged],
     );
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr).contains("is not on main"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 
     let out = xtask(&h.repo, &["rollback", "shared", "prod", "--commit", "nope"]);
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr).contains("--commit nope: not a commit"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 
     let out = xtask(&h.repo, &["rollback", "shared", "prod", "--to", "3"]);
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr).contains("pass --commit SHA"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 
     let out = xtask(&h.repo, &["rollback", "api", "prod", "--commit", &h.merge]);
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr).contains("only for terraform targets"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 
     // A dry run says what it would do and writes nothing.
@@ -365,8 +355,12 @@ fn bad_requests_are_one_line_exit_2_and_change_nothing() {
             "--dry-run",
         ],
     );
-    assert!(out.status.success(), "{}", all(&out));
-    assert!(text(&out.stdout).contains("would revert"), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        text(&out.stdout).contains("would revert"),
+        "{}",
+        all_output(&out)
+    );
 
     // Reverting an API-only commit from `shared` is allowed, with a warning.
     let out = xtask(
@@ -380,16 +374,16 @@ fn bad_requests_are_one_line_exit_2_and_change_nothing() {
             "--dry-run",
         ],
     );
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains("WARNING: none of these paths is shared's"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert!(
         text(&out.stdout).contains("it also changes the paths of api"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 
     let refs_after: String = h
@@ -412,7 +406,7 @@ fn a_revert_that_conflicts_says_how_to_do_it_by_hand() {
         &h.repo,
         &["rollback", "shared", "prod", "--commit", &h.merge],
     );
-    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let err = text(&out.stderr);
     assert!(
         err.contains(&format!("conflicts with later changes in: {TF}")),

@@ -1,125 +1,20 @@
 //! `cargo xtask deploy` on a terraform target, as a user runs it: the binary
 //! with a stand-in terraform (selected by `TERRAFORM`; it records its calls),
 //! the emulator's S3 for the lock and the ledger, a real git repository and a
-//! real deploy.toml. Also `{shared.OUTPUT}` filled from a state file in S3.
+//! real deploy.toml (the target: `test_support::SharedStack`). Also
+//! `{shared.OUTPUT}` filled from a state file in S3.
 
-use std::process::{Command, Output};
-use test_support::{emulator, terraform_fixture, unique_name, GitRepo, TerraformStandIn};
+use test_support::cli::{all_output, text};
+use test_support::fixtures::shared_stack::config;
+use test_support::{emulator, terraform_fixture, unique_name, SharedStack};
 
-struct Fixture {
-    repo: GitRepo,
-    s3: aws_sdk_s3::Client,
-    state_bucket: String,
-    tf_bucket: String,
-    tf: TerraformStandIn,
-}
-
-async fn fixture(plan: &str) -> Fixture {
-    let sdk = emulator().sdk_config().await;
-    let s3 = aws_sdk_s3::Client::new(&sdk);
-    let id = unique_name("tf");
-    let (state_bucket, tf_bucket) = (format!("{id}-state"), format!("{id}-tfstate"));
-    for b in [&state_bucket, &tf_bucket] {
-        s3.create_bucket().bucket(b).send().await.unwrap();
-    }
-    let repo = GitRepo::new();
-    repo.write("deploy.toml", &config(&state_bucket, &tf_bucket, ""))
-        .write("infra/prod/main.tf", "# the shared stack\n");
-    repo.commit("initial");
-    Fixture {
-        repo,
-        s3,
-        state_bucket,
-        tf_bucket,
-        tf: TerraformStandIn::new(plan),
-    }
-}
-
-fn config(state_bucket: &str, tf_bucket: &str, extra: &str) -> String {
-    format!(
-        r#"[project]
-name = "tf"
-region = "us-east-1"
-state_bucket = "{state_bucket}"
-
-[environments.prod]
-branch = "main"
-
-[targets.shared]
-kind = "terraform"
-paths = ["infra/**"]
-dir = "infra/{{env}}"
-state_bucket = "{tf_bucket}"
-state_key = "shared/terraform.tfstate"
-
-[targets.shared.env.prod]
-vpc_cidr = "10.0.0.0/16"
-azs = ["us-east-1a", "us-east-1b"]
-public_subnets = ["10.0.0.0/24", "10.0.1.0/24"]
-private_subnets = ["10.0.16.0/20", "10.0.32.0/20"]
-{extra}"#
-    )
-}
-
-impl Fixture {
-    fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_xtask"));
-        emulator()
-            .cli_env(cmd.args(args))
-            .current_dir(self.repo.path())
-            .env("TERRAFORM", self.tf.path())
-            .env_remove("XTASK_APPROVED_ENVIRONMENT");
-        cmd
-    }
-
-    fn deploy(&self, extra: &[&str]) -> Output {
-        let mut args = vec!["deploy", "shared", "--env", "prod"];
-        args.extend_from_slice(extra);
-        self.command(&args).output().unwrap()
-    }
-
-    fn history(&self) -> Vec<serde_json::Value> {
-        let out = self
-            .command(&["history", "shared", "prod", "--format", "json"])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "history: {}", all(&out));
-        serde_json::from_slice(&out.stdout).unwrap()
-    }
-
-    async fn lock_exists(&self) -> bool {
-        self.s3
-            .head_object()
-            .bucket(&self.state_bucket)
-            .key("locks/shared.json")
-            .send()
-            .await
-            .is_ok()
-    }
-
-    fn plan_file(&self) -> String {
-        self.tf.calls()[1]
-            .args
-            .iter()
-            .find_map(|a| a.strip_prefix("-out="))
-            .expect("plan -out=FILE")
-            .to_string()
-    }
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn all(out: &Output) -> String {
-    format!("{}{}", text(&out.stdout), text(&out.stderr))
-}
+const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
 #[tokio::test]
 async fn without_approval_the_plan_is_shown_and_nothing_is_applied() {
-    let f = fixture("aws-plan-replaces-vpc.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-replaces-vpc.json").await;
     let out = f.deploy(&[]);
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(
@@ -168,7 +63,7 @@ async fn without_approval_the_plan_is_shown_and_nothing_is_applied() {
     assert!(
         text(&status.stdout).contains("never applied by xtask"),
         "{}",
-        all(&status)
+        all_output(&status)
     );
     assert!(!f.lock_exists().await, "the lock is released");
 
@@ -183,15 +78,19 @@ async fn without_approval_the_plan_is_shown_and_nothing_is_applied() {
 
 #[tokio::test]
 async fn approve_applies_the_saved_plan_and_records_it() {
-    let f = fixture("aws-plan-adds-nat.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
     let out = f.deploy(&["--approve"]);
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains("applied: Plan: 2 to add, 1 to change, 0 to destroy."),
         "{}",
-        all(&out)
+        all_output(&out)
     );
-    assert!(!text(&out.stdout).contains("DANGER"), "{}", all(&out));
+    assert!(
+        !text(&out.stdout).contains("DANGER"),
+        "{}",
+        all_output(&out)
+    );
     assert_eq!(f.tf.steps(), ["init", "plan", "show", "apply"]);
     let apply = &f.tf.calls()[3];
     assert_eq!(apply.args.last(), Some(&f.plan_file()), "the saved plan");
@@ -218,15 +117,15 @@ async fn approve_applies_the_saved_plan_and_records_it() {
     assert!(
         text(&out.stderr).contains("infra/prod has uncommitted changes"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert!(!f.lock_exists().await);
     let out = f.command(&["status", "--env", "prod"]).output().unwrap();
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains(&format!("applied {} at ", &sha[..10])),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 
     // The next apply records what it replaced: the commit applied before.
@@ -237,7 +136,7 @@ async fn approve_applies_the_saved_plan_and_records_it() {
     f.repo
         .write("infra/prod/.terraform/terraform.tfstate", "{}\n");
     let out = f.deploy(&["--approve"]);
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     let history = f.history();
     assert_eq!(history[0]["deployed"], second.as_str());
     assert_eq!(history[0]["replaced"], sha.as_str());
@@ -253,18 +152,18 @@ async fn approve_applies_the_saved_plan_and_records_it() {
 
 #[tokio::test]
 async fn the_github_environment_gate_approves_only_inside_github_actions() {
-    let f = fixture("aws-plan-replaces-vpc.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-replaces-vpc.json").await;
     let out = f
         .command(&["deploy", "shared", "--env", "prod"])
         .env("XTASK_APPROVED_ENVIRONMENT", "prod-approval")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr)
             .contains("XTASK_APPROVED_ENVIRONMENT=prod-approval is ignored outside GitHub Actions"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert!(!f.tf.steps().contains(&"apply".to_string()));
 
@@ -274,13 +173,13 @@ async fn the_github_environment_gate_approves_only_inside_github_actions() {
         .env("GITHUB_ACTIONS", "true")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(f.tf.steps().iter().filter(|s| *s == "apply").count(), 1);
     // Under Actions, the networking destroy is also an annotation.
     assert!(
         text(&out.stdout).contains("::warning title=shared destroys networking in prod::replace module.networking.aws_vpc.main"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     let history = f.history();
     assert!(
@@ -295,23 +194,23 @@ async fn the_github_environment_gate_approves_only_inside_github_actions() {
 
 #[tokio::test]
 async fn dry_run_and_no_changes_apply_nothing() {
-    let f = fixture("aws-plan-adds-nat.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
     let out = f.deploy(&["--dry-run", "--approve"]);
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains("dry run, not applied"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert_eq!(f.tf.steps(), ["init", "plan", "show"]);
 
     f.tf.show("real-plan-no-changes.json");
     let out = f.deploy(&["--approve"]);
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains("ok     shared: No changes: the infrastructure matches"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert!(!f.tf.steps().contains(&"apply".to_string()));
     assert!(f.history().is_empty());
@@ -320,14 +219,14 @@ async fn dry_run_and_no_changes_apply_nothing() {
 
 #[tokio::test]
 async fn a_failed_apply_is_recorded_and_exits_1() {
-    let f = fixture("aws-plan-adds-nat.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
     f.tf.fail("apply");
     let out = f.deploy(&["--approve"]);
-    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     assert!(
-        all(&out).contains("terraform apply failed part way, some changes may be in place"),
+        all_output(&out).contains("terraform apply failed part way, some changes may be in place"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     let history = f.history();
     assert_eq!(history[0]["outcome"], "failed");
@@ -336,13 +235,13 @@ async fn a_failed_apply_is_recorded_and_exits_1() {
 
 #[tokio::test]
 async fn a_missing_terraform_is_one_line_exit_2_and_touches_nothing() {
-    let f = fixture("aws-plan-adds-nat.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
     let out = f
         .command(&["deploy", "shared", "--env", "prod", "--approve"])
         .env("TERRAFORM", "/nonexistent/terraform")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     let stderr = text(&out.stderr);
     let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
@@ -357,11 +256,11 @@ async fn a_missing_terraform_is_one_line_exit_2_and_touches_nothing() {
         .env("PATH", "/nonexistent")
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
     assert!(
         text(&out.stderr).contains("terraform not found on PATH: install Terraform"),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert!(f.tf.calls().is_empty(), "the stand-in was never run");
     assert!(f.history().is_empty());
@@ -372,7 +271,7 @@ async fn a_missing_terraform_is_one_line_exit_2_and_touches_nothing() {
 /// state in S3 when the target runs.
 #[tokio::test]
 async fn other_targets_read_shared_outputs_from_the_state_in_s3() {
-    let f = fixture("aws-plan-adds-nat.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
     let sdk = emulator().sdk_config().await;
     let ecs = aws_sdk_ecs::Client::new(&sdk);
     let id = unique_name("out");
@@ -404,14 +303,14 @@ ecr_repository = "{id}-repo"
 
     // Before the stack was ever applied: the row says so.
     let out = f.command(&["status", "--env", "prod"]).output().unwrap();
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains(&format!(
             "no state at s3://{}/shared/terraform.tfstate",
             f.tf_bucket
         )),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 
     // A real-format state (version 4) whose cluster is the one above.
@@ -426,16 +325,16 @@ ecr_repository = "{id}-repo"
         .await
         .unwrap();
     let out = f.command(&["status", "--env", "prod"]).output().unwrap();
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert!(
         text(&out.stdout).contains(&format!("{family}:1")),
         "the service was found in the cluster named by the state: {}",
-        all(&out)
+        all_output(&out)
     );
     assert!(
         text(&out.stderr).contains(&format!("api: {{shared.ecs_cluster_name}} = {cluster}")),
         "{}",
-        all(&out)
+        all_output(&out)
     );
 }
 
@@ -444,7 +343,7 @@ ecr_repository = "{id}-repo"
 /// behind the approval gate with `--expect-plan`.
 #[tokio::test]
 async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
-    let f = fixture("aws-plan-adds-nat.json").await;
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
     let outputs = tempfile::NamedTempFile::new().unwrap();
     let out = f
         .command(&["deploy", "shared", "--env", "prod", "--dry-run"])
@@ -452,7 +351,7 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
         .env("GITHUB_OUTPUT", outputs.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     let written = std::fs::read_to_string(outputs.path()).unwrap();
     let fingerprint = written
         .lines()
@@ -462,7 +361,7 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
     assert!(
         text(&out.stdout).contains(&format!("shared: plan fingerprint {fingerprint}")),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     let apply = |fingerprint: &str| {
         f.command(&[
@@ -482,12 +381,12 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
     // Between review and apply, someone changed the stack: nothing is applied.
     f.tf.show("aws-plan-replaces-vpc.json");
     let out = apply(&fingerprint);
-    assert_eq!(out.status.code(), Some(1), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     assert!(
-        all(&out).contains("not applied: the plan is not the one reviewed")
-            && all(&out).contains(&fingerprint),
+        all_output(&out).contains("not applied: the plan is not the one reviewed")
+            && all_output(&out).contains(&fingerprint),
         "{}",
-        all(&out)
+        all_output(&out)
     );
     assert!(!f.tf.steps().contains(&"apply".to_string()));
     assert!(f.history().is_empty());
@@ -497,7 +396,7 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
     // and the gate.
     f.tf.show("aws-plan-adds-nat.json");
     let out = apply(&fingerprint);
-    assert!(out.status.success(), "{}", all(&out));
+    assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(f.tf.steps().iter().filter(|s| *s == "apply").count(), 1);
     let record = &f.history()[0];
     assert_eq!(record["outcome"], "succeeded");
@@ -511,7 +410,11 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
     // Not a fingerprint: bad input, before anything runs.
     let calls = f.tf.calls().len();
     let out = apply("not-a-fingerprint");
-    assert_eq!(out.status.code(), Some(2), "{}", all(&out));
-    assert!(text(&out.stderr).contains("--expect-plan"), "{}", all(&out));
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains("--expect-plan"),
+        "{}",
+        all_output(&out)
+    );
     assert_eq!(f.tf.calls().len(), calls);
 }
