@@ -12,6 +12,9 @@
 //!   command line, for change-detection tests.
 //! - [`TerraformStandIn`]: a stand-in `terraform` that records its calls, and
 //!   [`terraform_fixture`]: plan and state files in Terraform's real formats.
+//! - [`RealTerraform`]: the real `terraform` on `PATH` (1.10+; a test fails,
+//!   saying how to install it, without one), wrapped to reach the emulator's
+//!   S3 from a temp home, and root modules in temp folders.
 //! - [`DockerStandIn`]: a stand-in `docker` that records its calls, and whose
 //!   `push` puts the tag into the emulator's ECR.
 
@@ -20,6 +23,7 @@ mod docker;
 mod emulator;
 mod faults;
 mod git_repo;
+mod real_terraform;
 mod services;
 mod terraform;
 
@@ -28,5 +32,6 @@ pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use git_repo::GitRepo;
+pub use real_terraform::{real_terraform, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM};
 pub use services::fargate_service;
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
