@@ -60,6 +60,20 @@ pub enum InfraError {
 }
 
 impl InfraError {
+    /// An [`InfraError::Output`] of the state at `location`.
+    pub(crate) fn output(
+        location: &crate::StateLocation,
+        name: &str,
+        message: impl Into<String>,
+    ) -> InfraError {
+        InfraError::Output {
+            bucket: location.bucket.clone(),
+            key: location.key.clone(),
+            output: name.into(),
+            message: message.into(),
+        }
+    }
+
     /// Whether the caller gave something wrong (nothing was changed), as opposed
     /// to a failure on the way.
     pub fn is_bad_input(&self) -> bool {

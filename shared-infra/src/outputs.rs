@@ -93,12 +93,7 @@ struct Outputs<'a> {
 
 impl Outputs<'_> {
     fn error(&self, name: &str, message: impl Into<String>) -> InfraError {
-        InfraError::Output {
-            bucket: self.location.bucket.clone(),
-            key: self.location.key.clone(),
-            output: name.into(),
-            message: message.into(),
-        }
+        InfraError::output(self.location, name, message)
     }
 
     fn missing(&self, name: &str) -> InfraError {

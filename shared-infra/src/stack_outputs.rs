@@ -190,12 +190,7 @@ impl StackOutputs {
     }
 
     fn error(&self, name: &str, message: impl Into<String>) -> InfraError {
-        InfraError::Output {
-            bucket: self.location.bucket.clone(),
-            key: self.location.key.clone(),
-            output: name.into(),
-            message: message.into(),
-        }
+        InfraError::output(&self.location, name, message)
     }
 }
 

@@ -9,7 +9,7 @@ use shared_infra::{
     deploy, read_stack_outputs, Approval, Clients, DeployOutcome, DeployRequest, StackOutputs,
     StackSettings, StateLocation, Terraform,
 };
-use test_support::{emulator, unique_name, RealTerraform};
+use test_support::{emulator, state_bucket, RealTerraform};
 
 #[tokio::test]
 async fn the_example_stacks_apply_in_order_and_their_outputs_flow_on() {
@@ -114,14 +114,7 @@ impl Example {
             }
         }
         let clients = Clients::new(&emulator().sdk_config().await);
-        let bucket = unique_name("connect2-terraform-state-local");
-        clients
-            .s3
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .unwrap();
+        let bucket = state_bucket(&clients.s3).await;
         Example {
             terraform: RealTerraform::new(emulator()),
             copy,

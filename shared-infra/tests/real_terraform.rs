@@ -8,7 +8,7 @@ use shared_infra::{
     deploy, read_stack_outputs, Approval, Clients, DeployOutcome, DeployReport, DeployRequest,
     InfraError, OutputValue, StackSettings, StateLocation, Terraform,
 };
-use test_support::{emulator, unique_name, RealTerraform};
+use test_support::{emulator, state_bucket, RealTerraform};
 
 const OUTPUTS: &str = r#"
 terraform {
@@ -269,14 +269,7 @@ impl Test {
         let terraform = RealTerraform::new(emulator());
         let dir = terraform.stack(main_tf);
         let clients = Clients::new(&emulator().sdk_config().await);
-        let bucket = unique_name("tf-real");
-        clients
-            .s3
-            .create_bucket()
-            .bucket(&bucket)
-            .send()
-            .await
-            .unwrap();
+        let bucket = state_bucket(&clients.s3).await;
         let location = StateLocation {
             bucket,
             key: "api/terraform.tfstate".into(),

@@ -4,7 +4,7 @@
 use shared_infra::{
     read_stack_outputs, Clients, InfraError, OutputValue, StackOutputs, StateLocation,
 };
-use test_support::{emulator, unique_name};
+use test_support::{emulator, state_bucket, unique_name};
 
 fn fixture() -> Vec<u8> {
     std::fs::read(concat!(
@@ -167,14 +167,7 @@ fn no_output_is_required_and_a_bad_file_is_a_state_error() {
 #[tokio::test]
 async fn a_missing_state_object_is_its_own_error_and_a_present_one_reads() {
     let clients = Clients::new(&emulator().sdk_config().await);
-    let bucket = unique_name("tf-outputs");
-    clients
-        .s3
-        .create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .unwrap();
+    let bucket = state_bucket(&clients.s3).await;
     let location = StateLocation {
         bucket: bucket.clone(),
         ..location()

@@ -32,6 +32,8 @@ pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use git_repo::GitRepo;
-pub use real_terraform::{real_terraform, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM};
+pub use real_terraform::{
+    real_terraform, state_bucket, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM,
+};
 pub use services::fargate_service;
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::Emulator;
+use crate::{unique_name, Emulator};
 
 /// The oldest Terraform whose S3 backend has `use_lockfile`.
 pub const MIN_TERRAFORM: (u32, u32) = (1, 10);
@@ -72,6 +72,17 @@ fn find() -> Result<(PathBuf, String), String> {
         ));
     }
     Ok((program, version))
+}
+
+/// A new, empty bucket in the emulator for stacks' states (`tf-state-...`).
+pub async fn state_bucket(s3: &aws_sdk_s3::Client) -> String {
+    let bucket = unique_name("tf-state");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("creating bucket {bucket}: {e:?}"));
+    bucket
 }
 
 /// The real terraform, wrapped to reach one emulator from a temp home.
