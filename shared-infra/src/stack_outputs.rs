@@ -16,7 +16,9 @@ pub struct StackOutputs {
     outputs: BTreeMap<String, StackOutput>,
 }
 
-/// One output: its value and whether the stack marks it `sensitive`.
+/// One output: its value and whether the stack marks it `sensitive`. Its
+/// `Debug` hides a sensitive value; `value` itself is the value, for a caller
+/// that must have it.
 #[derive(Clone, PartialEq)]
 pub struct StackOutput {
     pub value: OutputValue,

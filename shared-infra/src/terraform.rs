@@ -158,14 +158,16 @@ fn run_keeping_stderr(
     let mut reader = log.reopen()?;
     let mut kept = Vec::new();
     let mut buf = [0u8; 8192];
-    let mut copy = |reader: &mut std::fs::File, kept: &mut Vec<u8>| -> std::io::Result<usize> {
-        let n = reader.read(&mut buf)?;
+    // What terraform wrote since the last call; a read that fails (never, on
+    // a local file) only ends the copy: the run is still waited for.
+    let mut copy = |reader: &mut std::fs::File, kept: &mut Vec<u8>| -> usize {
+        let n = reader.read(&mut buf).unwrap_or(0);
         let _ = std::io::stderr().write_all(&buf[..n]);
         kept.extend_from_slice(&buf[..n]);
-        Ok(n)
+        n
     };
     let status = loop {
-        if copy(&mut reader, &mut kept)? > 0 {
+        if copy(&mut reader, &mut kept) > 0 {
             continue;
         }
         match child.try_wait()? {
@@ -173,7 +175,7 @@ fn run_keeping_stderr(
             None => std::thread::sleep(std::time::Duration::from_millis(20)),
         }
     };
-    while copy(&mut reader, &mut kept)? > 0 {}
+    while copy(&mut reader, &mut kept) > 0 {}
     Ok((status, String::from_utf8_lossy(&kept).into_owned()))
 }
 
