@@ -39,7 +39,10 @@ mod stack_outputs;
 mod state;
 mod terraform;
 
-pub use deploy::{deploy, Approval, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
+pub use deploy::{
+    deploy, deploy_with_variables, Approval, DeployEvent, DeployOutcome, DeployReport,
+    DeployRequest, Variables,
+};
 pub use error::InfraError;
 pub use network::{
     check_all as check_networks, NetworkInput, NetworkLayout, NetworkPlan, NetworkProblem,

@@ -72,6 +72,18 @@ impl OutputValue {
         }
     }
 
+    /// As JSON, the state's shape (e.g. to pass on as another stack's input
+    /// variable).
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            OutputValue::String(s) => s.as_str().into(),
+            OutputValue::Number(n) => serde_json::from_str(n).unwrap_or_else(|_| n.as_str().into()),
+            OutputValue::Bool(b) => (*b).into(),
+            OutputValue::List(items) => items.clone().into(),
+            OutputValue::Structured(value) => value.clone(),
+        }
+    }
+
     /// What it is, for messages: `a string`, `a list`, `a map or object`...
     pub fn kind(&self) -> &'static str {
         match self {

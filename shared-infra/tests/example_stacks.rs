@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use shared_infra::{
-    deploy, read_stack_outputs, Approval, Clients, DeployOutcome, DeployRequest, StackOutputs,
-    StackSettings, StateLocation, Terraform,
+    deploy_with_variables, read_stack_outputs, Approval, Clients, DeployOutcome, DeployRequest,
+    StackOutputs, StackSettings, StateLocation, Terraform, Variables,
 };
 use test_support::{emulator, state_bucket, RealTerraform};
 
@@ -139,27 +139,20 @@ impl Example {
         }
     }
 
-    /// An approved deploy with these input variables (in a tfvars file, as
-    /// Terraform reads `*.auto.tfvars.json`).
+    /// An approved deploy with these input variables.
     fn run(
         &self,
         folder: &str,
         state: &str,
         inputs: &[(&str, serde_json::Value)],
     ) -> DeployOutcome {
-        let dir = self.dir(folder);
-        let vars: serde_json::Map<String, serde_json::Value> = inputs
+        let variables: Variables = inputs
             .iter()
             .map(|(k, v)| (k.to_string(), v.clone()))
             .collect();
-        std::fs::write(
-            dir.join("inputs.auto.tfvars.json"),
-            serde_json::to_vec(&vars).unwrap(),
-        )
-        .unwrap();
         let terraform = Terraform::locate(Some(self.terraform.executable().into()), None).unwrap();
         let settings = StackSettings {
-            dir,
+            dir: self.dir(folder),
             approval_required: true,
             state: Some(self.location(state)),
         };
@@ -168,7 +161,7 @@ impl Example {
             approval: Some(Approval::Flag),
             expected_plan: None,
         };
-        deploy(&terraform, &settings, &request, |_| {})
+        deploy_with_variables(&terraform, &settings, &variables, &request, |_| {})
             .unwrap_or_else(|e| panic!("{folder}: {e}"))
             .outcome
     }

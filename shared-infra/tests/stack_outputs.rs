@@ -81,6 +81,18 @@ fn every_output_is_there_by_name_typed_as_the_state_has_it() {
         OutputValue::Structured(serde_json::json!([["a"], ["b"]]))
     );
     assert_eq!(value("tags").kind(), "a map or object");
+    // As JSON again, e.g. for another stack's input variables.
+    assert_eq!(value("db_port").to_json(), serde_json::json!(5432));
+    assert_eq!(value("cpu_share").to_json(), serde_json::json!(0.25));
+    assert_eq!(value("multi_az").to_json(), serde_json::json!(false));
+    assert_eq!(
+        value("private_subnet_ids").to_json(),
+        serde_json::json!(["subnet-0aaa", "subnet-0bbb"])
+    );
+    assert_eq!(
+        value("tags").to_json(),
+        serde_json::json!({"team": "api", "env": "local"})
+    );
 
     let secret = outputs.get("db_password").unwrap();
     assert!(secret.sensitive);
