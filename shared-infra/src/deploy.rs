@@ -2,6 +2,8 @@
 //! into a saved plan file, its summary from `show -json`, and `apply` of exactly
 //! that saved plan — only with an approval when the stack needs one.
 
+use std::collections::BTreeMap;
+
 use crate::error::InfraError;
 use crate::plan::PlanSummary;
 use crate::terraform::Terraform;
@@ -69,10 +71,27 @@ pub enum DeployEvent<'a> {
     Planned(&'a PlanSummary),
 }
 
+/// Values for the root module's input variables, by name: e.g. other stacks'
+/// outputs (a string, or a list of strings for a `list(string)` variable).
+pub type Variables = BTreeMap<String, serde_json::Value>;
+
 /// Runs the stack's deploy. Blocking: terraform runs as a child process.
 pub fn deploy(
     terraform: &Terraform,
     settings: &StackSettings,
+    request: &DeployRequest,
+    on_event: impl FnMut(DeployEvent<'_>),
+) -> Result<DeployReport, InfraError> {
+    deploy_with_variables(terraform, settings, &Variables::new(), request, on_event)
+}
+
+/// [`deploy`], with values for the module's input variables: `plan` reads them
+/// from a `-var-file` (JSON) in the run's private temp folder, so nothing is
+/// written into the stack's folder; the saved plan holds them for `apply`.
+pub fn deploy_with_variables(
+    terraform: &Terraform,
+    settings: &StackSettings,
+    variables: &Variables,
     request: &DeployRequest,
     mut on_event: impl FnMut(DeployEvent<'_>),
 ) -> Result<DeployReport, InfraError> {
@@ -96,15 +115,22 @@ pub fn deploy(
             message: format!("creating a temp folder for the plan file: {e}"),
         })?;
     let plan_file = plan_dir.path().join("tfplan");
+    let mut plan = vec![
+        "-input=false".to_string(),
+        format!("-out={}", plan_file.display()),
+    ];
+    if !variables.is_empty() {
+        let var_file = plan_dir.path().join("variables.tfvars.json");
+        let json = serde_json::to_vec_pretty(variables).expect("JSON values serialize");
+        std::fs::write(&var_file, json).map_err(|e| InfraError::Terraform {
+            step: "plan",
+            dir: settings.dir.clone(),
+            message: format!("writing the variables to {}: {e}", var_file.display()),
+        })?;
+        plan.push(format!("-var-file={}", var_file.display()));
+    }
     on_event(DeployEvent::Step("plan"));
-    terraform.stream(
-        &sh,
-        "plan",
-        &[
-            "-input=false".to_string(),
-            format!("-out={}", plan_file.display()),
-        ],
-    )?;
+    terraform.stream(&sh, "plan", &plan)?;
     let summary = PlanSummary::parse(&terraform.show_json(&sh, &plan_file)?)?;
     on_event(DeployEvent::Planned(&summary));
 

@@ -15,6 +15,26 @@ pub enum InfraError {
         dir: PathBuf,
         message: String,
     },
+    /// Terraform's own state lock is held by another run (`use_lockfile`):
+    /// nothing was changed.
+    #[error(
+        "terraform {step} in {dir}: the state is locked by another terraform run ({holder}, lock ID {id}): let it finish, then run again; if it died, {free}",
+        dir = dir.display(),
+        free = match lock_object {
+            Some(object) => format!("delete {object} (or run `terraform force-unlock {id}` in that folder)"),
+            None => format!("run `terraform force-unlock {id}` in that folder"),
+        }
+    )]
+    StateLocked {
+        step: &'static str,
+        dir: PathBuf,
+        /// The lock's ID, for `terraform force-unlock`.
+        id: String,
+        /// `apply by alice@laptop since 2026-12-02 13:00:00 +0000 UTC`.
+        holder: String,
+        /// `s3://BUCKET/KEY.tflock`, when terraform said which state.
+        lock_object: Option<String>,
+    },
     #[error("terraform show -json: {0}")]
     PlanJson(String),
     #[error("no state at s3://{bucket}/{key}: the stack was never applied there")]
@@ -40,6 +60,20 @@ pub enum InfraError {
 }
 
 impl InfraError {
+    /// An [`InfraError::Output`] of the state at `location`.
+    pub(crate) fn output(
+        location: &crate::StateLocation,
+        name: &str,
+        message: impl Into<String>,
+    ) -> InfraError {
+        InfraError::Output {
+            bucket: location.bucket.clone(),
+            key: location.key.clone(),
+            output: name.into(),
+            message: message.into(),
+        }
+    }
+
     /// Whether the caller gave something wrong (nothing was changed), as opposed
     /// to a failure on the way.
     pub fn is_bad_input(&self) -> bool {

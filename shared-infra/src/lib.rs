@@ -11,8 +11,16 @@
 //! - The plan summary counts as Terraform does and lists every destroy or
 //!   replacement of a networking resource ([`plan::NETWORKING_TYPES`]) so the
 //!   caller can call it out.
-//! - Outputs come from the state object in S3 (format version 4), typed
-//!   ([`SharedOutputs`]), so the other targets never parse Terraform's files.
+//! - `init` passes `use_lockfile=true` with the backend's settings: Terraform's
+//!   own lock (a `.tflock` object next to the state, Terraform 1.10+), so a run
+//!   outside this crate cannot interleave with ours; a held lock fails the run
+//!   with who holds it ([`InfraError::StateLocked`]).
+//! - A failed terraform step's error carries terraform's own error messages
+//!   (its stderr is shown as it runs and kept for the error).
+//! - Outputs come from the state object in S3 (format version 4), so the other
+//!   targets never parse Terraform's files: any stack's outputs by name, typed as
+//!   the state has them ([`StackOutputs`]), and the shared stack's, checked
+//!   ([`SharedOutputs`]).
 //! - The network plan is checked as a whole (every environment) before any
 //!   run, and rendered as a tfvars JSON file for the module.
 //!
@@ -21,14 +29,20 @@
 //! and, for the network, the layouts.
 
 mod deploy;
+mod diagnostics;
 mod error;
 pub mod network;
 mod outputs;
 pub mod plan;
 mod settings;
+mod stack_outputs;
+mod state;
 mod terraform;
 
-pub use deploy::{deploy, Approval, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
+pub use deploy::{
+    deploy, deploy_with_variables, Approval, DeployEvent, DeployOutcome, DeployReport,
+    DeployRequest, Variables,
+};
 pub use error::InfraError;
 pub use network::{
     check_all as check_networks, NetworkInput, NetworkLayout, NetworkPlan, NetworkProblem,
@@ -36,6 +50,7 @@ pub use network::{
 pub use outputs::{read_outputs, SharedOutputs, SCALAR_OUTPUTS};
 pub use plan::{ChangeKind, PlanSummary, ResourceChange};
 pub use settings::{StackSettings, StateLocation};
+pub use stack_outputs::{read_stack_outputs, OutputValue, StackOutput, StackOutputs};
 pub use terraform::Terraform;
 
 /// The SDK clients this crate uses, built from one `SdkConfig`.

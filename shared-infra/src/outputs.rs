@@ -2,10 +2,10 @@
 //! state format version 4 that Terraform writes), for the other targets to use —
 //! what the API's and web's Terraform read through `terraform_remote_state`.
 
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use crate::error::InfraError;
+use crate::state::{self, RawOutput};
 use crate::{Clients, StateLocation};
 
 /// The shared stack's outputs, typed.
@@ -47,22 +47,10 @@ impl SharedOutputs {
 
     /// Parses a state file (format version 4).
     pub fn from_state(location: &StateLocation, bytes: &[u8]) -> Result<SharedOutputs, InfraError> {
-        let state_error = |message: String| InfraError::State {
-            bucket: location.bucket.clone(),
-            key: location.key.clone(),
-            message,
-        };
-        let raw: RawState = serde_json::from_slice(bytes)
-            .map_err(|e| state_error(format!("not a Terraform state file: {e}")))?;
-        if raw.version != 4 {
-            return Err(state_error(format!(
-                "state format version {} is not supported (expected 4, written by Terraform 0.12 and later)",
-                raw.version
-            )));
-        }
+        let raw = state::outputs(location, bytes)?;
         let outputs = Outputs {
             location,
-            outputs: &raw.outputs,
+            outputs: &raw,
         };
         let ecs_cluster_arn = outputs.string("ecs_cluster_arn")?;
         let ecs_cluster_name = match outputs.optional_string("ecs_cluster_name")? {
@@ -94,45 +82,8 @@ pub async fn read_outputs(
     clients: &Clients,
     location: &StateLocation,
 ) -> Result<SharedOutputs, InfraError> {
-    let out = clients
-        .s3
-        .get_object()
-        .bucket(&location.bucket)
-        .key(&location.key)
-        .send()
-        .await
-        .map_err(|e| match e.as_service_error() {
-            Some(s) if s.is_no_such_key() => InfraError::StateNotFound {
-                bucket: location.bucket.clone(),
-                key: location.key.clone(),
-            },
-            _ => InfraError::Aws {
-                operation: "S3 GetObject (terraform state)",
-                message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
-            },
-        })?;
-    let bytes = out
-        .body
-        .collect()
-        .await
-        .map_err(|e| InfraError::Aws {
-            operation: "S3 GetObject (terraform state)",
-            message: e.to_string(),
-        })?
-        .into_bytes();
+    let bytes = state::fetch(clients, location).await?;
     SharedOutputs::from_state(location, &bytes)
-}
-
-#[derive(Deserialize)]
-struct RawState {
-    version: u32,
-    #[serde(default)]
-    outputs: BTreeMap<String, RawOutput>,
-}
-
-#[derive(Deserialize)]
-struct RawOutput {
-    value: serde_json::Value,
 }
 
 struct Outputs<'a> {
@@ -142,12 +93,7 @@ struct Outputs<'a> {
 
 impl Outputs<'_> {
     fn error(&self, name: &str, message: impl Into<String>) -> InfraError {
-        InfraError::Output {
-            bucket: self.location.bucket.clone(),
-            key: self.location.key.clone(),
-            output: name.into(),
-            message: message.into(),
-        }
+        InfraError::output(self.location, name, message)
     }
 
     fn missing(&self, name: &str) -> InfraError {

@@ -22,12 +22,16 @@ pub struct StateLocation {
 }
 
 impl StateLocation {
-    /// `-backend-config=...` arguments for `terraform init`.
+    /// `-backend-config=...` arguments for `terraform init`: the S3 backend's
+    /// bucket, key and region, and Terraform's own lock in S3 (`use_lockfile`,
+    /// Terraform 1.10+: a `KEY.tflock` object written with `If-None-Match`), so
+    /// that a terraform run outside this crate cannot interleave with ours.
     pub fn backend_config_args(&self) -> Vec<String> {
         vec![
             format!("-backend-config=bucket={}", self.bucket),
             format!("-backend-config=key={}", self.key),
             format!("-backend-config=region={}", self.region),
+            "-backend-config=use_lockfile=true".to_string(),
         ]
     }
 }

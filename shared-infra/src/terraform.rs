@@ -1,6 +1,7 @@
 //! The `terraform` executable: found through `TERRAFORM` or `PATH`, and run
 //! through xshell in the stack's folder. Terraform's own output streams to our
-//! stderr (stdout stays for results); `show -json` is read.
+//! stderr (stdout stays for results), and its stderr is kept too, for the
+//! error of a failed step; `show -json` is read.
 
 use std::ffi::{OsStr, OsString};
 use std::io::IsTerminal;
@@ -8,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use xshell::{cmd, Shell};
 
+use crate::diagnostics;
 use crate::error::InfraError;
 
 /// A terraform executable that exists.
@@ -89,6 +91,7 @@ impl Terraform {
     }
 
     /// Runs `terraform ARGS` in the shell's folder, its output on our stderr.
+    /// A failure's error holds terraform's own error messages.
     pub(crate) fn stream(
         &self,
         sh: &Shell,
@@ -101,11 +104,17 @@ impl Terraform {
         eprintln!("$ {cmd}");
         let mut command = std::process::Command::from(cmd);
         command.stdout(stderr_stdio());
-        let status = retry_busy(|| command.status()).map_err(|e| self.failed(sh, step, e))?;
+        let (status, stderr) =
+            run_keeping_stderr(&mut command).map_err(|e| self.failed(sh, step, e))?;
         if status.success() {
             Ok(())
         } else {
-            Err(self.failed(sh, step, format!("{status} (its output is above)")))
+            Err(diagnostics::failure(
+                step,
+                &sh.current_dir(),
+                &status.to_string(),
+                &stderr,
+            ))
         }
     }
 
@@ -130,6 +139,44 @@ impl Terraform {
             message: e.to_string(),
         }
     }
+}
+
+/// Runs `command` to its end with its stderr copied to ours as it comes, and
+/// returns that stderr too. The copy goes through a temp file rather than a
+/// pipe: if we exit first (Ctrl-C), terraform's writes to a pipe nobody reads
+/// would kill it with SIGPIPE, mid-apply and holding the state lock; a file
+/// never refuses them.
+fn run_keeping_stderr(
+    command: &mut std::process::Command,
+) -> std::io::Result<(std::process::ExitStatus, String)> {
+    use std::io::{Read, Write};
+    let log = tempfile::Builder::new()
+        .prefix("xtask-terraform-stderr-")
+        .tempfile()?;
+    command.stderr(log.reopen()?);
+    let mut child = retry_busy(|| command.spawn())?;
+    let mut reader = log.reopen()?;
+    let mut kept = Vec::new();
+    let mut buf = [0u8; 8192];
+    // What terraform wrote since the last call; a read that fails (never, on
+    // a local file) only ends the copy: the run is still waited for.
+    let mut copy = |reader: &mut std::fs::File, kept: &mut Vec<u8>| -> usize {
+        let n = reader.read(&mut buf).unwrap_or(0);
+        let _ = std::io::stderr().write_all(&buf[..n]);
+        kept.extend_from_slice(&buf[..n]);
+        n
+    };
+    let status = loop {
+        if copy(&mut reader, &mut kept) > 0 {
+            continue;
+        }
+        match child.try_wait()? {
+            Some(status) => break status,
+            None => std::thread::sleep(std::time::Duration::from_millis(20)),
+        }
+    };
+    while copy(&mut reader, &mut kept) > 0 {}
+    Ok((status, String::from_utf8_lossy(&kept).into_owned()))
 }
 
 /// Runs `spawn` again while the executable is "busy" (ETXTBSY): a freshly

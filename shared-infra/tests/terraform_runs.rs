@@ -82,6 +82,7 @@ fn without_approval_the_plan_is_made_and_nothing_is_applied() {
         "-backend-config=bucket=connect2-terraform-state-prod",
         "-backend-config=key=shared/terraform.tfstate",
         "-backend-config=region=us-west-2",
+        "-backend-config=use_lockfile=true",
     ] {
         assert!(init.contains(&arg.to_string()), "{arg} in {init:?}");
     }

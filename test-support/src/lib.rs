@@ -12,6 +12,9 @@
 //!   command line, for change-detection tests.
 //! - [`TerraformStandIn`]: a stand-in `terraform` that records its calls, and
 //!   [`terraform_fixture`]: plan and state files in Terraform's real formats.
+//! - [`RealTerraform`]: the real `terraform` on `PATH` (1.10+; a test fails,
+//!   saying how to install it, without one), wrapped to reach the emulator's
+//!   S3 from a temp home, and root modules in temp folders.
 //! - [`DockerStandIn`]: a stand-in `docker` that records its calls, and whose
 //!   `push` puts the tag into the emulator's ECR.
 //! - [`cli`]: the `xtask` binary run as a user runs it ([`Xtask`]), and its
@@ -30,6 +33,7 @@ mod emulator;
 mod faults;
 pub mod fixtures;
 mod git_repo;
+mod real_terraform;
 mod services;
 pub mod state_bucket;
 mod terraform;
@@ -43,5 +47,8 @@ pub use fixtures::{
     ecs::EcsTarget, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,
 };
 pub use git_repo::GitRepo;
+pub use real_terraform::{
+    real_terraform, state_bucket, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM,
+};
 pub use services::fargate_service;
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};

@@ -55,6 +55,7 @@ async fn without_approval_the_plan_is_shown_and_nothing_is_applied() {
         format!("-backend-config=bucket={}", f.tf_bucket),
         "-backend-config=key=shared/terraform.tfstate".into(),
         "-backend-config=region=us-east-1".into(),
+        "-backend-config=use_lockfile=true".into(),
     ] {
         assert!(calls[0].args.contains(&arg), "{arg} in {:?}", calls[0].args);
     }
