@@ -64,17 +64,7 @@ impl Loader<'_> {
         )?;
         if let Some(env) = &raw.project.preview_environment {
             if !raw.environments.contains_key(env) {
-                return Err(self.error(
-                    "project.preview_environment",
-                    format!(
-                        "unknown environment `{env}` (expected one of: {})",
-                        raw.environments
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
+                return Err(self.error("project.preview_environment", unknown_env(env, &raw)));
             }
         }
         if raw.targets.is_empty() {
@@ -235,17 +225,7 @@ impl Loader<'_> {
         for (env, over) in &overrides {
             let okey = format!("{key}.env.{env}");
             if !raw.environments.contains_key(env) {
-                return Err(self.error(
-                    okey,
-                    format!(
-                        "unknown environment `{env}` (expected one of: {})",
-                        raw.environments
-                            .keys()
-                            .cloned()
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                ));
+                return Err(self.error(okey, unknown_env(env, &raw)));
             }
             if let Some(k) = over.keys().find(|k| COMMON_KEYS.contains(&k.as_str())) {
                 return Err(self.error(
@@ -374,6 +354,14 @@ impl Loader<'_> {
         }
         Ok(())
     }
+}
+
+fn unknown_env(env: &str, raw: &RawConfig) -> String {
+    let known: Vec<&str> = raw.environments.keys().map(String::as_str).collect();
+    format!(
+        "unknown environment `{env}` (expected one of: {})",
+        known.join(", ")
+    )
 }
 
 /// Deserializes a TOML value; on error, the key path inside it and the message.

@@ -118,6 +118,11 @@ impl StateStore {
 
     async fn put_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), StateError> {
         let body = serde_json::to_vec_pretty(value).expect("plain data serializes");
+        self.put_bytes(key, body).await
+    }
+
+    /// Writes a JSON document as it is.
+    async fn put_bytes(&self, key: &str, body: Vec<u8>) -> Result<(), StateError> {
         self.s3
             .put_object()
             .bucket(&self.bucket)

@@ -8,7 +8,6 @@
 //! A ledger record's `detail` names the manifest of the state it left, so the
 //! next deploy compares with what the bucket really serves.
 
-use aws_sdk_s3::primitives::ByteStream;
 use web_deployer::Manifest;
 
 use super::{StateError, StateStore};
@@ -28,16 +27,7 @@ impl StateStore {
     /// Writes a manifest (compact JSON: it holds every key of the site).
     pub async fn put_manifest(&self, key: &str, manifest: &Manifest) -> Result<(), StateError> {
         let body = serde_json::to_vec(manifest).expect("plain data serializes");
-        self.s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .content_type("application/json")
-            .body(ByteStream::from(body))
-            .send()
-            .await
-            .map_err(self.error("PutObject", key))?;
-        Ok(())
+        self.put_bytes(key, body).await
     }
 
     /// A manifest, if it exists.
