@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The main job, end to end, against the local emulator — from a fresh clone with
-# only the Rust toolchain, git and Python 3:
+# only the Rust toolchain, git, Python 3 and Terraform 1.10+:
 #
 #   1. installs and starts the emulator (moto, with the rollout proxy in front
 #      that simulates ECS rollouts, which moto cannot do);
 #   2. makes a git repository of examples/connect2 with a first commit and
-#      bootstraps its `local` environment (state bucket, ECR repository and image,
-#      ECS cluster and service, site bucket) and deploys the first release;
+#      bootstraps its `local` environment (state buckets, ECR repository and
+#      image, ECS cluster and service, site bucket), applies the shared stack and
+#      the API's and web's own stacks with the real terraform (outputs flowing
+#      from one to the next), and deploys the first release;
 #   3. commits a change to the API, the web app and the API's docs, "pushes" the
 #      new image, and runs `cargo xtask deploy --changed --env local`;
 #   4. runs `cargo xtask rollback all local`, and shows what runs at each step.
@@ -18,6 +20,8 @@ cd "$root"
 port="${DEMO_PORT:-5055}"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+scripts/terraform-check.sh demo.sh
 
 step "building the toolkit (the first build takes a few minutes)"
 # The executable cargo reports (what `cargo xtask` runs), taken from its own
@@ -51,6 +55,13 @@ echo "first commit $first"
 
 step "cargo xtask bootstrap --env local --with-resources   (image $first, as CI would have pushed it)"
 xtask bootstrap --env local --with-resources --image-tag "$first" --repo "$demo"
+
+step "cargo xtask deploy shared api-infra web-infra --env local --approve   (the real terraform: the shared stack, then the API's and the web's, which take its outputs)"
+# The terraform on PATH; its S3 backend reaches the emulator through
+# AWS_ENDPOINT_URL like the SDK. No provider is downloaded: the local stacks are
+# built-in terraform_data resources.
+export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
+xtask deploy shared api-infra web-infra --env local --approve --repo "$demo"
 
 step "cargo xtask deploy api web --env local   (the first release of the site; the API already runs $first)"
 xtask deploy api web --env local --poll-interval 1s --repo "$demo"

@@ -19,8 +19,7 @@
 //!   (its stderr is shown as it runs and kept for the error).
 //! - Outputs come from the state object in S3 (format version 4), so the other
 //!   targets never parse Terraform's files: any stack's outputs by name, typed as
-//!   the state has them ([`StackOutputs`]), and the shared stack's, checked
-//!   ([`SharedOutputs`]).
+//!   the state has them ([`StackOutputs`]); nothing is required of a stack.
 //! - The network plan is checked as a whole (every environment) before any
 //!   run, and rendered as a tfvars JSON file for the module.
 //!
@@ -32,7 +31,6 @@ mod deploy;
 mod diagnostics;
 mod error;
 pub mod network;
-mod outputs;
 pub mod plan;
 mod settings;
 mod stack_outputs;
@@ -47,7 +45,6 @@ pub use error::InfraError;
 pub use network::{
     check_all as check_networks, NetworkInput, NetworkLayout, NetworkPlan, NetworkProblem,
 };
-pub use outputs::{read_outputs, SharedOutputs, SCALAR_OUTPUTS};
 pub use plan::{ChangeKind, PlanSummary, ResourceChange};
 pub use settings::{StackSettings, StateLocation};
 pub use stack_outputs::{read_stack_outputs, OutputValue, StackOutput, StackOutputs};

@@ -110,6 +110,18 @@ fn scalar_text(item: &serde_json::Value) -> Option<String> {
 }
 
 /// A sensitive value never shows in a debug print.
+/// As text: a string, number or bool as it is, a list as `[a, b]`, the rest as JSON.
+impl fmt::Display for OutputValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OutputValue::String(s) | OutputValue::Number(s) => f.write_str(s),
+            OutputValue::Bool(b) => write!(f, "{b}"),
+            OutputValue::List(items) => write!(f, "[{}]", items.join(", ")),
+            OutputValue::Structured(v) => write!(f, "{v}"),
+        }
+    }
+}
+
 impl fmt::Debug for StackOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut s = f.debug_struct("StackOutput");
@@ -158,7 +170,7 @@ impl StackOutputs {
     /// A string, number or bool output as text. Refused: an unknown name (the
     /// error lists the state's outputs), a sensitive output, any other value.
     pub fn text(&self, name: &str) -> Result<&str, InfraError> {
-        let value = self.usable(name)?;
+        let value = self.value(name)?;
         value.as_text().ok_or_else(|| {
             self.error(
                 name,
@@ -173,7 +185,7 @@ impl StackOutputs {
     /// A list, tuple or set of strings, numbers or bools, as texts. Refused as
     /// [`StackOutputs::text`] refuses.
     pub fn list(&self, name: &str) -> Result<&[String], InfraError> {
-        let value = self.usable(name)?;
+        let value = self.value(name)?;
         value.as_list().ok_or_else(|| {
             self.error(
                 name,
@@ -182,7 +194,9 @@ impl StackOutputs {
         })
     }
 
-    fn usable(&self, name: &str) -> Result<&OutputValue, InfraError> {
+    /// An output's value, whatever its type. Refused: an unknown name (the
+    /// error lists the state's outputs), a sensitive output.
+    pub fn value(&self, name: &str) -> Result<&OutputValue, InfraError> {
         let output = self.get(name).ok_or_else(|| {
             let names = self.names();
             self.error(

@@ -26,6 +26,14 @@ fn monorepo() -> GitRepo {
             "infrastructure/terraform/environments/prod/main.tf",
             "# vpc\n",
         )
+        .write(
+            "api/infrastructure/terraform/environments/prod/main.tf",
+            "# rds\n",
+        )
+        .write(
+            "web/infrastructure/terraform/environments/prod/main.tf",
+            "# cdn\n",
+        )
         .write("docs/architecture.md", "# arch\n");
     repo.commit("initial layout");
     repo
@@ -93,6 +101,20 @@ fn deployment_scenarios_table() {
                 "infrastructure/terraform/environments/prod/main.tf",
             ],
             &["shared", "api", "web"],
+        ),
+        // The seeds' per-app stacks: their own target, not the app's.
+        (
+            "api's own stack",
+            &["api/infrastructure/terraform/environments/prod/main.tf"],
+            &["api-infra"],
+        ),
+        (
+            "web's own stack + web code",
+            &[
+                "web/infrastructure/terraform/environments/prod/main.tf",
+                "web/src/App.tsx",
+            ],
+            &["web-infra", "web"],
         ),
         ("api docs only", &["api/docs/runbooks/ROLLBACK.md"], &[]),
         ("web docs only", &["web/docs/README.md"], &[]),
@@ -368,7 +390,10 @@ fn all_zero_before_is_never_nothing_changed() {
     let changed = detect(&repo, &all).unwrap();
     assert!(changed.everything && changed.base.is_none());
     let plan = Plan::new(&example_config(), &Selection::changed(changed), None, None).unwrap();
-    assert_eq!(plan.target_names(), vec!["shared", "api", "web"]);
+    assert_eq!(
+        plan.target_names(),
+        vec!["shared", "api-infra", "web-infra", "api", "web"]
+    );
 }
 
 #[test]

@@ -118,7 +118,7 @@ fn every_target_and_branch_gets_a_deploy_workflow_with_its_paths() {
     assert_eq!(on["branches"], serde_yaml_ng::to_value(["main"]).unwrap());
     assert_eq!(
         on["paths"],
-        serde_yaml_ng::to_value(["api/**", "!api/docs/**"]).unwrap()
+        serde_yaml_ng::to_value(["api/**", "!api/docs/**", "!api/infrastructure/**"]).unwrap()
     );
     assert_eq!(
         doc["concurrency"]["cancel-in-progress"],

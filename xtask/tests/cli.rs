@@ -83,12 +83,15 @@ fn text_lists_matching_paths_per_target() {
     let out = xtask(&repo, &["plan", "--changed", "--env", "prod"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let text = stdout(&out);
-    assert!(text.contains("1 of 3 targets deploy to prod"), "{text}");
+    assert!(text.contains("1 of 5 targets deploy to prod"), "{text}");
     assert!(
         text.contains("api/app/main.py") && text.contains("api/app/other.py"),
         "{text}"
     );
-    assert!(text.contains("not deploying: shared, web"), "{text}");
+    assert!(
+        text.contains("not deploying: shared, api-infra, web-infra, web"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -220,7 +223,7 @@ fn unknown_base_exits_2_unless_all_if_unknown() {
     );
     assert!(out.status.success(), "{}", stderr(&out));
     let plan: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
-    assert_eq!(plan["targets"].as_array().unwrap().len(), 3);
+    assert_eq!(plan["targets"].as_array().unwrap().len(), 5);
     assert_eq!(plan["base"], serde_json::Value::Null);
 }
 
@@ -320,5 +323,8 @@ fn a_deploy_toml_change_selects_the_targets_whose_settings_changed() {
     repo.commit("broken");
     repo.write("deploy.toml", &config);
     repo.commit("fixed");
-    assert_eq!(planned_names(&repo, &[]), ["shared", "api", "web"]);
+    assert_eq!(
+        planned_names(&repo, &[]),
+        ["shared", "api-infra", "web-infra", "api", "web"]
+    );
 }

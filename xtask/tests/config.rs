@@ -51,7 +51,7 @@ fn the_example_config_loads_in_run_order() {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/connect2/deploy.toml");
     let config = Config::load(&file).unwrap();
     let names: Vec<&str> = config.targets.iter().map(|t| t.name.as_str()).collect();
-    assert_eq!(names, ["shared", "api", "web"]);
+    assert_eq!(names, ["shared", "api-infra", "web-infra", "api", "web"]);
     assert_eq!(config.environment_names(), "dev, local, prod, staging");
     let api = config.target("api").unwrap();
     assert_eq!(api.kind, TargetKind::Ecs);

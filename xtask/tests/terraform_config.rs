@@ -126,12 +126,6 @@ fn bad_networks_and_outputs_name_the_key() {
         ),
         (
             "{shared.ecs_cluster_name}",
-            "{shared.cluster}",
-            "targets.api.cluster",
-            "unknown output `cluster` (expected one of: vpc_id, ecs_cluster_arn, ecs_cluster_name",
-        ),
-        (
-            "{shared.ecs_cluster_name}",
             "{infra.ecs_cluster_name}",
             "targets.api.cluster",
             "unknown target `infra`",

@@ -22,12 +22,26 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
                 ctx.store.bucket
             );
         }
+        for (target, bucket) in terraform_state_buckets(&ws, &flags.env) {
+            println!("dry run: {target}: would make sure terraform state bucket {bucket} exists (private, versioned)");
+        }
         return Ok(());
     }
     if ctx.store.ensure_bucket(region).await? {
         println!("created state bucket {}", ctx.store.bucket);
     } else {
         println!("state bucket {} exists", ctx.store.bucket);
+    }
+    for (target, bucket) in terraform_state_buckets(&ws, &flags.env) {
+        let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
+        let created = web_deployer::preview::ensure_private_versioned(&s3, &bucket, region)
+            .await
+            .map_err(|e| anyhow::Error::new(e).context(target.clone()))?;
+        if created.is_empty() {
+            println!("{target}: terraform state bucket {bucket} exists");
+        } else {
+            println!("{target}: created terraform state bucket {bucket} (private, versioned)");
+        }
     }
     if !flags.with_resources {
         return Ok(());
@@ -50,6 +64,26 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// The buckets terraform targets keep their state in (Terraform cannot create
+/// the bucket its own backend needs), other than the toolkit's state bucket.
+fn terraform_state_buckets(ws: &Workspace, env: &str) -> Vec<(String, String)> {
+    let own = ws.config.state_bucket(env);
+    let mut found: Vec<(String, String)> = Vec::new();
+    for target in &ws.config.targets {
+        let crate::config::TargetSettings::Terraform(tf) = &target.settings[env] else {
+            continue;
+        };
+        let Some(bucket) = &tf.state_bucket else {
+            continue;
+        };
+        // One filled from another stack's outputs is that stack's to make.
+        if bucket != &own && !bucket.contains('{') && !found.iter().any(|(_, b)| b == bucket) {
+            found.push((target.name.clone(), bucket.clone()));
+        }
+    }
+    found
 }
 
 fn report(target: &str, created: &[String]) {

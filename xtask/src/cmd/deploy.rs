@@ -35,6 +35,8 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         return Ok(());
     }
     let ctx = EnvContext::new(&ws, env).await?;
+    // Outputs of stacks this run does not deploy: checked before anything runs.
+    crate::plan::outputs::check_before(&ctx, &plan).await?;
     let image_tag = match (&flags.image_tag, &plan.head) {
         (Some(tag), _) => tag.clone(),
         (None, Some(head)) => head[..7].to_string(),

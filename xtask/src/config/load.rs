@@ -225,7 +225,7 @@ impl Loader<'_> {
         for (env, over) in &overrides {
             let okey = format!("{key}.env.{env}");
             if !raw.environments.contains_key(env) {
-                return Err(self.error(okey, unknown_env(env, &raw)));
+                return Err(self.error(okey, unknown_env(env, raw)));
             }
             if let Some(k) = over.keys().find(|k| COMMON_KEYS.contains(&k.as_str())) {
                 return Err(self.error(

@@ -4,8 +4,9 @@
 //!
 //! Checked when the file loads: TARGET is another terraform target that has
 //! `state_bucket` and `state_key` in that environment and that this target runs
-//! after (directly or not), and OUTPUT is one of the single-valued outputs the
-//! shared stack declares ([`shared_infra::SCALAR_OUTPUTS`]).
+//! after (directly or not). OUTPUT may be any output of that stack: only its
+//! state can tell, so `plan::outputs` checks it before anything runs (or, for a
+//! stack deployed in the same run, once it is).
 
 use std::collections::BTreeSet;
 
@@ -16,6 +17,9 @@ use super::{template, ConfigError, Target, TargetSettings};
 pub enum Slot<'a> {
     Text(&'a mut String),
     List(&'a mut Vec<String>),
+    /// Passed on as JSON (a terraform target's `vars`): a string that is just
+    /// `{TARGET.OUTPUT}` takes the output's value, whatever its type.
+    Value(&'a mut serde_json::Value),
 }
 
 /// One `{TARGET.OUTPUT}` in a target's settings.
@@ -51,9 +55,27 @@ pub fn references(settings: &TargetSettings) -> Vec<OutputRef> {
                     scan(format!("{key}[{i}]"), s);
                 }
             }
+            Slot::Value(v) => walk_json(&key, v, &mut scan),
         }
     }
     found
+}
+
+fn walk_json(key: &str, v: &serde_json::Value, f: &mut impl FnMut(String, &str)) {
+    match v {
+        serde_json::Value::String(s) => f(key.to_string(), s),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                walk_json(&format!("{key}[{i}]"), item, f);
+            }
+        }
+        serde_json::Value::Object(map) => {
+            for (k, item) in map {
+                walk_json(&format!("{key}.{k}"), item, f);
+            }
+        }
+        _ => {}
+    }
 }
 
 pub(super) fn check(loader: &Loader<'_>, targets: &[Target]) -> Result<(), ConfigError> {
@@ -97,15 +119,6 @@ pub(super) fn check(loader: &Loader<'_>, targets: &[Target]) -> Result<(), Confi
                     return Err(loader.error(
                         key,
                         format!("{placeholder}: `{source}` has no `state_bucket` and `state_key` (environment {env}), so its outputs cannot be read"),
-                    ));
-                }
-                if !shared_infra::SCALAR_OUTPUTS.contains(&output.as_str()) {
-                    return Err(loader.error(
-                        key,
-                        format!(
-                            "{placeholder}: unknown output `{output}` (expected one of: {})",
-                            shared_infra::SCALAR_OUTPUTS.join(", ")
-                        ),
                     ));
                 }
                 if !runs_after(targets, &target.name, &source) {

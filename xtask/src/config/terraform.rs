@@ -2,6 +2,7 @@
 //! network plan (checked in `network.rs`).
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::outputs::Slot;
@@ -31,6 +32,12 @@ pub struct TerraformTarget {
     pub public_subnets: Option<Vec<String>>,
     #[serde(default)]
     pub private_subnets: Option<Vec<String>>,
+    /// Values for the root module's input variables, e.g. other stacks' outputs:
+    /// `vars = { vpc_id = "{shared.vpc_id}", private_subnet_ids = "{shared.private_subnet_ids}" }`
+    /// (a string that is just `{TARGET.OUTPUT}` passes the output as it is: a
+    /// list stays a list). Passed to terraform in a private `-var-file`.
+    #[serde(default)]
+    pub vars: BTreeMap<String, serde_json::Value>,
 }
 
 fn yes() -> bool {
@@ -81,6 +88,9 @@ impl TerraformTarget {
             if let Some(v) = value {
                 slots.push((key.to_string(), Slot::Text(v)));
             }
+        }
+        for (name, value) in &mut self.vars {
+            slots.push((format!("vars.{name}"), Slot::Value(value)));
         }
         for (key, value) in [
             ("azs", &mut self.azs),

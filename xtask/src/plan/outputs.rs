@@ -1,50 +1,67 @@
-//! Filling `{TARGET.OUTPUT}` in the settings of a wave's targets, between waves:
-//! each terraform target a wave's settings name is read once from its state in
-//! S3 — after the waves before it ran, so a stack deployed earlier in the same
-//! run gives its fresh outputs — and every placeholder is replaced in place in
-//! the typed settings. The config checked the names when it loaded (see
-//! `config/outputs.rs`); what only the state can tell (an output it does not
-//! have) fails the target that uses it, before it acts.
+//! Filling `{TARGET.OUTPUT}` in the planned targets' typed settings: any output
+//! of any terraform target, by name, read from its state in S3.
+//!
+//! - Before anything runs ([`check_before`]): every output a target uses from a
+//!   stack this run does not deploy is looked up in that stack's state now, so
+//!   a wrong name fails (exit 2, naming the outputs the state has) before the
+//!   first wave touches anything.
+//! - Between waves ([`fill_wave`]): each state a wave's settings name is read
+//!   once, after the waves before it ran, so a stack deployed earlier in the
+//!   same run gives its fresh outputs; every placeholder is replaced in place.
+//!
+//! Strings, numbers and bools fill as text; a list fills a list setting (an
+//! item that is just `{TARGET.OUTPUT}` becomes the list's items); a terraform
+//! target's `vars` take any output as its JSON value. A `sensitive` output is
+//! never used (it would show in logs and records).
 
 use std::collections::BTreeMap;
 
-use crate::config::outputs::Slot;
+use shared_infra::{InfraError, StackOutputs};
+
+use crate::config::outputs::{OutputRef, Slot};
 use crate::context::EnvContext;
 use crate::error::BadInput;
 
-use super::{PlannedTarget, Settings};
+use super::{Plan, PlannedTarget, Settings};
 
-/// One output's value, as settings take it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputValue {
-    Text(String),
-    List(Vec<String>),
+/// The states read for a step, by terraform target; a read that failed keeps its
+/// error for every target that needs it.
+type Read = BTreeMap<String, Result<StackOutputs, InfraError>>;
+
+/// Checks, before anything runs, the outputs each target uses from stacks this
+/// plan does not deploy (those states will not change during the run).
+pub async fn check_before(ctx: &EnvContext<'_>, plan: &Plan) -> anyhow::Result<()> {
+    let planned: Vec<&str> = plan.target_names();
+    let mut read = Read::new();
+    for target in &plan.targets {
+        let settings = &target.settings;
+        let outside: Vec<&OutputRef> = settings
+            .outputs
+            .iter()
+            .filter(|r| !planned.contains(&r.source.as_str()))
+            .collect();
+        for r in &outside {
+            if let (false, Some(location)) =
+                (read.contains_key(&r.source), settings.states.get(&r.source))
+            {
+                read.insert(r.source.clone(), read_state(ctx, location).await);
+            }
+        }
+        let mut trial = settings.clone();
+        trial.outputs.retain(|r| outside.contains(&r));
+        fill(&ctx.config_name(), &target.name, &mut trial, &read, false)?;
+    }
+    Ok(())
 }
-
-/// The outputs of one terraform target, read from its state.
-#[derive(Debug, Clone)]
-pub struct StackOutputs {
-    pub location: shared_infra::StateLocation,
-    pub values: BTreeMap<String, OutputValue>,
-}
-
-/// A state that could not be read: the message, and whether the user can fix it.
-#[derive(Debug, Clone)]
-pub struct ReadFailure {
-    message: String,
-    bad_input: bool,
-}
-
-type Read = BTreeMap<String, Result<StackOutputs, ReadFailure>>;
 
 /// Fills the `{TARGET.OUTPUT}`s of every target of `wave`, reading each state
 /// they name once. A target whose outputs cannot be filled gets its error
-/// (the others go on); its settings are then left as they were.
+/// (the others go on).
 pub async fn fill_wave(
     ctx: &EnvContext<'_>,
     wave: &mut [PlannedTarget],
 ) -> Vec<anyhow::Result<()>> {
-    let mut read: Read = BTreeMap::new();
+    let mut read = Read::new();
     for target in wave.iter() {
         for (source, location) in &target.settings.states {
             if !read.contains_key(source) {
@@ -52,8 +69,9 @@ pub async fn fill_wave(
             }
         }
     }
+    let file = ctx.config_name();
     wave.iter_mut()
-        .map(|t| fill(&t.name, &mut t.settings, &read))
+        .map(|t| fill(&file, &t.name, &mut t.settings, &read, true))
         .collect()
 }
 
@@ -66,88 +84,188 @@ pub async fn fill_one(ctx: &EnvContext<'_>, target: &mut PlannedTarget) -> anyho
 async fn read_state(
     ctx: &EnvContext<'_>,
     location: &shared_infra::StateLocation,
-) -> Result<StackOutputs, ReadFailure> {
-    let read = shared_infra::read_outputs(&shared_infra::Clients::new(&ctx.sdk), location).await;
-    match read {
-        Ok(outputs) => Ok(StackOutputs {
-            location: location.clone(),
-            values: shared_infra::SCALAR_OUTPUTS
-                .iter()
-                .filter_map(|name| {
-                    let value = outputs.get(name)?;
-                    Some((name.to_string(), OutputValue::Text(value.to_string())))
-                })
-                .collect(),
-        }),
-        Err(e) => Err(ReadFailure {
-            message: e.to_string(),
-            bad_input: e.is_bad_input(),
-        }),
-    }
+) -> Result<StackOutputs, InfraError> {
+    shared_infra::read_stack_outputs(&shared_infra::Clients::new(&ctx.sdk), location).await
 }
 
-fn fill(name: &str, settings: &mut Settings, read: &Read) -> anyhow::Result<()> {
+/// Replaces the placeholders of `settings.outputs` in `settings.values` with
+/// the outputs in `read`; `show` prints each value used.
+fn fill(
+    file: &str,
+    name: &str,
+    settings: &mut Settings,
+    read: &Read,
+    show: bool,
+) -> anyhow::Result<()> {
     if settings.outputs.is_empty() {
         return Ok(());
     }
-    let mut used: BTreeMap<String, &StackOutputs> = BTreeMap::new();
+    let mut stacks: BTreeMap<&str, &StackOutputs> = BTreeMap::new();
     for r in &settings.outputs {
         let Some(result) = read.get(&r.source) else {
             continue;
         };
-        let outputs = match result {
-            Ok(outputs) => outputs,
-            Err(failure) => {
+        match result {
+            Ok(outputs) => {
+                stacks.insert(&r.source, outputs);
+            }
+            Err(e) => {
                 let message = format!(
                     "{name}: reading the outputs of {}: {}",
-                    r.source, failure.message
+                    r.source,
+                    match e {
+                        InfraError::StateNotFound { .. } => format!(
+                        "{e} (deploy {} first, or check its state_bucket and state_key in {file})",
+                        r.source
+                    ),
+                        _ => e.to_string(),
+                    }
                 );
-                return Err(if failure.bad_input {
+                return Err(if e.is_bad_input() {
                     BadInput::error(message)
                 } else {
                     anyhow::anyhow!(message)
                 });
             }
-        };
-        let Some(value) = outputs.values.get(&r.output) else {
-            return Err(BadInput::error(format!(
-                "{name}: targets.{name}.{} uses {{{}.{}}}, but the state s3://{}/{} has no output `{}`: declare it in {}'s Terraform and deploy {}",
-                r.key, r.source, r.output, outputs.location.bucket, outputs.location.key, r.output, r.source, r.source
-            )));
-        };
-        eprintln!(
-            "{name}: {{{}.{}}} = {} (from s3://{}/{})",
-            r.source,
-            r.output,
-            describe(value),
-            outputs.location.bucket,
-            outputs.location.key
-        );
-        used.insert(r.source.clone(), outputs);
+        }
     }
-    let replace = |s: &str| {
-        let mut s = s.to_string();
-        for (source, outputs) in &used {
-            for (output, value) in &outputs.values {
-                if let OutputValue::Text(v) = value {
-                    s = s.replace(&format!("{{{source}.{output}}}"), v);
+    let resolve = Resolver {
+        name,
+        stacks: &stacks,
+    };
+    let refs = settings.outputs.clone();
+    for (key, slot) in settings.values.slots() {
+        match slot {
+            Slot::Text(s) => *s = resolve.text(&key, s, &refs)?,
+            Slot::List(items) => *items = resolve.list(&key, items, &refs)?,
+            Slot::Value(v) => resolve.value(&key, v, &refs)?,
+        }
+    }
+    if show {
+        for r in &refs {
+            if let Some(outputs) = stacks.get(r.source.as_str()) {
+                if let Ok(value) = outputs.value(&r.output) {
+                    let location = outputs.location();
+                    eprintln!(
+                        "{name}: {{{}.{}}} = {value} (from s3://{}/{})",
+                        r.source, r.output, location.bucket, location.key
+                    );
                 }
             }
-        }
-        s
-    };
-    for (_, slot) in settings.values.slots() {
-        match slot {
-            Slot::Text(s) => *s = replace(s),
-            Slot::List(items) => items.iter_mut().for_each(|s| *s = replace(s)),
         }
     }
     Ok(())
 }
 
-fn describe(value: &OutputValue) -> String {
-    match value {
-        OutputValue::Text(s) => s.clone(),
-        OutputValue::List(items) => format!("[{}]", items.join(", ")),
+/// Fills one target's strings from the stacks' outputs.
+struct Resolver<'a> {
+    name: &'a str,
+    stacks: &'a BTreeMap<&'a str, &'a StackOutputs>,
+}
+
+impl Resolver<'_> {
+    /// `s` with every placeholder of `refs` filled by its output as text.
+    fn text(&self, key: &str, s: &str, refs: &[OutputRef]) -> anyhow::Result<String> {
+        let mut out = s.to_string();
+        for r in refs {
+            let placeholder = format!("{{{}.{}}}", r.source, r.output);
+            if !out.contains(&placeholder) {
+                continue;
+            }
+            let Some(stack) = self.stacks.get(r.source.as_str()) else {
+                continue;
+            };
+            let value = stack.text(&r.output).map_err(|e| self.refused(key, r, e))?;
+            out = out.replace(&placeholder, value);
+        }
+        Ok(out)
+    }
+
+    /// A list setting: an item that is just a list output becomes its items.
+    fn list(&self, key: &str, items: &[String], refs: &[OutputRef]) -> anyhow::Result<Vec<String>> {
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let key = format!("{key}[{i}]");
+            match self.whole(item, refs) {
+                Some((r, stack))
+                    if stack
+                        .get(&r.output)
+                        .is_some_and(|o| o.value.as_list().is_some()) =>
+                {
+                    let list = stack
+                        .list(&r.output)
+                        .map_err(|e| self.refused(&key, r, e))?;
+                    out.extend(list.iter().cloned());
+                }
+                _ => out.push(self.text(&key, item, refs)?),
+            }
+        }
+        Ok(out)
+    }
+
+    /// A value passed on as JSON (a terraform variable): a string that is just
+    /// `{TARGET.OUTPUT}` becomes the output's value, whatever its type; in a
+    /// list, a list output's items take its place.
+    fn value(
+        &self,
+        key: &str,
+        v: &mut serde_json::Value,
+        refs: &[OutputRef],
+    ) -> anyhow::Result<()> {
+        match v {
+            serde_json::Value::String(s) => match self.whole(s, refs) {
+                Some((r, stack)) => {
+                    let value = stack
+                        .value(&r.output)
+                        .map_err(|e| self.refused(key, r, e))?;
+                    *v = value.to_json();
+                }
+                None => *s = self.text(key, s, refs)?,
+            },
+            serde_json::Value::Array(items) => {
+                let mut out = Vec::new();
+                for (i, mut item) in std::mem::take(items).into_iter().enumerate() {
+                    let key = format!("{key}[{i}]");
+                    let is_list = |s: &str| {
+                        self.whole(s, refs).is_some_and(|(r, stack)| {
+                            matches!(
+                                stack.value(&r.output),
+                                Ok(shared_infra::OutputValue::List(_))
+                            )
+                        })
+                    };
+                    let splice = item.as_str().is_some_and(is_list);
+                    self.value(&key, &mut item, refs)?;
+                    match item {
+                        serde_json::Value::Array(inner) if splice => out.extend(inner),
+                        other => out.push(other),
+                    }
+                }
+                *v = serde_json::Value::Array(out);
+            }
+            serde_json::Value::Object(map) => {
+                for (k, item) in map.iter_mut() {
+                    self.value(&format!("{key}.{k}"), item, refs)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// The reference `s` is, when it is exactly one placeholder of a stack read.
+    fn whole<'r>(&self, s: &str, refs: &'r [OutputRef]) -> Option<(&'r OutputRef, &StackOutputs)> {
+        let r = refs
+            .iter()
+            .find(|r| s == format!("{{{}.{}}}", r.source, r.output))?;
+        Some((r, self.stacks.get(r.source.as_str())?))
+    }
+
+    fn refused(&self, key: &str, r: &OutputRef, e: InfraError) -> anyhow::Error {
+        let name = self.name;
+        BadInput::error(format!(
+            "{name}: targets.{name}.{key} uses {{{}.{}}}: {e}",
+            r.source, r.output
+        ))
     }
 }

@@ -66,10 +66,16 @@ pub async fn deploy(
         |_| async move {
             let run = {
                 let (name, settings, env) = (name.to_string(), settings.clone(), ctx.env.clone());
+                // `vars`, their {TARGET.OUTPUT}s filled: the module's input variables.
+                let variables: shared_infra::Variables = config.vars.clone();
                 tokio::task::spawn_blocking(move || {
-                    shared_infra::deploy(&terraform, &settings, &request, |e| {
-                        show_event(&name, &env, e)
-                    })
+                    shared_infra::deploy_with_variables(
+                        &terraform,
+                        &settings,
+                        &variables,
+                        &request,
+                        |e| show_event(&name, &env, e),
+                    )
                 })
             };
             let report = run
