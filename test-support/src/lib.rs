@@ -20,11 +20,15 @@
 //! - [`cli`]: the `xtask` binary run as a user runs it ([`Xtask`]), and its
 //!   output as text; [`state_bucket`]: the locks and keys a deploy left in S3;
 //!   [`deploy_toml`]: the head of the deploy.toml the tests write.
+//! - [`actions`]: GitHub Actions as far as the generated workflows use it: push
+//!   filters, `needs`, job `if:` expressions and outputs, and `run:` scripts
+//!   run with bash, to read a workflow the way GitHub runs it.
 //! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
 //!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
 //!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
 //!   deploy.toml names it, for the binary's end-to-end tests.
 
+pub mod actions;
 mod buckets;
 pub mod cli;
 pub mod deploy_toml;

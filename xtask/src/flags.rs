@@ -285,6 +285,18 @@ pub enum CiAction {
     Generate(CiPlace),
     /// Fail with a diff when the workflows on disk differ from what deploy.toml makes.
     Check(CiPlace),
+    /// The last job of a deploy workflow: what ran, and why the rest did not,
+    /// from the jobs' results in $NEEDS (`toJSON(needs)`), to the run's summary.
+    Report(CiReportFlags),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiReportFlags {
+    /// The environment the workflow deploys to.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    #[command(flatten)]
+    pub repo: RepoFlags,
 }
 
 #[derive(Debug, Clone, Args)]

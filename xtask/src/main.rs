@@ -26,8 +26,7 @@ use xtask::{cmd, error, interrupt};
 fn main() {
     let flags = Xtask::parse();
     let result = match &flags.command {
-        // Planning reads only git and the config: no runtime to start.
-        Command::Plan(f) => cmd::plan::run(f),
+        // CI generation reads only the config: no runtime to start.
         Command::Ci(f) => cmd::ci::run(f),
         command => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -37,7 +36,8 @@ fn main() {
                 rt.block_on(async {
                     let work = async {
                         match command {
-                            Command::Plan(_) | Command::Ci(_) => unreachable!("handled above"),
+                            Command::Ci(_) => unreachable!("handled above"),
+                            Command::Plan(f) => cmd::plan::run(f).await,
                             Command::Deploy(f) => cmd::deploy::run(f).await,
                             Command::Rollback(f) => cmd::rollback::run(f).await,
                             Command::History(f) => cmd::history::run(f).await,

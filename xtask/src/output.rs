@@ -87,9 +87,6 @@ pub fn append_step_summary(
     env: &str,
     results: &[TargetResult],
 ) -> anyhow::Result<()> {
-    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
-        return Ok(());
-    };
     let mut md = format!("### {command} to {env}\n\n| target | env | what | duration | outcome | if it broke |\n|---|---|---|---|---|---|\n");
     for r in results {
         md.push_str(&format!(
@@ -101,6 +98,15 @@ pub fn append_step_summary(
             r.target,
         ));
     }
+    write_step_summary(&md)
+}
+
+/// Appends Markdown to the run page's summary (`$GITHUB_STEP_SUMMARY`), when
+/// there is one.
+pub fn write_step_summary(md: &str) -> anyhow::Result<()> {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY") else {
+        return Ok(());
+    };
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .create(true)

@@ -90,56 +90,71 @@ fn the_committed_example_workflows_match_the_example_config() {
 }
 
 #[test]
-fn every_target_and_branch_gets_a_deploy_workflow_with_its_paths() {
+fn one_deploy_workflow_per_environment_with_a_job_per_target() {
     let dir = tempfile::tempdir().unwrap();
     generate_into(dir.path());
     let names: Vec<String> = yaml_files(dir.path())
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    for expected in [
-        "deploy-api-prod.yml",
-        "deploy-web-dev.yml",
-        "deploy-shared-staging.yml",
-        "pr-preview.yml",
-        "rollback.yml",
-        "ci.yml",
-    ] {
-        assert!(
-            names.contains(&expected.to_string()),
-            "{expected} in {names:?}"
-        );
-    }
+    assert_eq!(
+        names,
+        [
+            "ci.yml",
+            "deploy-dev.yml",
+            "deploy-prod.yml",
+            "deploy-staging.yml",
+            "pr-preview.yml",
+            "rollback.yml"
+        ]
+    );
     let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(
-        &std::fs::read_to_string(dir.path().join("deploy-api-prod.yml")).unwrap(),
+        &std::fs::read_to_string(dir.path().join("deploy-prod.yml")).unwrap(),
     )
     .unwrap();
     let on = &doc["on"]["push"];
     assert_eq!(on["branches"], serde_yaml_ng::to_value(["main"]).unwrap());
     assert_eq!(
-        on["paths"],
-        serde_yaml_ng::to_value(["api/**", "!api/docs/**", "!api/infrastructure/**"]).unwrap()
+        doc["on"]["workflow_dispatch"]["inputs"]["targets"]["default"],
+        "changed"
     );
+    assert_eq!(doc["concurrency"]["group"], "deploy-prod");
     assert_eq!(
         doc["concurrency"]["cancel-in-progress"],
         serde_yaml_ng::Value::Bool(false)
     );
-    let job = &doc["jobs"]["deploy"];
-    assert_eq!(job["permissions"]["id-token"], "write");
     assert_eq!(doc["permissions"]["contents"], "read");
+    let job = &doc["jobs"]["deploy-api"];
+    assert_eq!(job["permissions"]["id-token"], "write");
+    assert_eq!(job["environment"], "prod");
+    // api waits for everything it runs after, transitively: shared's plan and
+    // apply, api-infra's plan and apply.
+    let needs: Vec<String> = serde_yaml_ng::from_value(job["needs"].clone()).unwrap();
+    for n in [
+        "plan",
+        "plan-shared",
+        "deploy-shared",
+        "plan-api-infra",
+        "deploy-api-infra",
+    ] {
+        assert!(needs.contains(&n.to_string()), "{n} in {needs:?}");
+    }
+    assert!(!needs.iter().any(|n| n.contains("web")), "{needs:?}");
     let run = job["steps"].as_sequence().unwrap().last().unwrap()["run"]
         .as_str()
         .unwrap();
-    assert_eq!(run, "cargo xtask deploy api --env prod");
+    assert_eq!(run, ".xtask/xtask deploy api --env prod");
+    let plan = &doc["jobs"]["plan"];
+    assert_eq!(
+        plan["outputs"]["targets"],
+        "${{ steps.plan.outputs.targets }}"
+    );
+    assert_eq!(plan["steps"][0]["with"]["fetch-depth"], 0);
 
     // Shared infrastructure waits for a person, who sees the plan first: a plan
     // job, then an apply job behind a GitHub environment with reviewers that
     // applies only the plan with the reviewed fingerprint.
-    let shared: serde_yaml_ng::Value = serde_yaml_ng::from_str(
-        &std::fs::read_to_string(dir.path().join("deploy-shared-prod.yml")).unwrap(),
-    )
-    .unwrap();
-    let plan = &shared["jobs"]["plan"];
+    let plan = &doc["jobs"]["plan-shared"];
     assert_eq!(plan["environment"], "prod");
     assert_eq!(
         plan["outputs"]["fingerprint"],
@@ -149,16 +164,18 @@ fn every_target_and_branch_gets_a_deploy_workflow_with_its_paths() {
     assert_eq!(plan_step["id"], "plan");
     assert_eq!(
         plan_step["run"],
-        "cargo xtask deploy shared --env prod --dry-run"
+        ".xtask/xtask deploy shared --env prod --dry-run"
     );
-    let apply = &shared["jobs"]["apply"];
+    let apply = &doc["jobs"]["deploy-shared"];
     assert_eq!(apply["environment"], "prod-approval");
-    assert_eq!(apply["needs"], "plan");
-    assert_eq!(apply["if"], "needs.plan.outputs.fingerprint != ''");
+    assert_eq!(
+        apply["if"],
+        "${{ !cancelled() && needs.plan-shared.result == 'success' && needs.plan-shared.outputs.fingerprint != '' }}"
+    );
     let apply_step = apply["steps"].as_sequence().unwrap().last().unwrap();
     assert_eq!(
         apply_step["env"]["XTASK_EXPECT_PLAN"],
-        "${{ needs.plan.outputs.fingerprint }}"
+        "${{ needs.plan-shared.outputs.fingerprint }}"
     );
     assert_eq!(
         apply_step["env"]["XTASK_APPROVED_ENVIRONMENT"],
@@ -166,7 +183,7 @@ fn every_target_and_branch_gets_a_deploy_workflow_with_its_paths() {
     );
     assert_eq!(
         apply_step["run"],
-        "cargo xtask deploy shared --env prod --expect-plan \"$XTASK_EXPECT_PLAN\""
+        ".xtask/xtask deploy shared --env prod --expect-plan \"$XTASK_EXPECT_PLAN\""
     );
 
     // Every `uses:` is pinned to a full commit SHA.
@@ -248,8 +265,9 @@ fn zizmor_finds_nothing_at_medium_or_above() {
     );
 }
 
-/// For each target, the `paths` filter in its generated workflow (read back from
-/// the YAML) and `plan --changed` agree on a table of changed-path sets.
+/// The `paths` filter of the environment's workflow (read back from the YAML)
+/// starts it exactly when `plan --changed` plans some target, on a table of
+/// changed-path sets (exclusions such as `!api/docs/**` included).
 #[test]
 fn workflow_path_filters_and_plan_agree() {
     let dir = tempfile::tempdir().unwrap();
@@ -261,45 +279,35 @@ fn workflow_path_filters_and_plan_agree() {
         &["web/src/App.tsx", "README.md"],
         &["web/docs/x.md", "api/docs/y.md"],
         &["infrastructure/terraform/modules/vpc/main.tf"],
+        &["api/infrastructure/terraform/main.tf"],
+        &["web/infrastructure/terraform/environments/prod/main.tf"],
         &["api-client/index.ts"],
         &["docs/architecture.md"],
         &["web/.env.production", "api/Dockerfile"],
         &["api/docs"],
         &[".github/workflows/ci.yml"],
     ];
-    for target in &config.targets {
-        let file = dir.path().join(format!("deploy-{}-prod.yml", target.name));
-        let doc: serde_yaml_ng::Value =
-            serde_yaml_ng::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
-        let mut patterns: Vec<String> =
-            serde_yaml_ng::from_value(doc["on"]["push"]["paths"].clone()).unwrap();
-        // The one difference: terraform and static-site workflows also run on
-        // deploy.toml (their deploy of unchanged settings is a no-op), where
-        // `plan --changed` picks the targets whose settings changed in it
-        // (tests/cli.rs); ECS workflows do not (a run would roll out an image).
-        let on_config = patterns.iter().any(|p| p == "deploy.toml");
-        assert_eq!(
-            on_config,
-            target.kind != xtask::config::TargetKind::Ecs,
-            "{}",
-            target.name
-        );
-        patterns.retain(|p| p != "deploy.toml");
-        let workflow_filter = path_filter::PathFilter::new(&patterns).unwrap();
-        for set in sets {
-            let github_runs = set.iter().any(|p| workflow_filter.matches(p));
-            let changed = ChangedPaths {
-                base: Some(git2::Oid::zero()),
-                head: git2::Oid::zero(),
-                why: "table".into(),
-                paths: set.iter().map(|s| s.to_string()).collect(),
-                everything: false,
-            };
-            let plan =
-                Plan::new(&config, &Selection::changed(changed), None, Some("prod")).unwrap();
-            let plan_runs = plan.targets.iter().any(|t| t.name == target.name);
-            assert_eq!(github_runs, plan_runs, "target {} on {set:?}", target.name);
-        }
+    let file = dir.path().join("deploy-prod.yml");
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut patterns: Vec<String> =
+        serde_yaml_ng::from_value(doc["on"]["push"]["paths"].clone()).unwrap();
+    // deploy.toml starts it too: `plan --changed` then picks the targets whose
+    // settings changed in it (tests/cli.rs).
+    assert!(patterns.iter().any(|p| p == "deploy.toml"));
+    patterns.retain(|p| p != "deploy.toml");
+    let workflow_filter = path_filter::PathFilter::new(&patterns).unwrap();
+    for set in sets {
+        let github_runs = set.iter().any(|p| workflow_filter.matches(p));
+        let changed = ChangedPaths {
+            base: Some(git2::Oid::zero()),
+            head: git2::Oid::zero(),
+            why: "table".into(),
+            paths: set.iter().map(|s| s.to_string()).collect(),
+            everything: false,
+        };
+        let plan = Plan::new(&config, &Selection::changed(changed), None, Some("prod")).unwrap();
+        assert_eq!(github_runs, !plan.targets.is_empty(), "on {set:?}");
     }
 }
 
@@ -307,7 +315,7 @@ fn workflow_path_filters_and_plan_agree() {
 fn check_fails_with_a_diff_after_a_hand_edit_and_generate_repairs_it() {
     let dir = tempfile::tempdir().unwrap();
     generate_into(dir.path());
-    let file = dir.path().join("deploy-web-prod.yml");
+    let file = dir.path().join("deploy-prod.yml");
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(
         &file,

@@ -6,7 +6,10 @@
 //! starts with [`HEADER`], which is also how a file that the config no longer
 //! produces is recognised as stale.
 
+pub mod pipeline;
 mod render;
+pub mod report;
+mod steps;
 
 use crate::config::Config;
 
@@ -19,6 +22,10 @@ pub const CHECKOUT: &str = "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9
 pub const AWS_CREDENTIALS: &str =
     "aws-actions/configure-aws-credentials@e3dd6a429d7300a6a4c196c26e071d42e0343502 # v4.0.2";
 pub const CACHE: &str = "actions/cache@5a3ec84eff668545956fd18022155c47e93e2684 # v4.2.3";
+pub const UPLOAD_ARTIFACT: &str =
+    "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
+pub const DOWNLOAD_ARTIFACT: &str =
+    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
 
 /// One generated file: its name in `.github/workflows/` and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,11 +37,9 @@ pub struct Workflow {
 /// Every workflow the config produces, in a stable order.
 pub fn workflows(config: &Config) -> Vec<Workflow> {
     let mut out = Vec::new();
-    for target in &config.targets {
-        for (env, environment) in &config.environments {
-            if let Some(branch) = &environment.branch {
-                out.push(render::deploy(config, target, env, branch));
-            }
+    for (env, environment) in &config.environments {
+        if let Some(branch) = &environment.branch {
+            out.push(pipeline::deploy(config, env, branch));
         }
     }
     if let Some(preview) = render::pr_preview(config) {

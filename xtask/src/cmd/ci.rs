@@ -1,14 +1,18 @@
-//! `cargo xtask ci generate | check`.
+//! `cargo xtask ci generate | check | report`.
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 use crate::ci::{self, Workflow};
-use crate::flags::{CiAction, CiFlags};
+use crate::error::BadInput;
+use crate::flags::{CiAction, CiFlags, CiReportFlags};
 use crate::workspace::Workspace;
 
 pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
-    let (CiAction::Generate(place) | CiAction::Check(place)) = &flags.action;
+    let place = match &flags.action {
+        CiAction::Generate(place) | CiAction::Check(place) => place,
+        CiAction::Report(report_flags) => return report(report_flags),
+    };
     let ws = Workspace::open(&place.repo)?;
     let dir = place
         .out
@@ -37,6 +41,7 @@ pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        CiAction::Report(_) => unreachable!("handled above"),
         CiAction::Check(_) => {
             let mut diffs = String::new();
             for w in &wanted {
@@ -96,4 +101,25 @@ fn unified_diff(path: &Path, old: &str, new: &str) -> String {
             &format!("{shown} (from deploy.toml)"),
         )
         .to_string()
+}
+
+/// `ci report`: prints each target's outcome and writes them to the run's summary.
+fn report(flags: &CiReportFlags) -> anyhow::Result<()> {
+    let ws = Workspace::open(&flags.repo)?;
+    ws.environment(&flags.env)?;
+    let needs = std::env::var("NEEDS").map_err(|_| {
+        BadInput("ci report: $NEEDS is not set (the workflow passes `toJSON(needs)` in it)".into())
+    })?;
+    let needs: std::collections::BTreeMap<String, ci::report::JobResult> =
+        serde_json::from_str(&needs).map_err(|e| {
+            BadInput(format!(
+                "ci report: $NEEDS is not the JSON of GitHub's `needs` context: {e}"
+            ))
+        })?;
+    let outcomes = ci::report::outcomes(&ws.config, &flags.env, &needs);
+    let width = outcomes.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, outcome) in &outcomes {
+        println!("{name:<width$}  {}", outcome.describe());
+    }
+    crate::output::write_step_summary(&ci::report::markdown(&flags.env, &outcomes))
 }

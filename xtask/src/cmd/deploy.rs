@@ -26,7 +26,8 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         &flags.change,
         Some(env),
         |t| Settings::of(&ws.config, t, env),
-    )?;
+    )
+    .await?;
     if plan.targets.is_empty() {
         if flags.format == crate::flags::Format::Json {
             return super::finish("deploy", env, &[], flags.format);

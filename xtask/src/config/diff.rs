@@ -8,6 +8,31 @@ use std::path::Path;
 
 use super::Config;
 
+/// When deploy.toml itself changed in the range: the targets whose settings it
+/// changed (compared with the file at the base commit), with why.
+pub fn in_range(
+    ws: &crate::workspace::Workspace,
+    changes: &crate::changes::ChangedPaths,
+    env: Option<&str>,
+) -> BTreeMap<String, String> {
+    let canonical = |p: &std::path::Path| std::fs::canonicalize(p).ok();
+    let relative = canonical(&ws.config.file)
+        .zip(canonical(&ws.root))
+        .and_then(|(file, root)| {
+            file.strip_prefix(root)
+                .ok()
+                .and_then(|p| p.to_str())
+                .map(|p| p.replace(std::path::MAIN_SEPARATOR, "/"))
+        });
+    match (changes.base, relative) {
+        (Some(base), Some(relative)) if changes.paths.contains(&relative) => {
+            let old = at_commit(&ws.repo, base, &relative, &ws.config.file);
+            changed_targets(old.as_ref(), &ws.config, env)
+        }
+        _ => Default::default(),
+    }
+}
+
 /// Targets of `new` whose settings differ from `old`'s, with why: in `env`, or
 /// in any environment without one. A target new in `new` counts as changed;
 /// `old` `None` (the base's file did not load, or there was none) changes all.

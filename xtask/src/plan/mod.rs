@@ -10,6 +10,7 @@
 //!                                        of the next wave, from the states the last one left)
 //! ```
 
+pub mod deployed;
 pub mod outputs;
 mod select;
 
@@ -18,7 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::config::{outputs::OutputRef, Config, Target, TargetKind, TargetSettings};
 
-pub use select::{Selection, UnknownTarget};
+pub use select::{Selection, TargetRange, UnknownTarget};
 
 /// The plan of a run. `S` is what each target carries besides its name and
 /// place: [`Settings`] for an environment, `()` for a plan without one.
@@ -34,6 +35,25 @@ pub struct Plan<S = Settings> {
     pub env: Option<String>,
     /// In run order.
     pub targets: Vec<PlannedTarget<S>>,
+    /// `--changed`: the targets nothing changed for, each with the range it
+    /// was compared in.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_planned: Vec<NotPlanned>,
+}
+
+/// The range a target was compared in (`--changed`): its base and why that
+/// base — the push, the merge-base, or what is deployed of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Since {
+    pub base: Option<String>,
+    pub why: String,
+}
+
+/// A target `--changed` did not plan: nothing of it changed since `since`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotPlanned {
+    pub name: String,
+    pub since: Since,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -49,6 +69,9 @@ pub struct PlannedTarget<S = Settings> {
     /// latest wave it runs after.
     pub wave: usize,
     pub why: Why,
+    /// `--changed`: the range this target was compared in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Since>,
     #[serde(skip)]
     pub settings: S,
 }

@@ -1,19 +1,33 @@
 //! Choosing a plan's targets: the ones whose paths (or settings) changed, all,
 //! or the ones named; then their waves.
 
+use std::collections::BTreeMap;
+
 use crate::changes::ChangedPaths;
 use crate::config::{Config, Target};
 
-use super::{Plan, PlannedTarget, Settings, Why};
+use super::{NotPlanned, Plan, PlannedTarget, Settings, Since, Why};
+
+/// One target's own range and what it changed: what `deploy --changed --env`
+/// compares from when the ledger knows what is deployed of the target.
+#[derive(Debug, Clone)]
+pub struct TargetRange {
+    pub changes: ChangedPaths,
+    /// Why a change to deploy.toml in this range changed its settings.
+    pub settings: Option<String>,
+}
 
 /// Which targets to plan.
 #[derive(Debug, Clone)]
 pub enum Selection {
     /// The targets whose paths changed, and those whose settings a change to
-    /// deploy.toml changed (target name → why).
+    /// deploy.toml changed (target name → why): in `changes`, or in the
+    /// target's own range when it has one in `own` (from what is deployed of
+    /// it in the environment).
     Changed {
         changes: ChangedPaths,
-        settings: std::collections::BTreeMap<String, String>,
+        settings: BTreeMap<String, String>,
+        own: BTreeMap<String, TargetRange>,
     },
     All,
     /// Named on the command line; checked against the config by [`Plan::new`].
@@ -26,6 +40,7 @@ impl Selection {
         Selection::Changed {
             changes,
             settings: Default::default(),
+            own: Default::default(),
         }
     }
 }
@@ -73,29 +88,52 @@ impl<S> Plan<S> {
         env: Option<&str>,
         mut settings: impl FnMut(&Target) -> S,
     ) -> Result<Plan<S>, UnknownTarget> {
-        let mut chosen: Vec<(&Target, Vec<String>, Why)> = Vec::new();
+        let mut chosen: Vec<(&Target, Vec<String>, Why, Option<Since>)> = Vec::new();
+        let mut not_planned = Vec::new();
         let (base, why) = match selection {
-            Selection::Changed { changes, settings } => {
+            Selection::Changed {
+                changes,
+                settings,
+                own,
+            } => {
                 for target in &config.targets {
-                    let mut paths: Vec<String> = changes
+                    let (range, settings_why) = match own.get(&target.name) {
+                        Some(own) => (&own.changes, own.settings.as_ref()),
+                        None => (changes, settings.get(&target.name)),
+                    };
+                    let mut paths: Vec<String> = range
                         .paths
                         .iter()
                         .filter(|p| target.paths.matches(p))
                         .cloned()
                         .collect();
-                    if let Some(why) = settings.get(&target.name) {
+                    if let Some(why) = settings_why {
                         paths.push(why.clone());
                     }
-                    if changes.everything {
-                        chosen.push((target, paths, Why::BaseUnknown));
+                    let since = Since {
+                        base: range.base.map(|b| b.to_string()),
+                        why: range.why.clone(),
+                    };
+                    if range.everything {
+                        chosen.push((target, paths, Why::BaseUnknown, Some(since)));
                     } else if !paths.is_empty() {
-                        chosen.push((target, paths, Why::Changed));
+                        chosen.push((target, paths, Why::Changed, Some(since)));
+                    } else {
+                        not_planned.push(NotPlanned {
+                            name: target.name.clone(),
+                            since,
+                        });
                     }
                 }
                 (changes.base.map(|b| b.to_string()), changes.why.clone())
             }
             Selection::All => {
-                chosen.extend(config.targets.iter().map(|t| (t, Vec::new(), Why::All)));
+                chosen.extend(
+                    config
+                        .targets
+                        .iter()
+                        .map(|t| (t, Vec::new(), Why::All, None)),
+                );
                 (None, "--all: every target".to_string())
             }
             Selection::Named(names) => {
@@ -115,16 +153,16 @@ impl<S> Plan<S> {
                         .targets
                         .iter()
                         .filter(|t| names.contains(&t.name))
-                        .map(|t| (t, Vec::new(), Why::Named)),
+                        .map(|t| (t, Vec::new(), Why::Named, None)),
                 );
                 (None, "targets named on the command line".to_string())
             }
         };
         // `after` only orders what is in this plan; the config lists targets in
         // run order, so each target's `after` is placed before it.
-        let names: Vec<&str> = chosen.iter().map(|(t, _, _)| t.name.as_str()).collect();
+        let names: Vec<&str> = chosen.iter().map(|(t, ..)| t.name.as_str()).collect();
         let mut targets: Vec<PlannedTarget<S>> = Vec::new();
-        for (target, paths, why) in chosen {
+        for (target, paths, why, since) in chosen {
             let after: Vec<String> = target
                 .after
                 .iter()
@@ -144,6 +182,7 @@ impl<S> Plan<S> {
                 after,
                 wave,
                 why,
+                since,
                 settings: settings(target),
             });
         }
@@ -153,6 +192,7 @@ impl<S> Plan<S> {
             why,
             env: env.map(str::to_owned),
             targets,
+            not_planned,
         })
     }
 }

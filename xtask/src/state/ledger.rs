@@ -40,12 +40,118 @@ pub struct Record {
     pub started_at: String,
     pub finished_at: String,
     pub who: String,
+    /// A rollback: the commit of the deploy it rolled away from (see
+    /// [`Record::seen_commit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_away_from: Option<String>,
 }
 
 impl Record {
-    /// The record's key: time first, so the listing is in time order.
+    /// The commit the environment has "seen" for this target after this
+    /// record: a deploy's own commit; a rollback's the commit it rolled away
+    /// from, so that `deploy --changed` does not undo a deliberate rollback
+    /// with the next unrelated push.
+    pub fn seen_commit(&self) -> Option<&str> {
+        match self.action {
+            Action::Deploy => self.git_sha.as_deref(),
+            Action::Rollback => self.rolled_away_from.as_deref(),
+        }
+    }
+
+    /// The record's key: time first, so the listing is in time order; then
+    /// what [`KeyFacts`] reads back, so the listing alone answers "what is
+    /// deployed" without a GET per record.
     fn key(&self) -> String {
-        format!("ledger/{}/{}.json", self.target, self.id)
+        format!(
+            "ledger/{}/{}.{}-{}.{}.json",
+            self.target,
+            self.id,
+            self.action.as_str(),
+            self.outcome.as_str(),
+            self.seen_commit().unwrap_or("-")
+        )
+    }
+}
+
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Deploy => "deploy",
+            Action::Rollback => "rollback",
+        }
+    }
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Succeeded => "succeeded",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// What a record's key says about it. Keys written before these facts were
+/// added (`<id>.json`) say nothing: the record is read then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyFacts {
+    pub action: Action,
+    pub outcome: Outcome,
+    pub seen_commit: Option<String>,
+}
+
+impl KeyFacts {
+    pub fn parse(key: &str) -> Option<KeyFacts> {
+        let name = key.rsplit('/').next()?.strip_suffix(".json")?;
+        let mut parts = name.split('.');
+        let (_id, facts, commit) = (parts.next()?, parts.next()?, parts.next()?);
+        let (action, outcome) = facts.split_once('-')?;
+        let action = match action {
+            "deploy" => Action::Deploy,
+            "rollback" => Action::Rollback,
+            _ => return None,
+        };
+        let outcome = match outcome {
+            "succeeded" => Outcome::Succeeded,
+            "failed" => Outcome::Failed,
+            _ => return None,
+        };
+        let seen_commit = (commit != "-").then(|| commit.to_string());
+        Some(KeyFacts {
+            action,
+            outcome,
+            seen_commit,
+        })
+    }
+
+    fn of(record: &Record) -> KeyFacts {
+        KeyFacts {
+            action: record.action,
+            outcome: record.outcome,
+            seen_commit: record.seen_commit().map(str::to_owned),
+        }
+    }
+}
+
+/// What is deployed of a target, as far as change detection goes: the commit
+/// of the newest successful deploy, or the commit a newer successful rollback
+/// rolled away from. Failed, cut-off and cancelled deploys do not count (they
+/// left no successful record), so the next `deploy --changed` runs them again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeployedBase {
+    pub commit: String,
+    pub action: Action,
+}
+
+impl DeployedBase {
+    fn from_facts(facts: KeyFacts) -> Option<DeployedBase> {
+        match (facts.outcome, facts.seen_commit) {
+            (Outcome::Succeeded, Some(commit)) => Some(DeployedBase {
+                commit,
+                action: facts.action,
+            }),
+            _ => None,
+        }
     }
 }
 
@@ -68,6 +174,26 @@ pub fn new_id(started_at: &str) -> String {
 impl StateStore {
     pub async fn append(&self, record: &Record) -> Result<(), StateError> {
         self.put_json(&record.key(), record).await
+    }
+
+    /// What is deployed of `target` here (see [`DeployedBase`]): one listing
+    /// (a LIST call per 1,000 records) and no GET, except for records written
+    /// before keys carried their facts.
+    pub async fn deployed_base(&self, target: &str) -> Result<Option<DeployedBase>, StateError> {
+        let keys = self.list(&format!("ledger/{target}/")).await?;
+        for key in keys.iter().rev() {
+            let facts = match KeyFacts::parse(key) {
+                Some(facts) => facts,
+                None => match self.get_json::<Record>(key).await? {
+                    Some(record) => KeyFacts::of(&record),
+                    None => continue,
+                },
+            };
+            if let Some(base) = DeployedBase::from_facts(facts) {
+                return Ok(Some(base));
+            }
+        }
+        Ok(None)
     }
 
     /// The target's records, newest first: all of them.

@@ -77,6 +77,9 @@ pub struct Entry {
     pub detail: String,
     pub outcome: Outcome,
     pub message: String,
+    /// A rollback: the commit of the deploy it rolled away from, when the
+    /// ledger knows it (see `Record::seen_commit`).
+    pub rolled_away_from: Option<String>,
 }
 
 /// How a kind's step ended.
@@ -90,7 +93,7 @@ pub enum StepEnd {
 /// wrote something, the ledger record that says so.
 pub struct StepError {
     pub error: anyhow::Error,
-    pub entry: Option<Entry>,
+    pub entry: Option<Box<Entry>>,
 }
 
 impl From<anyhow::Error> for StepError {
@@ -129,7 +132,7 @@ where
     let (entry, result) = match ended {
         Ok(StepEnd::Unrecorded(result)) => (None, Ok(result)),
         Ok(StepEnd::Recorded(entry, result)) => (Some(entry), Ok(result)),
-        Err(StepError { error, entry }) => (entry, Err(error)),
+        Err(StepError { error, entry }) => (entry.map(|e| *e), Err(error)),
     };
     let appended = match entry {
         Some(entry) if !dry_run => ctx.store.append(&record(ctx, name, &started, entry)).await,
@@ -163,6 +166,7 @@ fn record(ctx: &EnvContext<'_>, name: &str, started: &Started, entry: Entry) -> 
         started_at: started.at.clone(),
         finished_at: now_rfc3339(),
         who: crate::state::who(),
+        rolled_away_from: entry.rolled_away_from,
     }
 }
 

@@ -81,6 +81,7 @@ fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport
         detail: report.image.clone(),
         outcome,
         message,
+        rolled_away_from: None,
     };
     match &report.outcome {
         api::DeployOutcome::AlreadyDeployed => StepEnd::Unrecorded(TargetResult::ok(

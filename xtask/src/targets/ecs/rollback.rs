@@ -102,6 +102,7 @@ pub async fn rollback(
                     Outcome::Failed
                 },
                 message: format!("rollback to {} {}", to.short(), report.end.describe()),
+                rolled_away_from: undone.and_then(|r| r.git_sha.clone()),
             };
             if !report.end.succeeded() {
                 let summary = format!(

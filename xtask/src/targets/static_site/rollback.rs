@@ -136,6 +136,11 @@ pub async fn rollback(
             detail: key,
             outcome: Outcome::Succeeded,
             message: format!("rollback to {to} ({why}): {}", summary(&report)),
+            // The deploy it undid; with --to, what was live.
+            rolled_away_from: undone
+                .or(live)
+                .and_then(|r| r.seen_commit())
+                .map(str::to_owned),
         };
         let sha = undone.and_then(|r| r.git_sha.as_deref());
         crate::output::detail(&targets::revert_hint(ctx, name, sha));

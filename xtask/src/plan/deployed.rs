@@ -1,0 +1,163 @@
+//! `--changed --env ENV`: each target compared from what is deployed of it in
+//! that environment, by the ledger — not from the push before — so a deploy
+//! that failed, was cut off or was cancelled runs again with the next push, and
+//! a deliberate rollback is not undone by an unrelated one.
+//!
+//! A target the ledger knows nothing of keeps the run's range (push, merge-base,
+//! ...). The base commit may be missing from a shallow clone: the tree diff needs
+//! only its tree, so it is fetched (`git fetch --depth=1 origin SHA`), and when
+//! that fails the run stops (exit 2) naming the commit: never "nothing changed".
+
+use std::collections::BTreeMap;
+
+use futures_util::future::join_all;
+
+use crate::changes::{self, ChangeRequest, ChangedPaths, RangeRequest};
+use crate::error::BadInput;
+use crate::state::ledger::{Action, DeployedBase};
+use crate::state::StateStore;
+use crate::workspace::Workspace;
+
+use super::TargetRange;
+
+/// The targets' own ranges in `env` up to `head`, from their ledger;
+/// `run_why` says how the run's range was chosen (for the targets without one)
+/// and `request` how it was asked for (`--uncommitted` carries over).
+pub async fn own_ranges(
+    ws: &Workspace,
+    env: &str,
+    head: git2::Oid,
+    run_why: &str,
+    request: &ChangeRequest,
+) -> anyhow::Result<BTreeMap<String, TargetRange>> {
+    let Some(bases) = deployed_bases(ws, env, run_why).await? else {
+        return Ok(BTreeMap::new());
+    };
+    let mut ranges = BTreeMap::new();
+    // Targets deployed from one commit share one tree diff.
+    let mut by_commit: BTreeMap<&str, Vec<(&str, Action)>> = BTreeMap::new();
+    for (target, base) in &bases {
+        by_commit
+            .entry(base.commit.as_str())
+            .or_default()
+            .push((target.as_str(), base.action));
+    }
+    for (commit, targets) in by_commit {
+        let names: Vec<&str> = targets.iter().map(|(t, _)| *t).collect();
+        ensure_commit(ws, commit, &names, env)?;
+        let mut req = request.clone();
+        req.all_if_unknown = false;
+        req.range = RangeRequest {
+            base: Some(commit.to_string()),
+            head: Some(head.to_string()),
+            github: None,
+            default_branch: None,
+        };
+        let changes = changes::detect(&ws.repo, &req).map_err(crate::error::from_change)?;
+        let settings = crate::config::diff::in_range(ws, &changes, Some(env));
+        for (target, action) in targets {
+            let why = match action {
+                Action::Deploy => format!("its last good deploy to {env}"),
+                Action::Rollback => format!("what its last rollback in {env} rolled away from"),
+            };
+            ranges.insert(
+                target.to_string(),
+                TargetRange {
+                    changes: ChangedPaths {
+                        why,
+                        ..changes.clone()
+                    },
+                    settings: settings.get(target).cloned(),
+                },
+            );
+        }
+    }
+    Ok(ranges)
+}
+
+/// What is deployed of each target in `env` (the ones the ledger knows), or
+/// `None` when there is no ledger to read: no credentials, or no state bucket
+/// yet. Either is said on stderr, with the range used instead.
+async fn deployed_bases(
+    ws: &Workspace,
+    env: &str,
+    run_why: &str,
+) -> anyhow::Result<Option<BTreeMap<String, DeployedBase>>> {
+    let sdk = crate::aws::sdk_config(ws.config.region(env)).await;
+    let store = StateStore::new(&sdk, ws.config.state_bucket(env), env.to_string());
+    if crate::aws::check_credentials(&sdk).await.is_err() {
+        eprintln!(
+            "note: no AWS credentials to read the {env} ledger: every target is compared in the run's range ({})",
+            run_why
+        );
+        return Ok(None);
+    }
+    let reads = join_all(
+        ws.config
+            .targets
+            .iter()
+            .map(|t| async { (t.name.clone(), store.deployed_base(&t.name).await) }),
+    )
+    .await;
+    let mut bases = BTreeMap::new();
+    for (target, read) in reads {
+        match read {
+            Ok(Some(base)) => {
+                bases.insert(target, base);
+            }
+            Ok(None) => {}
+            Err(e) if e.missing_bucket => {
+                eprintln!(
+                    "note: state bucket {} does not exist yet, so nothing is deployed to {env}: every target is compared in the run's range ({})",
+                    store.bucket, run_why
+                );
+                return Ok(None);
+            }
+            Err(e) => {
+                return Err(anyhow::Error::new(e).context(format!(
+                    "reading the {env} ledger to find what is deployed (pass --base REV to compare from a commit instead)"
+                )))
+            }
+        }
+    }
+    Ok(Some(bases))
+}
+
+/// Makes sure `commit` is in the repository, fetching it when the clone is
+/// shallow or stale; a bad-input error naming it and the fix otherwise.
+fn ensure_commit(ws: &Workspace, commit: &str, targets: &[&str], env: &str) -> anyhow::Result<()> {
+    let present = |repo: &git2::Repository| {
+        git2::Oid::from_str(commit)
+            .ok()
+            .is_some_and(|oid| repo.find_commit(oid).is_ok())
+    };
+    if present(&ws.repo) {
+        return Ok(());
+    }
+    let who = targets.join(", ");
+    eprintln!("{who}: last deployed to {env} from {commit}, which this clone does not have: fetching it from origin");
+    let fetched = std::process::Command::new("git")
+        .args(["fetch", "--quiet", "--depth=1", "origin", commit])
+        .current_dir(&ws.root)
+        .output();
+    let problem = match fetched {
+        Ok(out) if out.status.success() => {
+            // libgit2 rereads the object database when an object is missing,
+            // so the fetched pack is seen by the open repository.
+            if present(&ws.repo) {
+                return Ok(());
+            }
+            "the fetch did not bring it".to_string()
+        }
+        Ok(out) => String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .rfind(|l| !l.trim().is_empty())
+            .unwrap_or("git fetch failed")
+            .trim()
+            .to_string(),
+        Err(e) => format!("cannot run git: {e}"),
+    };
+    Err(BadInput::error(format!(
+        "{who}: the {env} ledger says it was last deployed from commit {commit}, which is not in this repository and `git fetch --depth=1 origin {commit}` failed ({problem}): fetch more history (actions/checkout with fetch-depth: 0), or pass --base REV"
+    )))
+}
