@@ -1,0 +1,283 @@
+//! The committed example workflows, read the way GitHub runs them
+//! (`test_support::actions`): push filters, `needs`, job conditions and
+//! outputs. The `plan` and `report` jobs' scripts really run (bash, the xtask
+//! binary as the `build` job's artifact, a real repository made from the
+//! example); what the AWS jobs did is each test's to say.
+
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use test_support::actions::{JobRun, Run, Workflow};
+use test_support::GitRepo;
+
+const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/connect2")
+}
+
+fn workflow(env: &str) -> Workflow {
+    Workflow::load(&example().join(format!(".github/workflows/deploy-{env}.yml")))
+}
+
+/// A repository with the example's deploy.toml and a file in each target's
+/// paths, and the `build` job's artifact where the jobs expect it.
+fn example_repo() -> GitRepo {
+    let repo = GitRepo::new();
+    repo.write(
+        "deploy.toml",
+        &std::fs::read_to_string(example().join("deploy.toml")).unwrap(),
+    )
+    .write("api/app/main.py", "x\n")
+    .write("api/infrastructure/terraform/main.tf", "x\n")
+    .write("web/src/App.tsx", "x\n")
+    .write("web/infrastructure/terraform/main.tf", "x\n")
+    .write("infrastructure/terraform/environments/prod/main.tf", "x\n")
+    .write(".gitignore", ".xtask/\n");
+    repo.commit("initial");
+    std::fs::create_dir_all(repo.path().join(".xtask")).unwrap();
+    std::os::unix::fs::symlink(XTASK, repo.path().join(".xtask/xtask")).unwrap();
+    repo
+}
+
+/// A push of one commit changing `paths`; its event as GitHub gives it.
+fn push(repo: &GitRepo, paths: &[&str]) -> (Value, tempfile::NamedTempFile) {
+    let before = repo.git(&["rev-parse", "HEAD"]);
+    for p in paths {
+        repo.write(p, &format!("changed after {before}\n"));
+    }
+    let after = repo.commit("a push");
+    let event = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        event.path(),
+        json!({ "before": before, "after": after }).to_string(),
+    )
+    .unwrap();
+    (
+        json!({ "inputs": {}, "github": { "event_name": "push" } }),
+        event,
+    )
+}
+
+/// The environment of a job's script: GitHub's event, no AWS credentials
+/// (the plan then says it compares in the push's range).
+fn runner_env(event: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("GITHUB_ACTIONS", "true".into()),
+        ("GITHUB_EVENT_NAME", "push".into()),
+        ("GITHUB_EVENT_PATH", event.display().to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_ACCESS_KEY_ID", String::new()),
+        ("AWS_SECRET_ACCESS_KEY", String::new()),
+        ("AWS_PROFILE", "no-such-profile".into()),
+        ("AWS_CONFIG_FILE", "/nonexistent".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent".into()),
+    ]
+}
+
+/// Runs the prod workflow: `plan` and `report` for real, the AWS jobs as
+/// `aws` says (by job id). Returns the run and the report's stdout.
+fn run_prod(
+    repo: &GitRepo,
+    context: &Value,
+    event: &Path,
+    mut aws: impl FnMut(&str) -> JobRun,
+) -> (Run, String) {
+    let wf = workflow("prod");
+    let env = runner_env(event);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut report = String::new();
+    let run = wf.run(context, |job, run| match job {
+        "build" => JobRun::success(),
+        "plan" | "report" => {
+            let (out, outputs) = wf.run_step(job, job, repo.path(), context, run, &env);
+            assert!(
+                out.status.success(),
+                "{job}: {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            if job == "report" {
+                report = String::from_utf8_lossy(&out.stdout).into_owned();
+            }
+            let mut done = JobRun::success();
+            for (k, v) in outputs {
+                done = done.with_output(job, &k, &v);
+            }
+            done
+        }
+        other => aws(other),
+    });
+    (run, report)
+}
+
+/// Terraform plans with changes; every AWS job succeeds.
+fn all_good(job: &str) -> JobRun {
+    if job.starts_with("plan-") {
+        JobRun::success().with_output("plan", "plan_fingerprint", &format!("fp-{job}"))
+    } else {
+        JobRun::success()
+    }
+}
+
+fn planned(run: &Run) -> Vec<String> {
+    serde_json::from_str(run.needs["plan"]["outputs"]["targets"].as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_push_to_shared_and_the_api_applies_shared_before_the_api() {
+    let repo = example_repo();
+    let (ctx, event) = push(
+        &repo,
+        &[
+            "infrastructure/terraform/environments/prod/main.tf",
+            "api/app/main.py",
+        ],
+    );
+    let paths = [
+        "infrastructure/terraform/environments/prod/main.tf",
+        "api/app/main.py",
+    ];
+    assert!(workflow("prod").runs_on_push("main", &paths));
+    let (run, report) = run_prod(&repo, &ctx, event.path(), all_good);
+    assert_eq!(planned(&run), ["shared", "api"]);
+    // Shared's plan, its approved apply, then the API: never at the same time.
+    assert!(run.position("plan-shared") < run.position("deploy-shared"));
+    assert!(run.position("deploy-shared") < run.position("deploy-api"));
+    for job in [
+        "plan-api-infra",
+        "deploy-api-infra",
+        "plan-web-infra",
+        "deploy-web-infra",
+        "deploy-web",
+    ] {
+        assert_eq!(run.result(job), "skipped", "{job}");
+    }
+    assert_eq!(run.result("deploy-api"), "success");
+    assert!(report.contains("web        not planned"), "{report}");
+    assert!(report.contains("api        deployed"), "{report}");
+}
+
+#[test]
+fn a_rejected_shared_apply_stops_what_runs_after_it_and_the_report_says_why() {
+    let repo = example_repo();
+    let (ctx, event) = push(
+        &repo,
+        &[
+            "infrastructure/terraform/environments/prod/main.tf",
+            "web/src/App.tsx",
+        ],
+    );
+    let (run, report) = run_prod(&repo, &ctx, event.path(), |job| match job {
+        // The reviewers rejected the apply: GitHub fails the job.
+        "deploy-shared" => JobRun::failure(),
+        other => all_good(other),
+    });
+    assert_eq!(planned(&run), ["shared", "web"]);
+    assert_eq!(run.result("deploy-web"), "skipped");
+    assert!(!run.ran("deploy-web"));
+    assert!(
+        report.contains("web        did not run: shared failed or was cancelled"),
+        "{report}"
+    );
+    assert!(report.contains("shared     failed"), "{report}");
+}
+
+#[test]
+fn a_target_whose_dependency_is_not_planned_or_has_nothing_to_apply_still_runs() {
+    let repo = example_repo();
+    let (ctx, event) = push(&repo, &["api/app/main.py"]);
+    let (run, _) = run_prod(&repo, &ctx, event.path(), all_good);
+    assert_eq!(planned(&run), ["api"]);
+    assert_eq!(run.result("plan-shared"), "skipped");
+    assert_eq!(run.result("deploy-api"), "success");
+
+    // Shared planned, but its plan has no changes: no apply, no approval
+    // asked for, and what runs after it goes on.
+    let (ctx, event) = push(
+        &repo,
+        &[
+            "infrastructure/terraform/environments/prod/main.tf",
+            "api/app/main.py",
+        ],
+    );
+    let (run, report) = run_prod(&repo, &ctx, event.path(), |job| match job {
+        "plan-shared" => JobRun::success().with_output("plan", "plan_fingerprint", ""),
+        other => all_good(other),
+    });
+    assert_eq!(run.result("deploy-shared"), "skipped");
+    assert_eq!(run.result("deploy-api"), "success");
+    assert!(
+        report.contains("shared     planned: no changes to apply"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_docs_only_push_or_another_branch_starts_no_workflow() {
+    for env in ["dev", "staging", "prod"] {
+        let wf = workflow(env);
+        for paths in [
+            &["README.md", "docs/architecture.md"][..],
+            &["api/docs/runbooks/ROLLBACK.md"],
+            &["web/docs/x.md", ".github/workflows/ci.yml"],
+        ] {
+            for branch in ["main", "develop", "staging"] {
+                assert!(!wf.runs_on_push(branch, paths), "{env} {branch} {paths:?}");
+            }
+        }
+    }
+    let prod = workflow("prod");
+    assert!(!prod.runs_on_push("feature/x", &["api/app/main.py"]));
+    assert!(prod.runs_on_push("main", &["deploy.toml"]));
+}
+
+#[test]
+fn no_job_but_build_compiles_xtask() {
+    for env in ["dev", "staging", "prod"] {
+        let wf = workflow(env);
+        let build = wf.scripts("build").join("\n");
+        assert!(
+            build.contains("cargo build --locked --package xtask"),
+            "{build}"
+        );
+        assert!(wf
+            .uses("build")
+            .iter()
+            .any(|u| u.starts_with("actions/upload-artifact@")));
+        for job in wf.jobs().into_iter().filter(|j| j != "build") {
+            let scripts = wf.scripts(&job).join("\n");
+            assert!(!scripts.contains("cargo"), "{env}/{job}: {scripts}");
+            let uses = wf.uses(&job);
+            assert!(
+                !uses.iter().any(|u| u.starts_with("actions/cache@")),
+                "{env}/{job}"
+            );
+            assert!(
+                uses.iter()
+                    .any(|u| u.starts_with("actions/download-artifact@")),
+                "{env}/{job}"
+            );
+            assert!(wf.needs(&job).contains(&"build".to_string()), "{env}/{job}");
+        }
+    }
+}
+
+#[test]
+fn run_by_hand_it_deploys_the_named_targets_or_all() {
+    let repo = example_repo();
+    let (_, event) = push(&repo, &["README.md"]);
+    let by_hand = |targets: &str| {
+        let ctx = json!({ "inputs": { "targets": targets }, "github": { "event_name": "workflow_dispatch" } });
+        run_prod(&repo, &ctx, event.path(), all_good).0
+    };
+    assert_eq!(planned(&by_hand("web api")), ["api", "web"]);
+    assert_eq!(planned(&by_hand("all")).len(), 5);
+    // A name the config does not have fails the plan job (exit 2).
+    let wf = workflow("prod");
+    let ctx = json!({ "inputs": { "targets": "nope" }, "github": {} });
+    let env = runner_env(event.path());
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (out, _) = wf.run_step("plan", "plan", repo.path(), &ctx, &Run::default(), &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `nope`"));
+}
