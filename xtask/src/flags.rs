@@ -9,6 +9,9 @@ use std::time::Duration;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask", version)]
 pub struct Xtask {
+    /// Say more: every file a deploy writes, and an error's whole cause chain.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
     #[command(subcommand)]
     pub command: Command,
 }

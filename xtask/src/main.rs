@@ -25,6 +25,9 @@ use xtask::{cmd, error, interrupt};
 
 fn main() {
     let flags = Xtask::parse();
+    if flags.verbose {
+        xtask::output::set_verbose();
+    }
     let result = match &flags.command {
         // CI generation reads only the config: no runtime to start.
         Command::Ci(f) => cmd::ci::run(f),

@@ -26,6 +26,17 @@ pub fn detail(text: &str) {
     }
 }
 
+static VERBOSE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// `-v`: say more from now on.
+pub fn set_verbose() {
+    VERBOSE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn verbose() -> bool {
+    VERBOSE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Whether we run as a GitHub Actions step (`GITHUB_ACTIONS=true`).
 pub fn github_actions() -> bool {
     std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true")

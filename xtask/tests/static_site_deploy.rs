@@ -387,3 +387,46 @@ async fn format_json_keeps_stdout_for_one_document() {
     );
     assert!(!err.contains("report failed"), "{err}");
 }
+
+/// In a CI log (no terminal), a 600-file deploy prints progress at a human
+/// rate — a line per tenth of the files at most, plus one every few seconds —
+/// and every file only with `-v`.
+#[tokio::test]
+async fn ci_logs_get_progress_at_a_human_rate_and_every_file_only_with_v() {
+    let s = StaticSite::versioned(XTASK).await;
+    let files: Vec<(String, Vec<u8>)> = (0..600)
+        .map(|i| {
+            (
+                format!("assets/chunk-{i:03}.js"),
+                format!("c{i}").into_bytes(),
+            )
+        })
+        .chain([("index.html".to_string(), b"<h1>many</h1>".to_vec())])
+        .collect();
+    s.build(&files);
+    let out = s.deploy_ok(&[]);
+    let err = text(&out.stderr);
+    let progress = err
+        .lines()
+        .filter(|l| l.starts_with("web: uploaded "))
+        .count();
+    assert!((1..=15).contains(&progress), "{progress} lines:\n{err}");
+    assert!(
+        err.contains("web: uploaded 601/601 files"),
+        "the last line says it is done:\n{err}"
+    );
+    assert!(!err.contains("chunk-123.js"), "{err}");
+
+    let files: Vec<(String, Vec<u8>)> = files
+        .into_iter()
+        .map(|(k, mut v)| {
+            v.push(b'2');
+            (k, v)
+        })
+        .collect();
+    s.build(&files);
+    let out = s.deploy_ok(&["-v"]);
+    let err = text(&out.stderr);
+    let per_file = err.lines().filter(|l| l.contains("] uploaded ")).count();
+    assert_eq!(per_file, 601, "{err}");
+}

@@ -2,17 +2,26 @@
 
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
+use std::time::{Duration, Instant};
 
 use super::report::bytes;
 
-/// Progress on stderr: a bar (files and bytes) on a terminal, plain lines
-/// otherwise (CI logs).
+/// Without a terminal (CI logs), a progress line at most this often...
+const LINE_EVERY: Duration = Duration::from_secs(5);
+/// ...or when another tenth of the files is done; every file with `-v`.
+const LINE_EVERY_FRACTION: usize = 10;
+
+/// Progress on stderr: a bar (files and bytes) on a terminal, plain lines at
+/// a human rate otherwise (CI logs).
 pub(super) struct Progress {
     name: String,
     verb: &'static str,
     bar: Option<ProgressBar>,
     bar_allowed: bool,
     files: (usize, usize),
+    bytes: (u64, u64),
+    /// When the last plain progress line was printed, and at how many files.
+    last_line: (Instant, usize),
     /// Whether the plan had anything to write: a failure after it may have
     /// left some of it written.
     writing: bool,
@@ -26,6 +35,8 @@ impl Progress {
             bar: None,
             bar_allowed,
             files: (0, 0),
+            bytes: (0, 0),
+            last_line: (Instant::now(), 0),
             writing: false,
         }
     }
@@ -55,6 +66,8 @@ impl Progress {
                     bytes(total)
                 );
                 self.files = (0, transfers);
+                self.bytes = (0, total);
+                self.last_line = (Instant::now(), 0);
                 self.writing = transfers > 0 || deletes > 0;
                 if transfers > 0 && self.interactive() {
                     let bar = ProgressBar::new(total);
@@ -72,22 +85,34 @@ impl Progress {
             }
             web_deployer::Event::Transferred { key, bytes: n, .. } => {
                 self.files.0 += 1;
+                self.bytes.0 += n;
+                let done = if self.verb == "upload" {
+                    "uploaded"
+                } else {
+                    "copied"
+                };
                 match &self.bar {
                     Some(bar) => {
                         bar.inc(n);
                         bar.set_message(format!("{}/{} files", self.files.0, self.files.1));
                     }
-                    None => eprintln!(
-                        "{name}: [{}/{}] {} {key} ({})",
+                    None if crate::output::verbose() => eprintln!(
+                        "{name}: [{}/{}] {done} {key} ({})",
                         self.files.0,
                         self.files.1,
-                        if self.verb == "upload" {
-                            "uploaded"
-                        } else {
-                            "copied"
-                        },
                         bytes(n)
                     ),
+                    None if self.line_due() => {
+                        self.last_line = (Instant::now(), self.files.0);
+                        eprintln!(
+                            "{name}: {done} {}/{} files ({} of {})",
+                            self.files.0,
+                            self.files.1,
+                            bytes(self.bytes.0),
+                            bytes(self.bytes.1)
+                        );
+                    }
+                    None => {}
                 }
             }
             web_deployer::Event::Deleted { count } => {
@@ -106,6 +131,14 @@ impl Progress {
                 );
             }
         }
+    }
+
+    /// A plain progress line is due: the last file, a tenth more of them, or
+    /// [`LINE_EVERY`] since the last line.
+    fn line_due(&self) -> bool {
+        let (done, total) = self.files;
+        let step = total.div_ceil(LINE_EVERY_FRACTION).max(1);
+        done == total || done >= self.last_line.1 + step || self.last_line.0.elapsed() >= LINE_EVERY
     }
 
     pub(super) fn finish(&mut self) {
