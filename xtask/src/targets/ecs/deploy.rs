@@ -81,6 +81,7 @@ fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport
         detail: report.image.clone(),
         outcome,
         message,
+        state_object: None,
     };
     match &report.outcome {
         api::DeployOutcome::AlreadyDeployed => StepEnd::Unrecorded(TargetResult::ok(

@@ -93,6 +93,8 @@ pub async fn deploy(
                         .await
                         .map_err(anyhow::Error::from)?
                         .map(|r| r.deployed);
+                    entry.state_object =
+                        super::status::state_object(ctx, name, config.state(region)).await;
                     Some(entry)
                 }
                 None => None,
@@ -142,6 +144,7 @@ fn entry(
             Some(paths) => format!("{message}; {approved}; with uncommitted changes: {paths}"),
             None => format!("{message}; {approved}"),
         },
+        state_object: None,
     })
 }
 

@@ -1,0 +1,100 @@
+//! The scheduled drift check: once a day, per environment with a branch,
+//! `cargo xtask status --env ENV` from that branch, with read-only credentials.
+//! It exits 3 when what runs differs from the ledger, which fails the job, so
+//! GitHub's failed-run notifications are the alert (each drift is also a
+//! `::warning::` annotation).
+//!
+//! Its own few helpers (the header, YAML quoting, the cache step) rather than
+//! render.rs's: the two files change independently.
+
+use std::fmt::Write;
+
+use super::{Workflow, AWS_CREDENTIALS, CACHE, CHECKOUT, HEADER};
+use crate::config::Config;
+
+/// When it runs: daily, at a minute off the hour (GitHub delays the full hours).
+pub const SCHEDULE: &str = "17 6 * * *";
+
+/// The GitHub variable holding the read-only role when deploy.toml names none.
+pub const READONLY_ROLE_VAR: &str = "AWS_READONLY_ROLE_ARN";
+
+/// `None` when no environment has a branch.
+pub fn drift(config: &Config) -> Option<Workflow> {
+    let envs: Vec<(&String, &String)> = config
+        .environments
+        .iter()
+        .filter_map(|(name, e)| e.branch.as_ref().map(|b| (name, b)))
+        .collect();
+    if envs.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str("\n# edit deploy.toml and run it again. `cargo xtask ci check` fails when this file is stale.\n");
+    let _ = write!(
+        out,
+        "name: 'drift'
+on:
+  schedule:
+    - cron: {}
+  workflow_dispatch: {{}}
+permissions:
+  contents: read
+concurrency:
+  group: 'drift'
+  cancel-in-progress: true
+jobs:
+",
+        q(SCHEDULE)
+    );
+    for (env, branch) in envs {
+        let environment = &config.environments[env];
+        let role = environment
+            .aws_readonly_role_arn
+            .as_deref()
+            .map_or_else(|| format!("${{{{ vars.{READONLY_ROLE_VAR} }}}}"), q);
+        let _ = write!(
+            out,
+            "  drift-{env}:
+    name: {}
+    runs-on: ubuntu-latest
+    environment: {}
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          ref: {}
+          persist-credentials: false
+      - uses: {CACHE}
+        with:
+          path: |
+            ~/.cargo/registry
+            ~/.cargo/git
+            target
+          key: cargo-${{{{ runner.os }}}}-${{{{ hashFiles('**/Cargo.lock') }}}}
+          restore-keys: cargo-${{{{ runner.os }}}}-
+      - uses: {AWS_CREDENTIALS}
+        with:
+          role-to-assume: {role}
+          aws-region: {}
+      - name: status
+        run: cargo xtask status --env {env}
+",
+            q(&format!("drift in {env}")),
+            q(env),
+            q(branch),
+            q(config.region(env)),
+        );
+    }
+    Some(Workflow {
+        file_name: "drift.yml".into(),
+        contents: out,
+    })
+}
+
+/// A YAML single-quoted scalar.
+fn q(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
