@@ -84,6 +84,20 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
     if drifted.is_empty() {
         return Ok(());
     }
+    if crate::output::github_actions() {
+        // One annotation per drift on the run's page (the scheduled check's alert).
+        for r in &rows {
+            for d in &r.drift {
+                eprintln!(
+                    "::warning title=drift in {env}: {}::{}",
+                    r.target,
+                    drift_line(&r.target, d)
+                        .replace('%', "%25")
+                        .replace('\n', "%0A")
+                );
+            }
+        }
+    }
     let count: usize = rows.iter().map(|r| r.drift.len()).sum();
     Err(Drifted(format!(
         "{count} {} in {env}: what runs differs from the ledger for {}",
