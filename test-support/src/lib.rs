@@ -20,11 +20,13 @@
 //! - [`cli`]: the `xtask` binary run as a user runs it ([`Xtask`]), and its
 //!   output as text; [`state_bucket`]: the locks and keys a deploy left in S3;
 //!   [`deploy_toml`]: the head of the deploy.toml the tests write.
+//! - [`browser`]: headless Chromium's screenshot of a page, and its pixels.
 //! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
 //!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
 //!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
 //!   deploy.toml names it, for the binary's end-to-end tests.
 
+pub mod browser;
 mod buckets;
 pub mod cli;
 pub mod deploy_toml;
