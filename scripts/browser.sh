@@ -4,6 +4,8 @@
 #
 #   scripts/browser.sh install     install chromium when it is not on PATH (idempotent)
 #   scripts/browser.sh path        print the browser's path
+#   scripts/browser.sh screenshot PAGE.html OUT.png [WIDTHxHEIGHT]
+#                                  a headless screenshot of a local page (1366x768)
 set -euo pipefail
 
 find_browser() {
@@ -37,5 +39,18 @@ case "${1:-}" in
   path)
     find_browser || { echo "browser.sh: chromium not found: run scripts/browser.sh install" >&2; exit 1; }
     ;;
-  *) echo "usage: scripts/browser.sh install|path" >&2; exit 2 ;;
+  screenshot)
+    page="${2:?usage: scripts/browser.sh screenshot PAGE.html OUT.png [WIDTHxHEIGHT]}"
+    png="${3:?usage: scripts/browser.sh screenshot PAGE.html OUT.png [WIDTHxHEIGHT]}"
+    size="${4:-1366x768}"
+    browser="$(find_browser)" || { echo "browser.sh: chromium not found: run scripts/browser.sh install" >&2; exit 1; }
+    profile="$(mktemp -d)"
+    trap 'rm -rf "$profile"' EXIT
+    page="$(cd "$(dirname "$page")" && pwd)/$(basename "$page")"
+    "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
+      --disable-extensions --force-color-profile=srgb --user-data-dir="$profile" \
+      --window-size="${size/x/,}" --screenshot="$png" "file://$page" >/dev/null 2>&1
+    [ -s "$png" ] || { echo "browser.sh: chromium wrote no screenshot of $page" >&2; exit 1; }
+    ;;
+  *) echo "usage: scripts/browser.sh install|path|screenshot" >&2; exit 2 ;;
 esac

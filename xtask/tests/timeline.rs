@@ -99,7 +99,7 @@ async fn the_page_has_a_lane_per_target_a_mark_per_record_and_the_details() {
     ] {
         assert!(!html.contains(outside), "{outside} in the page");
     }
-    // A lane per target, by name, the terraform one empty.
+    // A lane per target in run order, the terraform one empty.
     let lanes: Vec<usize> = ["lane-api", "lane-shared", "lane-web"]
         .iter()
         .map(|id| {

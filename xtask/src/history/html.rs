@@ -71,6 +71,7 @@ h1 {{ font-size: 20px; margin: 0 0 4px; }} h2 {{ font-size: 16px; margin: 24px 0
 .key.live {{ background: #fff; box-shadow: 0 0 0 3px {LIVE_COLOUR}; }}
 .timeline {{ border: 1px solid #d1d9e0; border-radius: 6px; padding: 8px 12px 12px; }}
 .axis, .lane {{ display: grid; grid-template-columns: 150px 1fr; align-items: center; }}
+.utc {{ color: #59636e; font-size: 12px; }}
 .axis .ticks {{ position: relative; height: 20px; color: #59636e; font-size: 12px; }}
 .tick {{ position: absolute; transform: translateX(-50%); white-space: nowrap; }}
 .tick.first {{ transform: none; }} .tick.last {{ transform: translateX(-100%); }}
@@ -114,9 +115,18 @@ fn position(t: SystemTime, lo: SystemTime, hi: SystemTime) -> f64 {
 }
 
 fn axis(out: &mut String, lo: SystemTime, hi: SystemTime) {
-    out.push_str("<div class=\"axis\"><div></div><div class=\"ticks\">");
     const TICKS: u32 = 5;
     let whole = hi.duration_since(lo).unwrap_or_default();
+    // Labels as fine as the span needs: seconds within an hour, minutes within
+    // two days, else days.
+    let label: fn(SystemTime) -> String = if whole.as_secs() < 3600 {
+        |t| rfc3339(t)[11..19].to_string()
+    } else if whole.as_secs() < 2 * 86400 {
+        |t| format!("{} {}", &rfc3339(t)[5..10], &rfc3339(t)[11..16])
+    } else {
+        |t| rfc3339(t)[..10].to_string()
+    };
+    out.push_str("<div class=\"axis\"><div class=\"utc\">UTC</div><div class=\"ticks\">");
     for i in 0..=TICKS {
         let t = lo + whole.mul_f64(f64::from(i) / f64::from(TICKS));
         let class = match i {
@@ -134,7 +144,7 @@ fn axis(out: &mut String, lo: SystemTime, hi: SystemTime) {
         let _ = write!(
             out,
             "<span class=\"tick{class}\" style=\"left:{left:.2}%\">{}</span>",
-            when(t)
+            label(t)
         );
         if whole.is_zero() {
             break;
@@ -257,10 +267,14 @@ fn table(out: &mut String, t: &Timeline) {
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
-/// `2026-12-02 15:40` (UTC).
+/// `2026-12-02 15:40 UTC`.
 fn when(t: SystemTime) -> String {
-    let s = humantime::format_rfc3339_seconds(t).to_string();
+    let s = rfc3339(t);
     format!("{} {} UTC", &s[..10], &s[11..16])
+}
+
+fn rfc3339(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
 }
 
 /// Text for HTML content and attribute values.
