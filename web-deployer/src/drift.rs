@@ -120,3 +120,95 @@ async fn list(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<BTreeMap<String, 
     }
     Ok(objects)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::headers::Headers;
+    use crate::manifest::{Entry, Retained};
+    use std::sync::Arc;
+
+    fn entry(etag: Option<&str>, md5: &str, size: u64) -> Entry {
+        Entry {
+            version_id: None,
+            md5: md5.into(),
+            size,
+            etag: etag.map(str::to_owned),
+            headers: Arc::new(Headers {
+                content_type: "text/plain".into(),
+                cache_control: None,
+                content_encoding: None,
+            }),
+        }
+    }
+
+    fn listed(etag: &str, size: u64) -> Listed {
+        Listed {
+            etag: etag.into(),
+            size,
+            modified: None,
+        }
+    }
+
+    #[test]
+    fn keys_changed_added_removed_and_grace_objects_expected() {
+        let md5 = "900150983cd24fb0d6963f7d28e17f72";
+        let other = "0cc175b9c0f1b6a831c399e269772661";
+        let mut manifest = Manifest {
+            release: "r".into(),
+            bucket: "b".into(),
+            files: BTreeMap::new(),
+            retained: BTreeMap::new(),
+        };
+        manifest
+            .files
+            .insert("same".into(), entry(Some(md5), md5, 3));
+        manifest
+            .files
+            .insert("changed".into(), entry(Some(md5), md5, 3));
+        manifest
+            .files
+            .insert("resized".into(), entry(Some(md5), md5, 3));
+        manifest
+            .files
+            .insert("gone".into(), entry(Some(md5), md5, 3));
+        // An old manifest without ETags: the size and a plain-MD5 ETag decide.
+        manifest
+            .files
+            .insert("old-same".into(), entry(None, md5, 3));
+        manifest
+            .files
+            .insert("old-changed".into(), entry(None, md5, 3));
+        manifest.retained.insert(
+            "assets/old.js".into(),
+            Retained {
+                releases_since: 1,
+                version_id: None,
+                etag: None,
+                headers: None,
+            },
+        );
+        let mut bucket = BTreeMap::new();
+        bucket.insert("same".to_string(), listed(md5, 3));
+        bucket.insert("changed".to_string(), listed(other, 3));
+        bucket.insert("resized".to_string(), listed(md5, 4));
+        bucket.insert("old-same".to_string(), listed(md5, 3));
+        bucket.insert("old-changed".to_string(), listed(other, 3));
+        bucket.insert("assets/old.js".to_string(), listed(other, 9));
+        bucket.insert("stray.html".to_string(), listed(other, 1));
+        let found: Vec<(String, &str)> = compare(&manifest, &bucket)
+            .into_iter()
+            .map(|d| (d.key, d.how.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("changed".to_string(), "changed"),
+                ("gone".to_string(), "removed"),
+                ("old-changed".to_string(), "changed"),
+                ("resized".to_string(), "changed"),
+                ("stray.html".to_string(), "added"),
+            ]
+        );
+    }
+}

@@ -80,8 +80,9 @@ pub struct Entry {
     pub detail: String,
     pub outcome: Outcome,
     pub message: String,
-    /// Terraform targets: the state object the apply left.
-    pub state_object: Option<ledger::StateObject>,
+    /// Terraform targets: the state object the apply left (boxed: most
+    /// entries have none, and a step's error carries its entry).
+    pub state_object: Option<Box<ledger::StateObject>>,
 }
 
 /// How a kind's step ended.
@@ -168,7 +169,7 @@ fn record(ctx: &EnvContext<'_>, name: &str, started: &Started, entry: Entry) -> 
         started_at: started.at.clone(),
         finished_at: now_rfc3339(),
         who: crate::state::who(),
-        state_object: entry.state_object,
+        state_object: entry.state_object.map(|b| *b),
     }
 }
 

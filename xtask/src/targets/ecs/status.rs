@@ -172,3 +172,18 @@ fn tag_of(image: &str) -> Option<&str> {
     let (repo, tag) = image.rsplit_once(':')?;
     (!tag.contains('/') && !repo.is_empty()).then_some(tag)
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_tag_of_an_image_reference() {
+        use super::tag_of;
+        assert_eq!(
+            tag_of("123.dkr.ecr.us-east-1.amazonaws.com/api:v2"),
+            Some("v2")
+        );
+        assert_eq!(tag_of("localhost:5000/api:3f2c1ab"), Some("3f2c1ab"));
+        assert_eq!(tag_of("localhost:5000/api"), None);
+        assert_eq!(tag_of("repo/api@sha256:abc"), None);
+    }
+}

@@ -94,7 +94,9 @@ pub async fn deploy(
                         .map_err(anyhow::Error::from)?
                         .map(|r| r.deployed);
                     entry.state_object =
-                        super::status::state_object(ctx, name, config.state(region)).await;
+                        super::status::state_object(ctx, name, config.state(region))
+                            .await
+                            .map(Box::new);
                     Some(entry)
                 }
                 None => None,
