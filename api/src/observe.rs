@@ -127,3 +127,42 @@ pub async fn image_in(
     let td = task_definition::describe(ecs, task_definition).await?;
     Ok(td.image(&settings.container)?.to_string())
 }
+
+/// What a tag of the service's repository points at in ECR now.
+#[derive(Debug, Clone)]
+pub struct PushedImage {
+    pub digest: String,
+    pub pushed_at: Option<SystemTime>,
+}
+
+/// The image `tag` names in `settings.ecr_repository` now; `None` when the tag
+/// is gone.
+pub async fn pushed_image(
+    ecr: &aws_sdk_ecr::Client,
+    settings: &ServiceSettings,
+    tag: &str,
+) -> Result<Option<PushedImage>, ApiError> {
+    use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
+    use aws_sdk_ecr::types::ImageIdentifier;
+    let found = ecr
+        .describe_images()
+        .repository_name(&settings.ecr_repository)
+        .image_ids(ImageIdentifier::builder().image_tag(tag).build())
+        .send()
+        .await;
+    match found {
+        Ok(out) => Ok(out.image_details().first().map(|d| PushedImage {
+            digest: d.image_digest().unwrap_or_default().to_string(),
+            pushed_at: system_time(d.image_pushed_at()),
+        })),
+        Err(e) => match e.into_service_error() {
+            DescribeImagesError::ImageNotFoundException(_) => Ok(None),
+            DescribeImagesError::RepositoryNotFoundException(_) => {
+                Err(ApiError::RepositoryNotFound {
+                    repository: settings.ecr_repository.clone(),
+                })
+            }
+            other => Err(crate::error::aws("ECR DescribeImages")(other)),
+        },
+    }
+}

@@ -335,3 +335,51 @@ mod out_of_band {
             .unwrap();
     }
 }
+
+#[tokio::test]
+async fn an_image_tag_pushed_again_after_the_deploy_drifts() {
+    let f = EcsTarget::new(XTASK).await;
+    let out = f.deploy("v2", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let out = f.xtask(&["status", "--env", "prod"]);
+    assert_eq!(out.status.code(), Some(0), "{}", all_output(&out));
+
+    // Someone pushes other code under the tag the service runs.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let repository = f.image_uri.rsplit('/').next().unwrap().to_string();
+    let manifest = serde_json::json!({
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+        "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 7023,
+                   "digest": format!("sha256:{:0>64}", "99")},
+        "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 1,
+                    "digest": format!("sha256:{:0>64}", "beef")}]
+    });
+    aws_sdk_ecr::Client::new(&test_support::emulator().sdk_config().await)
+        .put_image()
+        .repository_name(&repository)
+        .image_manifest(manifest.to_string())
+        .image_tag("v2")
+        .send()
+        .await
+        .unwrap();
+
+    let out = f.xtask(&["status", "--env", "prod", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", all_output(&out));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drift = &rows[0]["drift"];
+    assert_eq!(drift.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(drift[0]["kind"], "image-tag-moved");
+    let what = drift[0]["what"].as_str().unwrap();
+    assert!(
+        what.contains("the tag v2 was pushed again") && what.contains("sha256:"),
+        "{what}"
+    );
+    assert!(
+        drift[0]["action"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("`aws ecr put-image-tag-mutability --repository-name {repository} --image-tag-mutability IMMUTABLE`")),
+        "{rows}"
+    );
+}

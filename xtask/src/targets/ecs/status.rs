@@ -1,6 +1,6 @@
 //! What an ECS service runs now, and where it differs from the ledger: another
-//! task definition than the last successful deploy or rollback left, a
-//! deployment in progress, a rollback ECS made by itself (circuit breaker or
+//! task definition than the last successful deploy or rollback left, its
+//! image's tag pushed again since (another digest), a deployment in progress, a rollback ECS made by itself (circuit breaker or
 //! alarm) since the ledger's newest record.
 
 use crate::config::EcsTarget;
@@ -27,7 +27,11 @@ pub async fn status(
         .map_err(|e| e.to_string())?;
     let mut drift = Vec::new();
     if let Some(live) = policy::live(&history) {
-        if live.deployed != seen.revision.arn {
+        if live.deployed == seen.revision.arn {
+            if let Some(d) = moved_tag(ctx, name, &clients, &settings, &seen, live).await {
+                drift.push(d);
+            }
+        } else {
             drift.push(
                 other_task_definition(ctx, name, &clients, &settings, &seen, live, history.first())
                     .await,
@@ -132,6 +136,52 @@ async fn other_task_definition(
             "put ours back: {put_back}; if the change was meant, nothing (the next deploy starts from what runs)"
         ),
     }
+}
+
+/// The service runs our revision, but its image's tag was pushed again after
+/// our deploy: tasks ECS starts from now on (a scale-out, a replaced task) pull
+/// other code than the tasks our deploy started.
+async fn moved_tag(
+    ctx: &EnvContext<'_>,
+    name: &str,
+    clients: &api::Clients,
+    settings: &api::ServiceSettings,
+    seen: &api::ServiceObservation,
+    live: &Record,
+) -> Option<Drift> {
+    let tag = tag_of(&seen.image)?;
+    // Only an image of the target's own repository, which ECR can answer for.
+    let repository_path = seen.image.rsplit_once(':')?.0;
+    if !repository_path.ends_with(&format!("/{}", settings.ecr_repository)) {
+        return None;
+    }
+    let pushed = api::pushed_image(&clients.ecr, settings, tag)
+        .await
+        .ok()??;
+    let deployed_at = parse_time(&live.finished_at)?;
+    if pushed.pushed_at? <= deployed_at {
+        return None;
+    }
+    let env = &ctx.env;
+    Some(Drift {
+        kind: "image-tag-moved",
+        what: format!(
+            "{} runs {}, but the tag {tag} was pushed again after the ledger's {} at {} and names {} now: tasks started from now on run that image",
+            seen.revision.short(),
+            seen.image,
+            match live.action {
+                Action::Deploy => "deploy",
+                Action::Rollback => "rollback",
+            },
+            live.finished_at,
+            pushed.digest
+        ),
+        since: pushed.pushed_at.map(rfc3339),
+        action: format!(
+            "keep tags from moving: `aws ecr put-image-tag-mutability --repository-name {} --image-tag-mutability IMMUTABLE`, then push the image you mean under a tag of its own and deploy it with `cargo xtask deploy {name} --env {env} --image-tag` and that tag",
+            settings.ecr_repository
+        ),
+    })
 }
 
 /// A deployment has not finished: ours (xtask holds the lock) or someone else's.
