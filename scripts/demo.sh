@@ -11,7 +11,10 @@
 #      from one to the next), and deploys the first release;
 #   3. commits a change to the API, the web app and the API's docs, "pushes" the
 #      new image, and runs `cargo xtask deploy --changed --env local`;
-#   4. runs `cargo xtask rollback all local`, and shows what runs at each step.
+#   4. runs `cargo xtask rollback all local`, and shows what runs at each step;
+#   5. writes the timeline of `local` (`history --env local --format html`) to
+#      target/demo/history-local.html (DEMO_TIMELINE=FILE elsewhere) and says
+#      where it is; DEMO_SCREENSHOT=FILE.png also takes its screenshot.
 #
 #   scripts/demo.sh        (DEMO_PORT=5055 by default; KEEP=1 keeps the repository)
 set -euo pipefail
@@ -96,3 +99,13 @@ xtask status --env local --repo "$demo"
 step "the ledger"
 xtask history api local --repo "$demo"
 xtask history web local --repo "$demo"
+
+step "the timeline of local: cargo xtask history --env local --format html"
+# Outside the demo's repository, which is removed at the end.
+timeline="${DEMO_TIMELINE:-$root/target/demo/history-local.html}"
+xtask history --env local --format html --out "$timeline" --repo "$demo"
+if [ -n "${DEMO_SCREENSHOT:-}" ]; then
+  scripts/browser.sh screenshot "$timeline" "$DEMO_SCREENSHOT"
+  echo "its screenshot: $DEMO_SCREENSHOT"
+fi
+echo "open it in a browser: $timeline"

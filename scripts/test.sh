@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test suite, from a fresh clone: checks that terraform (1.10+) is on PATH,
-# installs the pinned emulator (moto in server mode) into .emulator/venv, then
+# installs the pinned emulator (moto in server mode) into .emulator/venv, the
+# linters and headless Chromium (apt-get), then
 # runs every test of the workspace. Tests start their own emulator on 127.0.0.1
 # and fail (never skip) if it cannot start.
 #
@@ -20,5 +21,7 @@ scripts/emulator.sh install
 export MOTO_SERVER="$root/.emulator/venv/bin/moto_server"
 scripts/linters.sh install
 export WORKFLOW_LINTERS="$root/.linters/venv/bin"
+# Headless Chromium (Debian's package) for the timeline page's screenshot test.
+scripts/browser.sh install
 
 cargo test --workspace --locked "$@"

@@ -18,6 +18,7 @@ mod bootstrap;
 mod deploy;
 mod error;
 mod image;
+mod observe;
 mod rollback;
 pub mod rollout;
 mod service;
@@ -29,6 +30,9 @@ pub use bootstrap::{bootstrap, Bootstrapped};
 pub use deploy::{deploy, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
 pub use error::ApiError;
 pub use image::{registry_login, repository_uri, resolve_image, tag_exists, RegistryLogin};
+pub use observe::{
+    image_in, observe, pushed_image, Deployment, PushedImage, ServiceEvent, ServiceObservation,
+};
 pub use rollback::{previous_active, resolve as resolve_revision, rollback, RollbackReport};
 pub use rollout::{Progress, RolloutEnd, WatchSettings};
 pub use settings::ServiceSettings;

@@ -35,6 +35,7 @@ pub mod plan;
 mod settings;
 mod stack_outputs;
 mod state;
+mod state_version;
 mod terraform;
 
 pub use deploy::{
@@ -48,6 +49,7 @@ pub use network::{
 pub use plan::{ChangeKind, PlanSummary, ResourceChange};
 pub use settings::{StackSettings, StateLocation};
 pub use stack_outputs::{read_stack_outputs, OutputValue, StackOutput, StackOutputs};
+pub use state_version::{state_version, StateObjectVersion};
 pub use terraform::Terraform;
 
 /// The SDK clients this crate uses, built from one `SdkConfig`.

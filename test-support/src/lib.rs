@@ -23,12 +23,14 @@
 //! - [`actions`]: GitHub Actions as far as the generated workflows use it: push
 //!   filters, `needs`, job `if:` expressions and outputs, and `run:` scripts
 //!   run with bash, to read a workflow the way GitHub runs it.
+//! - [`browser`]: headless Chromium's screenshot of a page, and its pixels.
 //! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
 //!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
 //!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
 //!   deploy.toml names it, for the binary's end-to-end tests.
 
 pub mod actions;
+pub mod browser;
 mod buckets;
 pub mod cli;
 pub mod deploy_toml;

@@ -22,6 +22,7 @@
 //! and the manifests it keeps.
 
 mod deploy;
+mod drift;
 mod error;
 mod headers;
 mod invalidation;
@@ -35,6 +36,7 @@ mod transfer;
 mod walk;
 
 pub use deploy::{deploy, DeployRequest, Event, InvalidationReport, SiteOutcome, SiteReport};
+pub use drift::{drift, KeyChange, KeyDrift};
 pub use error::WebError;
 pub use headers::{content_type, HeaderRules, Headers};
 pub use invalidation::WaitSettings;

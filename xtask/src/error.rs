@@ -1,6 +1,6 @@
 //! Exit codes: 2 for input the user can fix (flags, config, revisions, a missing
 //! set-up step), 130 or 143 for a run ended by SIGINT or SIGTERM, 1 for everything
-//! else (a failed deploy, AWS or git trouble).
+//! else (a failed deploy, AWS or git trouble); 3 for `status` finding drift.
 //!
 //! One type decides exit code 2: [`BadInput`]. Errors that come from elsewhere
 //! (the config loader, change detection, the deploy crates) become a `BadInput`
@@ -42,7 +42,16 @@ pub fn from_change(e: crate::changes::ChangeError) -> anyhow::Error {
     }
 }
 
+/// `status` found what runs differing from the ledger: exit code 3, so a
+/// scheduled job can alert on it (the drifts themselves are already printed).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct Drifted(pub String);
+
 pub fn exit_code(err: &anyhow::Error) -> i32 {
+    if err.chain().any(|e| e.is::<Drifted>()) {
+        return 3;
+    }
     if let Some(i) = err.downcast_ref::<crate::interrupt::Interrupted>() {
         return i.signal.exit_code();
     }

@@ -24,7 +24,8 @@ pub enum Command {
     Deploy(DeployFlags),
     /// Put a target back on what ran before (or on --to).
     Rollback(RollbackFlags),
-    /// The deploy ledger of a target in an environment, newest first.
+    /// The deploy ledger of a target in an environment, newest first; with
+    /// --env, every target's, or the timeline page (--format html).
     History(HistoryFlags),
     /// What runs where now.
     Status(StatusFlags),
@@ -42,7 +43,7 @@ impl Command {
         match self {
             Command::Deploy(f) => Some(&f.env),
             Command::Rollback(f) => Some(&f.env),
-            Command::History(f) => Some(&f.env),
+            Command::History(f) => f.environment(),
             Command::Status(f) => Some(&f.env),
             Command::Bootstrap(f) => Some(&f.env),
             Command::Plan(_) | Command::Ci(_) | Command::Preview(_) => None,
@@ -253,17 +254,53 @@ pub struct RollbackFlags {
 
 #[derive(Debug, Clone, Args)]
 pub struct HistoryFlags {
+    /// The target whose ledger to list (with ENV); with --env, only this
+    /// target's lane.
     #[arg(value_name = "TARGET")]
-    pub target: String,
-    #[arg(value_name = "ENV")]
-    pub env: String,
-    /// Show at most this many records.
-    #[arg(long, default_value_t = 20)]
-    pub limit: usize,
+    pub target: Option<String>,
+    /// The environment (with TARGET).
+    #[arg(value_name = "ENV", conflicts_with = "env")]
+    pub env_arg: Option<String>,
+    /// Every target of this environment: with --format html or markdown, the
+    /// timeline (a lane per target).
+    #[arg(long = "env", value_name = "ENV")]
+    pub env: Option<String>,
+    /// Show at most this many records (per target) [default: 20; for html and
+    /// markdown 200].
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// `html`: one self-contained page (written to --out); `markdown`: a table
+    /// for a GitHub step summary (on stdout, or to --out).
     #[arg(long, value_enum, default_value_t)]
-    pub format: Format,
+    pub format: HistoryFormat,
+    /// Where --format html or markdown is written (`-`: stdout) [default:
+    /// html: history-ENV.html in the current folder; markdown: stdout].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
     #[command(flatten)]
     pub repo: RepoFlags,
+}
+
+impl HistoryFlags {
+    /// The environment, from --env or the second argument.
+    pub fn environment(&self) -> Option<&str> {
+        self.env.as_deref().or(self.env_arg.as_deref())
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum HistoryFormat {
+    /// A readable list.
+    #[default]
+    Text,
+    /// One JSON document on stdout.
+    Json,
+    /// The same as text.
+    Github,
+    /// The timeline page: one self-contained HTML file.
+    Html,
+    /// The timeline as Markdown tables.
+    Markdown,
 }
 
 #[derive(Debug, Clone, Args)]

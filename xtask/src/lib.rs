@@ -13,6 +13,7 @@ pub mod config;
 pub mod context;
 pub mod error;
 pub mod flags;
+pub mod history;
 pub mod interrupt;
 pub mod output;
 pub mod plan;

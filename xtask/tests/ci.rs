@@ -104,6 +104,7 @@ fn one_deploy_workflow_per_environment_with_a_job_per_target() {
             "deploy-dev.yml",
             "deploy-prod.yml",
             "deploy-staging.yml",
+            "drift.yml",
             "pr-preview.yml",
             "rollback.yml"
         ]

@@ -102,6 +102,7 @@ async fn history_lists_records_newest_first() {
             finished_at: at.to_string(),
             who: "test".into(),
             rolled_away_from: None,
+            state_object: None,
         };
         store.append(&record).await.unwrap();
     }
@@ -146,6 +147,7 @@ async fn history_until_reads_only_the_newest_batches_it_needs() {
                 finished_at: at,
                 who: "test".into(),
                 rolled_away_from: None,
+                state_object: None,
             }
         })
         .collect();

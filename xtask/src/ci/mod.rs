@@ -6,6 +6,7 @@
 //! starts with [`HEADER`], which is also how a file that the config no longer
 //! produces is recognised as stale.
 
+mod drift;
 pub mod pipeline;
 mod render;
 pub mod report;
@@ -48,6 +49,7 @@ pub fn workflows(config: &Config) -> Vec<Workflow> {
     if let Some(rollback) = render::rollback(config) {
         out.push(rollback);
     }
+    out.extend(drift::drift(config));
     out.push(render::ci());
     out
 }

@@ -1,12 +1,14 @@
-//! `cargo xtask status --env ENV`: what runs where now.
+//! `cargo xtask status --env ENV`: what runs where now, and where it differs
+//! from the ledger (drift): one line per difference, exit code 3 when any.
 
 use serde::Serialize;
 
 use crate::config::TargetKind;
 use crate::context::EnvContext;
-use crate::error::BadInput;
+use crate::error::{BadInput, Drifted};
 use crate::flags::{Format, StatusFlags};
 use crate::plan::{Plan, Selection};
+use crate::targets::drift::Drift;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Serialize)]
@@ -20,7 +22,12 @@ struct TargetStatus {
     /// Who holds the deploy lock, if anyone.
     locked_by: Option<String>,
     error: Option<String>,
+    /// Where what runs differs from the ledger; empty when it agrees.
+    drift: Vec<Drift>,
 }
+
+/// Text output shows this many drifts per target (JSON all of them).
+const SHOWN_PER_TARGET: usize = 20;
 
 pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
@@ -42,6 +49,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 .await?
                 .map(|h| format!("{} since {}", h.who, h.acquired_at)),
             error: None,
+            drift: Vec::new(),
         };
         let observed = match crate::plan::outputs::fill_one(&ctx, &mut target).await {
             Ok(()) => crate::targets::status(&ctx, &target).await,
@@ -52,6 +60,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 row.running = Some(o.running);
                 row.image = o.image;
                 row.rollout_in_progress = o.rollout_in_progress;
+                row.drift = o.drift;
             }
             // A service that cannot be read is a row of its own; the others
             // read only the state bucket, which every row needs.
@@ -64,9 +73,42 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
     }
     if flags.format == Format::Json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        print_rows(&rows);
+    }
+    let drifted: Vec<&str> = rows
+        .iter()
+        .filter(|r| !r.drift.is_empty())
+        .map(|r| r.target.as_str())
+        .collect();
+    if drifted.is_empty() {
         return Ok(());
     }
-    for r in &rows {
+    if crate::output::github_actions() {
+        // One annotation per drift on the run's page (the scheduled check's alert).
+        for r in &rows {
+            for d in &r.drift {
+                eprintln!(
+                    "::warning title=drift in {env}: {}::{}",
+                    r.target,
+                    drift_line(&r.target, d)
+                        .replace('%', "%25")
+                        .replace('\n', "%0A")
+                );
+            }
+        }
+    }
+    let count: usize = rows.iter().map(|r| r.drift.len()).sum();
+    Err(Drifted(format!(
+        "{count} {} in {env}: what runs differs from the ledger for {}",
+        if count == 1 { "drift" } else { "drifts" },
+        drifted.join(", ")
+    ))
+    .into())
+}
+
+fn print_rows(rows: &[TargetStatus]) {
+    for r in rows {
         let what = match (&r.running, &r.error) {
             (Some(rev), _) => format!(
                 "{rev}  {}{}",
@@ -85,6 +127,25 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
         if let Some(l) = &r.locked_by {
             println!("{:<10} locked by {l}", "");
         }
+        for d in r.drift.iter().take(SHOWN_PER_TARGET) {
+            println!("{}", drift_line(&r.target, d));
+        }
+        if r.drift.len() > SHOWN_PER_TARGET {
+            println!(
+                "{:<10} DRIFT and {} more (all of them: --format json)",
+                "",
+                r.drift.len() - SHOWN_PER_TARGET
+            );
+        }
     }
-    Ok(())
+}
+
+/// One line: what differs, since when, what to do.
+fn drift_line(target: &str, d: &Drift) -> String {
+    let since = d
+        .since
+        .as_deref()
+        .map(|s| format!(" (since {s})"))
+        .unwrap_or_default();
+    format!("{:<10} DRIFT {}{since}: {}", target, d.what, d.action)
 }

@@ -66,6 +66,10 @@ pub struct Environment {
     /// generated workflows read the GitHub environment's `AWS_ROLE_ARN` variable.
     #[serde(default)]
     pub aws_role_arn: Option<String>,
+    /// The read-only IAM role the generated drift check assumes (OIDC); without
+    /// it, the GitHub environment's `AWS_READONLY_ROLE_ARN` variable.
+    #[serde(default)]
+    pub aws_readonly_role_arn: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

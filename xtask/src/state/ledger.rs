@@ -44,6 +44,20 @@ pub struct Record {
     /// [`Record::seen_commit`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rolled_away_from: Option<String>,
+    /// Terraform targets: the state object as the apply left it, to tell later
+    /// whether anything else wrote it (records from before have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_object: Option<StateObject>,
+}
+
+/// One version of an S3 object (a terraform state), as a record keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateObject {
+    /// The S3 version id, when the bucket keeps versions.
+    pub version_id: Option<String>,
+    pub etag: String,
+    /// RFC 3339.
+    pub last_modified: Option<String>,
 }
 
 impl Record {

@@ -104,6 +104,7 @@ mod tests {
             finished_at: String::new(),
             who: String::new(),
             rolled_away_from: None,
+            state_object: None,
         }
     }
 

@@ -14,6 +14,7 @@
 //! (`report.rs`), and its `explain`: its crate's errors in deploy.toml's and the
 //! flags' words, bad input staying bad input (exit code 2).
 
+pub mod drift;
 pub mod ecs;
 pub mod static_site;
 pub mod terraform;
@@ -65,6 +66,8 @@ pub struct Observed {
     pub running: String,
     pub image: Option<String>,
     pub rollout_in_progress: Option<bool>,
+    /// Where what runs differs from the ledger.
+    pub drift: Vec<drift::Drift>,
 }
 
 /// What a kind says in its ledger record; the pipeline adds the rest.
@@ -80,6 +83,9 @@ pub struct Entry {
     /// A rollback: the commit of the deploy it rolled away from, when the
     /// ledger knows it (see `Record::seen_commit`).
     pub rolled_away_from: Option<String>,
+    /// Terraform targets: the state object the apply left (boxed: most
+    /// entries have none, and a step's error carries its entry).
+    pub state_object: Option<Box<ledger::StateObject>>,
 }
 
 /// How a kind's step ended.
@@ -167,6 +173,7 @@ fn record(ctx: &EnvContext<'_>, name: &str, started: &Started, entry: Entry) -> 
         finished_at: now_rfc3339(),
         who: crate::state::who(),
         rolled_away_from: entry.rolled_away_from,
+        state_object: entry.state_object.map(|b| *b),
     }
 }
 
@@ -259,9 +266,11 @@ pub async fn rollback(
 /// What runs in one planned target now, by its kind.
 pub async fn status(ctx: &EnvContext<'_>, target: &PlannedTarget) -> anyhow::Result<Observed> {
     match &target.settings.values {
-        TargetSettings::Ecs(ecs) => ecs::status(ctx, ecs).await.map_err(anyhow::Error::msg),
-        TargetSettings::StaticSite(_) => static_site::status(ctx, &target.name).await,
-        TargetSettings::Terraform(_) => terraform::status(ctx, &target.name).await,
+        TargetSettings::Ecs(ecs) => ecs::status(ctx, &target.name, ecs)
+            .await
+            .map_err(anyhow::Error::msg),
+        TargetSettings::StaticSite(site) => static_site::status(ctx, &target.name, site).await,
+        TargetSettings::Terraform(tf) => terraform::status(ctx, &target.name, tf).await,
     }
 }
 

@@ -82,6 +82,7 @@ fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport
         outcome,
         message,
         rolled_away_from: None,
+        state_object: None,
     };
     match &report.outcome {
         api::DeployOutcome::AlreadyDeployed => StepEnd::Unrecorded(TargetResult::ok(

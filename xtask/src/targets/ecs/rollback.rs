@@ -103,6 +103,7 @@ pub async fn rollback(
                 },
                 message: format!("rollback to {} {}", to.short(), report.end.describe()),
                 rolled_away_from: undone.and_then(|r| r.git_sha.clone()),
+                state_object: None,
             };
             if !report.end.succeeded() {
                 let summary = format!(

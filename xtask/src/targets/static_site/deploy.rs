@@ -63,6 +63,7 @@ pub async fn deploy(
                     outcome: Outcome::Failed,
                     message: format!("deploy of {release} failed part way: {e}; the site may serve a mix: deploy again, or roll back"),
                     rolled_away_from: None,
+                    state_object: None,
                 };
                 let error = anyhow::Error::new(e).context(format!(
                     "{name}: the deploy of {release} failed part way (deploy again, or `cargo xtask rollback {name} {}`)",
@@ -108,6 +109,7 @@ pub async fn deploy(
             outcome: Outcome::Succeeded,
             message: summary(&report),
             rolled_away_from: None,
+            state_object: None,
         };
         Ok(StepEnd::Recorded(
             entry,

@@ -141,6 +141,7 @@ pub async fn rollback(
                 .or(live)
                 .and_then(|r| r.seen_commit())
                 .map(str::to_owned),
+            state_object: None,
         };
         let sha = undone.and_then(|r| r.git_sha.as_deref());
         crate::output::detail(&targets::revert_hint(ctx, name, sha));

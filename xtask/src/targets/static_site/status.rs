@@ -1,25 +1,84 @@
-//! A site's live release: the one the last successful deploy or rollback put there.
+//! A site's live release — the one the last successful deploy or rollback put
+//! there — and where the bucket differs from its manifest: keys changed, added
+//! or removed out of band, found from the listing (ETags and sizes against the
+//! manifest's), never by reading an object.
 
+use crate::config::StaticSiteTarget;
 use crate::context::EnvContext;
 use crate::state::ledger::Action;
 use crate::state::policy;
+use crate::targets::drift::{rfc3339, Drift};
 use crate::targets::Observed;
 
-pub async fn status(ctx: &EnvContext<'_>, name: &str) -> anyhow::Result<Observed> {
+pub async fn status(
+    ctx: &EnvContext<'_>,
+    name: &str,
+    config: &StaticSiteTarget,
+) -> anyhow::Result<Observed> {
     let live = ctx.store.newest(name, policy::live).await?;
-    let running = live.map_or_else(
-        || "never deployed by xtask".to_string(),
-        |r| {
-            let how = match r.action {
-                Action::Deploy => "deploy",
-                Action::Rollback => "rollback",
-            };
-            format!("release {} (by {how} at {})", r.deployed, r.finished_at)
-        },
+    let Some(live) = live else {
+        return Ok(Observed {
+            running: "never deployed by xtask".into(),
+            image: None,
+            rollout_in_progress: None,
+            drift: Vec::new(),
+        });
+    };
+    let how = match live.action {
+        Action::Deploy => "deploy",
+        Action::Rollback => "rollback",
+    };
+    let running = format!(
+        "release {} (by {how} at {})",
+        live.deployed, live.finished_at
     );
+    let put_back = format!("`cargo xtask deploy {name} --env {}`", ctx.env);
+    let mut drift = Vec::new();
+    match super::live_manifest(ctx, name, Some(&live)).await? {
+        None => drift.push(Drift {
+            kind: "manifest-missing",
+            what: format!(
+                "the manifest of the live release {} is not in the state bucket {}: the bucket cannot be compared",
+                live.deployed, ctx.store.bucket
+            ),
+            since: None,
+            action: format!("deploy again to write a new release: {put_back}"),
+        }),
+        Some(manifest) => {
+            let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
+            let keys = web_deployer::drift(&s3, &config.bucket, &manifest)
+                .await
+                .map_err(|e| super::explain(ctx, name, e))?;
+            for k in keys {
+                let (kind, what) = match k.how {
+                    web_deployer::KeyChange::Changed => (
+                        "object-changed",
+                        format!("{} in s3://{} is not the live release's ({} has other content)", k.key, config.bucket, live.deployed),
+                    ),
+                    web_deployer::KeyChange::Added => (
+                        "object-added",
+                        format!("{} in s3://{} is in no release (added out of band)", k.key, config.bucket),
+                    ),
+                    web_deployer::KeyChange::Removed => (
+                        "object-removed",
+                        format!("{} of release {} is missing from s3://{}", k.key, live.deployed, config.bucket),
+                    ),
+                };
+                drift.push(Drift {
+                    kind,
+                    what,
+                    since: k.since.map(rfc3339),
+                    action: format!(
+                        "put ours back: {put_back} (uploads what differs from the build); if the change was meant, commit it to the build"
+                    ),
+                });
+            }
+        }
+    }
     Ok(Observed {
         running,
         image: None,
         rollout_in_progress: None,
+        drift,
     })
 }

@@ -93,6 +93,10 @@ pub async fn deploy(
                         .await
                         .map_err(anyhow::Error::from)?
                         .map(|r| r.deployed);
+                    entry.state_object =
+                        super::status::state_object(ctx, name, config.state(region))
+                            .await
+                            .map(Box::new);
                     Some(entry)
                 }
                 None => None,
@@ -143,6 +147,7 @@ fn entry(
             None => format!("{message}; {approved}"),
         },
         rolled_away_from: None,
+        state_object: None,
     })
 }
 

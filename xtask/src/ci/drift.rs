@@ -1,0 +1,89 @@
+//! The scheduled drift check: once a day, per environment with a branch,
+//! `cargo xtask status --env ENV` from that branch, with read-only credentials.
+//! It exits 3 when what runs differs from the ledger, which fails the job, so
+//! GitHub's failed-run notifications are the alert (each drift is also a
+//! `::warning::` annotation).
+
+use std::fmt::Write;
+
+use super::steps::{cargo_cache, header, q};
+use super::{Workflow, AWS_CREDENTIALS, CHECKOUT};
+use crate::config::Config;
+
+/// When it runs: daily, at a minute off the hour (GitHub delays the full hours).
+pub const SCHEDULE: &str = "17 6 * * *";
+
+/// The GitHub variable holding the read-only role when deploy.toml names none.
+pub const READONLY_ROLE_VAR: &str = "AWS_READONLY_ROLE_ARN";
+
+/// `None` when no environment has a branch.
+pub fn drift(config: &Config) -> Option<Workflow> {
+    let envs: Vec<(&String, &String)> = config
+        .environments
+        .iter()
+        .filter_map(|(name, e)| e.branch.as_ref().map(|b| (name, b)))
+        .collect();
+    if envs.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    header(&mut out);
+    let _ = write!(
+        out,
+        "name: 'drift'
+on:
+  schedule:
+    - cron: {}
+  workflow_dispatch: {{}}
+permissions:
+  contents: read
+concurrency:
+  group: 'drift'
+  cancel-in-progress: true
+jobs:
+",
+        q(SCHEDULE)
+    );
+    for (env, branch) in envs {
+        let environment = &config.environments[env];
+        let role = environment
+            .aws_readonly_role_arn
+            .as_deref()
+            .map_or_else(|| format!("${{{{ vars.{READONLY_ROLE_VAR} }}}}"), q);
+        let _ = write!(
+            out,
+            "  drift-{env}:
+    name: {}
+    runs-on: ubuntu-latest
+    environment: {}
+    permissions:
+      contents: read
+      id-token: write
+    steps:
+      - uses: {CHECKOUT}
+        with:
+          ref: {}
+          persist-credentials: false
+",
+            q(&format!("drift in {env}")),
+            q(env),
+            q(branch),
+        );
+        cargo_cache(&mut out);
+        let _ = write!(
+            out,
+            "      - uses: {AWS_CREDENTIALS}
+        with:
+          role-to-assume: {role}
+          aws-region: {}
+      - name: status
+        run: cargo xtask status --env {env}
+",
+            q(config.region(env)),
+        );
+    }
+    Some(Workflow {
+        file_name: "drift.yml".into(),
+        contents: out,
+    })
+}
