@@ -63,7 +63,7 @@ where
 {
     move |e| ApiError::Aws {
         operation,
-        message: aws_sdk_ecs::error::DisplayErrorContext(&e).to_string(),
+        message: sdk_error::describe(&e),
     }
 }
 
@@ -97,7 +97,7 @@ where
         }
         _ => false,
     };
-    let message = aws_sdk_ecs::error::DisplayErrorContext(&e).to_string();
+    let message = sdk_error::describe(&e);
     if transient {
         ApiError::Transient { operation, message }
     } else {

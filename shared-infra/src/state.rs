@@ -41,7 +41,7 @@ pub(crate) async fn fetch(
             },
             _ => InfraError::Aws {
                 operation: "S3 GetObject (terraform state)",
-                message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+                message: sdk_error::describe(&e),
             },
         })?;
     Ok(out

@@ -87,7 +87,7 @@ where
     move |e| WebError::Aws {
         operation,
         key,
-        message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+        message: sdk_error::describe(&e),
     }
 }
 

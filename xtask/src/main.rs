@@ -27,7 +27,9 @@ fn main() {
     let flags = Xtask::parse();
     if flags.verbose {
         xtask::output::set_verbose();
+        sdk_error::set_verbose();
     }
+    log_to_stderr(flags.verbose);
     let result = match &flags.command {
         // CI generation reads only the config: no runtime to start.
         Command::Ci(f) => cmd::ci::run(f),
@@ -62,4 +64,23 @@ fn main() {
         eprintln!("error: {}", error::one_line(&err));
         std::process::exit(error::exit_code(&err));
     }
+}
+
+/// The SDK logs through `tracing` (its retries among them): `RUST_LOG` picks
+/// what to show; `-v` alone shows retries and credential lookups. Nothing
+/// otherwise, so errors stay one or two lines.
+fn log_to_stderr(verbose: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.is_empty() => EnvFilter::new(spec),
+        _ if verbose => EnvFilter::new(
+            "warn,aws_smithy_runtime::client::retries=debug,aws_config=info,xtask=debug",
+        ),
+        _ => return,
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
 }

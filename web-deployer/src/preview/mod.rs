@@ -78,7 +78,7 @@ pub(crate) fn aws<E: std::error::Error + 'static>(
     move |e| PreviewError::Aws {
         operation,
         resource,
-        message: aws_sdk_s3::error::DisplayErrorContext(&e).to_string(),
+        message: sdk_error::describe(&e),
     }
 }
 

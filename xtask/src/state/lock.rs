@@ -13,15 +13,24 @@ pub struct Holder {
     /// The command line that took the lock.
     pub command: String,
     pub acquired_at: String,
+    /// Unique to one taking of the lock: when the answer to our write was
+    /// lost and the SDK's retry finds the lock taken, this says it is ours.
+    #[serde(default)]
+    pub nonce: String,
 }
 
 impl Holder {
     pub fn me() -> Holder {
+        let acquired_at = super::now_rfc3339();
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
         Holder {
             who: super::who(),
             pid: std::process::id(),
             command: std::env::args().collect::<Vec<_>>().join(" "),
-            acquired_at: super::now_rfc3339(),
+            nonce: format!("{:x}-{nanos:x}", std::process::id()),
+            acquired_at,
         }
     }
 
@@ -128,20 +137,28 @@ impl StateStore {
             .body(body.into())
             .send()
             .await;
-        match put {
-            Ok(_) => {
-                held().push((self.clone(), key.clone()));
-                Ok(Lock {
-                    store: self.clone(),
-                    key,
-                })
+        let taken = |key: String| {
+            held().push((self.clone(), key.clone()));
+            Lock {
+                store: self.clone(),
+                key,
             }
+        };
+        match put {
+            Ok(_) => Ok(taken(key)),
             Err(e) if is_precondition_failed(&e) => {
-                let holder = self.get_json::<Holder>(&key).await?.unwrap_or(Holder {
+                let found = self.get_json::<Holder>(&key).await?;
+                // Our first write went through and its answer was lost; the
+                // SDK's retry then met our own lock.
+                if found.as_ref().is_some_and(|h| h.nonce == holder.nonce) {
+                    return Ok(taken(key));
+                }
+                let holder = found.unwrap_or(Holder {
                     who: "someone (the lock vanished while reading it)".into(),
                     pid: 0,
                     command: String::new(),
                     acquired_at: String::new(),
+                    nonce: String::new(),
                 });
                 Err(LockError::Held {
                     target: target.into(),

@@ -77,7 +77,7 @@ impl StateStore {
     ) -> impl FnOnce(E) -> StateError + '_ {
         let key = key.to_string();
         move |e| {
-            let message = aws_sdk_s3::error::DisplayErrorContext(&e).to_string();
+            let message = sdk_error::describe(&e);
             StateError {
                 bucket: self.bucket.clone(),
                 env: self.env.clone(),
