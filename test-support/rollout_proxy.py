@@ -85,6 +85,9 @@ Control endpoints (not forwarded):
          drop           the connection is closed, the request never reaches moto
          drop-response  moto does the work, then the connection is closed
                         without an answer (the client cannot tell it happened)
+         reset          the connection is reset (RST): ECONNRESET
+       "percent": N fails each matching request with an N % chance (seeded:
+       "seed"), with no limit unless "times" is given.
        What real AWS does under load or on a bad network, which moto never does.
 - GET  /__rollout/faults                          -> every fault, with `seen` (matching
        requests) and `fired` (failed ones)
@@ -104,6 +107,7 @@ import math
 import random
 import re
 import socket
+import struct
 import sys
 import threading
 import time
@@ -368,7 +372,7 @@ class State:
 
 STATE = State()
 
-FAULT_KINDS = ("throttle", "error", "drop", "drop-response")
+FAULT_KINDS = ("throttle", "error", "drop", "drop-response", "reset")
 
 
 class Fault:
@@ -392,7 +396,18 @@ class Fault:
             raise ValueError("cluster must be a string")
         self.operation = spec.get("operation")
         self.key = spec.get("key")
-        self.times = spec.get("times", 1)
+        # `percent`: each matching request fails with that chance (a seeded
+        # generator, so a run is repeatable), with no limit unless `times`.
+        self.percent = spec.get("percent")
+        if self.percent is not None and (
+            not isinstance(self.percent, int) or not 0 < self.percent <= 100
+        ):
+            raise ValueError("percent must be an integer from 1 to 100")
+        self.rng = random.Random(spec.get("seed", 0))
+        default_times = 1 if self.percent is None else 1 << 62
+        self.times = spec.get("times", default_times)
+        if self.times is None:
+            self.times = default_times
         self.skip = spec.get("skip", 0)
         for name in ("times", "skip"):
             value = getattr(self, name)
@@ -415,6 +430,8 @@ class Fault:
         self.seen += 1
         if self.seen <= self.skip or self.fired >= self.times:
             return False
+        if self.percent is not None and self.rng.random() * 100 >= self.percent:
+            return False
         self.fired += 1
         return True
 
@@ -427,6 +444,7 @@ class Fault:
             "key": self.key,
             "times": self.times,
             "skip": self.skip,
+            "percent": self.percent,
             "seen": self.seen,
             "fired": self.fired,
         }
@@ -740,6 +758,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "drop-response":
             # moto does the work; the client never hears back.
             self.forward(body)
+        if kind == "reset":
+            # A TCP reset (SO_LINGER 0): the client reads ECONNRESET.
+            self.close_connection = True
+            try:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+            except OSError:
+                pass
+            return True
         if kind in ("drop", "drop-response"):
             self.close_connection = True
             try:

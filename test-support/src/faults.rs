@@ -17,6 +17,8 @@ pub enum FaultKind {
     Drop,
     /// moto does the work, then the connection is closed without an answer.
     DropResponse,
+    /// The connection is reset (TCP RST); the request never reaches moto.
+    Reset,
 }
 
 impl FaultKind {
@@ -26,6 +28,7 @@ impl FaultKind {
             FaultKind::Error => "error",
             FaultKind::Drop => "drop",
             FaultKind::DropResponse => "drop-response",
+            FaultKind::Reset => "reset",
         }
     }
 }
@@ -50,6 +53,9 @@ pub struct Fault {
     pub kind: FaultKind,
     pub times: u32,
     pub skip: u32,
+    /// When set, each matching request fails with this chance (in percent),
+    /// with no limit on how many (a seeded draw: runs repeat).
+    pub percent: Option<u32>,
 }
 
 impl Fault {
@@ -62,6 +68,7 @@ impl Fault {
             kind,
             times,
             skip: 0,
+            percent: None,
         }
     }
 
@@ -74,12 +81,26 @@ impl Fault {
             kind,
             times,
             skip: 0,
+            percent: None,
         }
     }
 
     pub fn on_key(mut self, key: &str) -> Fault {
         self.key = Some(key.into());
         self
+    }
+
+    /// `percent` % of every request on S3 `bucket` fail as `kind` says.
+    pub fn s3_share(bucket: &str, kind: FaultKind, percent: u32) -> Fault {
+        Fault {
+            scope: FaultScope::Bucket(bucket.into()),
+            operation: None,
+            key: None,
+            kind,
+            times: u32::MAX,
+            skip: 0,
+            percent: Some(percent),
+        }
     }
 
     pub fn after(mut self, skip: u32) -> Fault {
@@ -97,6 +118,7 @@ impl Emulator {
             "key": fault.key,
             "times": fault.times,
             "skip": fault.skip,
+            "percent": fault.percent,
         });
         match &fault.scope {
             FaultScope::Bucket(b) => body["bucket"] = b.as_str().into(),
