@@ -21,6 +21,8 @@ pub enum WebError {
     BadCacheRule { index: usize, message: String },
     #[error("{}: the file name is not UTF-8, so it cannot be an S3 key", .0.display())]
     NotUtf8(PathBuf),
+    #[error("{}: the file name has a control character ({name:?}); S3 lists such keys in XML that clients cannot read: rename it", path.display())]
+    ControlCharacter { path: PathBuf, name: String },
     #[error("{}: {message}", path.display())]
     Io { path: PathBuf, message: String },
     #[error("{}: changed while it was being deployed (its MD5 is not the one compared); run the deploy again once the build is finished", .0.display())]
@@ -68,6 +70,7 @@ impl WebError {
                 | WebError::BrokenSymlink(_)
                 | WebError::SpecialFile { .. }
                 | WebError::NotUtf8(_)
+                | WebError::ControlCharacter { .. }
                 | WebError::BadCacheRule { .. }
                 | WebError::BucketNotFound(_)
                 | WebError::VersioningOff { .. }

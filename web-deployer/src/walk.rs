@@ -66,6 +66,9 @@ pub fn walk(build_dir: &Path, include_hidden: bool) -> Result<Vec<LocalFile>, We
                 .file_name()
                 .into_string()
                 .map_err(|_| WebError::NotUtf8(path.clone()))?;
+            if name.chars().any(char::is_control) {
+                return Err(WebError::ControlCharacter { path, name });
+            }
             if name.starts_with('.')
                 && !include_hidden
                 && !(prefix.is_empty() && name == ".well-known")

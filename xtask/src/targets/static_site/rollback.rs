@@ -34,11 +34,7 @@ pub async fn rollback(
         let history = ctx.store.history(name).await.map_err(anyhow::Error::from)?;
         let live = policy::live(&history);
         let current = live.map(|r| r.deployed.clone());
-        let newest = history.first().ok_or_else(|| {
-            BadInput::error(format!(
-                "{name}: no release of {name} in {env} in the ledger: nothing to roll back to"
-            ))
-        })?;
+        let newest = history.first();
         // Which release, and why: --to, else the ledger's policy.
         let (to, why, undone) = match &opts.to {
             Some(to) => (to.clone(), format!("--to {to}"), None),
@@ -72,7 +68,8 @@ pub async fn rollback(
         };
         // After a failed deploy the bucket may serve a mix: restoring the live
         // release is what puts it right.
-        let newest_failed = newest.action == Action::Deploy && newest.outcome == Outcome::Failed;
+        let newest_failed =
+            newest.is_some_and(|n| n.action == Action::Deploy && n.outcome == Outcome::Failed);
         if Some(&to) == current.as_ref() && !newest_failed {
             return Err(BadInput::error(format!("{name}: release {to} is already live")).into());
         }
