@@ -219,3 +219,58 @@ async fn odd_key_names_deploy_redeploy_and_roll_back_byte_for_byte() {
     assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(s.snapshot().await, v1);
 }
+
+/// The revert commands a rollback prints work as printed: run one by one in a
+/// clone of the repository whose origin is a real (bare) repository, they put
+/// a branch on origin whose tip reverts the rolled-back deploy's commit.
+#[tokio::test]
+async fn the_printed_revert_commands_work_as_printed() {
+    let s = StaticSite::versioned(XTASK).await;
+    let origin = tempfile::tempdir().unwrap();
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", all_output(&out));
+        text(&out.stdout).trim().to_string()
+    };
+    git(origin.path(), &["init", "-q", "--bare", "-b", "main"]);
+    s.repo
+        .git(&["remote", "add", "origin", origin.path().to_str().unwrap()]);
+    s.deploy_ok(&[]);
+    s.put_file("index.html", b"<h1>v2</h1>");
+    let shipped = s.repo.commit("web: v2");
+    s.repo.git(&["push", "-q", "origin", "main"]);
+    s.deploy_ok(&[]);
+    let out = s.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let stdout = text(&out.stdout);
+    let commands: Vec<&str> = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("IMPORTANT: create a revert PR"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  git "))
+        .map(str::trim)
+        .collect();
+    assert_eq!(commands.len(), 4, "{stdout}");
+    for command in &commands {
+        let out = std::process::Command::new("sh")
+            .args(["-c", command])
+            .current_dir(s.repo.path())
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.com")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.com")
+            .env("GIT_EDITOR", "true")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "`{command}`: {}", all_output(&out));
+    }
+    let topic = commands[3].trim_start_matches("git push origin ");
+    let tip = git(origin.path(), &["log", "-1", "--format=%s", topic]);
+    assert!(tip.starts_with("Revert \"web: v2\""), "{tip}");
+    let parent = git(origin.path(), &["rev-parse", &format!("{topic}~1")]);
+    assert_eq!(parent, shipped);
+}

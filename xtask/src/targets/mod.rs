@@ -200,7 +200,7 @@ pub fn revert_hint(ctx: &EnvContext<'_>, name: &str, sha: Option<&str>) -> Strin
     let short = &sha[..sha.len().min(7)];
     let topic = format!("revert-{name}-{}-{short}", ctx.env);
     format!(
-        "IMPORTANT: create a revert PR to keep git history accurate:\n  git fetch origin {branch}\n  git switch -c {topic} origin/{branch}\n  {revert}\n  git push origin {topic}    (then open a pull request into {branch})\n"
+        "IMPORTANT: create a revert PR to keep git history accurate (then open a pull request from {topic} into {branch}):\n  git fetch origin {branch}\n  git switch -c {topic} origin/{branch}\n  {revert}\n  git push origin {topic}\n"
     )
 }
 
