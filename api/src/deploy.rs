@@ -27,8 +27,13 @@ pub struct DeployReport {
     pub from: Revision,
     /// The image the container ran before.
     pub from_image: String,
-    /// The image deployed.
+    /// The image deployed: `<uri>:<tag>@<digest>`, or `<uri>:<tag>` in a dry
+    /// run of a tag still to be pushed.
     pub image: String,
+    pub image_tag: String,
+    /// The digest the tag named in ECR when the deploy resolved it; `None` in
+    /// a dry run of a tag still to be pushed.
+    pub image_digest: Option<String>,
     pub outcome: DeployOutcome,
 }
 
@@ -72,11 +77,14 @@ pub async fn deploy(
     mut on_event: impl FnMut(DeployEvent<'_>),
 ) -> Result<DeployReport, ApiError> {
     // Everything that can be wrong with the input is found before any write.
-    let image = if request.dry_run && request.tag_will_be_pushed {
+    let (image, image_digest) = if request.dry_run && request.tag_will_be_pushed {
         let uri = image::repository_uri(&clients.ecr, &settings.ecr_repository).await?;
-        format!("{uri}:{}", request.image_tag)
+        (format!("{uri}:{}", request.image_tag), None)
     } else {
-        image::resolve_image(&clients.ecr, &settings.ecr_repository, &request.image_tag).await?
+        let pinned =
+            image::resolve_image(&clients.ecr, &settings.ecr_repository, &request.image_tag)
+                .await?;
+        (pinned.reference(), Some(pinned.digest))
     };
     let current = task_definition::current(&clients.ecs, settings).await?;
     let from_image = current.image(&settings.container)?.to_string();
@@ -84,6 +92,8 @@ pub async fn deploy(
         from: current.revision.clone(),
         from_image: from_image.clone(),
         image: image.clone(),
+        image_tag: request.image_tag.clone(),
+        image_digest: image_digest.clone(),
         outcome,
     };
     let Some(containers) = task_definition::with_image(&current, &settings.container, &image)?

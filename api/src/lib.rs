@@ -2,7 +2,9 @@
 //! the service update, the rollout watch, and the rollback.
 //!
 //! Design choices:
-//! - The image tag must exist in ECR before anything is written.
+//! - The image tag must exist in ECR before anything is written, and the new
+//!   revision names it by its digest (`repo:tag@sha256:...`): ECS runs those
+//!   bytes, and a rollback runs what ran before even if the tag moved since.
 //! - The next revision copies every registrable field (and the tags) of the one
 //!   running and swaps only the configured container's image; the same image
 //!   means "already deployed" and registers nothing.
@@ -28,11 +30,14 @@ mod task_definition;
 pub use bootstrap::{bootstrap, Bootstrapped};
 pub use deploy::{deploy, DeployEvent, DeployOutcome, DeployReport, DeployRequest};
 pub use error::ApiError;
-pub use image::{registry_login, repository_uri, resolve_image, tag_exists, RegistryLogin};
+pub use image::{
+    digest_of, registry_login, repository_uri, resolve_image, tag_exists, ImageReference,
+    PinnedImage, RegistryLogin,
+};
 pub use rollback::{previous_active, resolve as resolve_revision, rollback, RollbackReport};
 pub use rollout::{Progress, RolloutEnd, WatchSettings};
 pub use settings::ServiceSettings;
-pub use status::{status, ServiceStatus};
+pub use status::{status, ServiceStatus, TagMoved};
 pub use task_definition::{current as current_task_definition, CurrentTaskDefinition, Revision};
 
 /// The SDK clients this crate uses, built from one `SdkConfig`.

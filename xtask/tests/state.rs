@@ -101,6 +101,7 @@ async fn history_lists_records_newest_first() {
             started_at: at.to_string(),
             finished_at: at.to_string(),
             who: "test".into(),
+            checks: Default::default(),
         };
         store.append(&record).await.unwrap();
     }
@@ -144,6 +145,7 @@ async fn history_until_reads_only_the_newest_batches_it_needs() {
                 started_at: at.clone(),
                 finished_at: at,
                 who: "test".into(),
+                checks: Default::default(),
             }
         })
         .collect();

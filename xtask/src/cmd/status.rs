@@ -17,6 +17,9 @@ struct TargetStatus {
     running: Option<String>,
     image: Option<String>,
     rollout_in_progress: Option<bool>,
+    /// ECS: the running image's tag names other bytes in ECR now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_tag_moved: Option<String>,
     /// Who holds the deploy lock, if anyone.
     locked_by: Option<String>,
     error: Option<String>,
@@ -36,6 +39,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
             running: None,
             image: None,
             rollout_in_progress: None,
+            image_tag_moved: None,
             locked_by: ctx
                 .store
                 .lock_holder(&target.name)
@@ -52,6 +56,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 row.running = Some(o.running);
                 row.image = o.image;
                 row.rollout_in_progress = o.rollout_in_progress;
+                row.image_tag_moved = o.image_tag_moved;
             }
             // A service that cannot be read is a row of its own; the others
             // read only the state bucket, which every row needs.
@@ -82,6 +87,9 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
         };
         let line = format!("{:<10} {:<12} {what}", r.target, r.kind);
         println!("{}", line.trim_end());
+        if let Some(moved) = &r.image_tag_moved {
+            println!("{:<10} warning: {moved}", "");
+        }
         if let Some(l) = &r.locked_by {
             println!("{:<10} locked by {l}", "");
         }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::checks::Checks;
 use super::{StateError, StateStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,9 @@ pub struct Record {
     pub started_at: String,
     pub finished_at: String,
     pub who: String,
+    /// What the deploy pinned and checked (absent from older records).
+    #[serde(flatten)]
+    pub checks: Checks,
 }
 
 impl Record {

@@ -103,6 +103,7 @@ mod tests {
             started_at: String::new(),
             finished_at: String::new(),
             who: String::new(),
+            checks: Default::default(),
         }
     }
 

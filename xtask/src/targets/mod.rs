@@ -23,6 +23,7 @@ use std::future::Future;
 use crate::config::TargetSettings;
 use crate::context::EnvContext;
 use crate::plan::PlannedTarget;
+use crate::state::checks::Checks;
 use crate::state::ledger::{self, Action, Outcome, Record};
 use crate::state::lock::Lock;
 use crate::state::now_rfc3339;
@@ -36,6 +37,8 @@ pub struct TargetResult {
     pub summary: String,
     /// How long it took, when it ran.
     pub duration: Option<std::time::Duration>,
+    /// What it pinned and checked (or would, in a dry run), for `--format json`.
+    pub checks: Checks,
 }
 
 impl TargetResult {
@@ -45,6 +48,7 @@ impl TargetResult {
             ok: true,
             summary: summary.into(),
             duration: None,
+            checks: Checks::default(),
         }
     }
 
@@ -54,6 +58,7 @@ impl TargetResult {
             ok: false,
             summary: summary.into(),
             duration: None,
+            checks: Checks::default(),
         }
     }
 }
@@ -65,6 +70,8 @@ pub struct Observed {
     pub running: String,
     pub image: Option<String>,
     pub rollout_in_progress: Option<bool>,
+    /// ECS: the running image's tag names other bytes in ECR now.
+    pub image_tag_moved: Option<String>,
 }
 
 /// What a kind says in its ledger record; the pipeline adds the rest.
@@ -77,6 +84,7 @@ pub struct Entry {
     pub detail: String,
     pub outcome: Outcome,
     pub message: String,
+    pub checks: Checks,
 }
 
 /// How a kind's step ended.
@@ -163,6 +171,7 @@ fn record(ctx: &EnvContext<'_>, name: &str, started: &Started, entry: Entry) -> 
         started_at: started.at.clone(),
         finished_at: now_rfc3339(),
         who: crate::state::who(),
+        checks: entry.checks,
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::config::EcsTarget;
 use crate::context::EnvContext;
+use crate::state::checks::Checks;
 use crate::state::ledger::{Action, Outcome};
 use crate::targets::{self, Entry, StepEnd, StepError, TargetResult};
 
@@ -74,6 +75,10 @@ fn failed(ctx: &EnvContext<'_>, name: &str, registered: bool, e: api::ApiError) 
 }
 
 fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport) -> StepEnd {
+    let checks = Checks {
+        image_tag: Some(report.image_tag.clone()),
+        image_digest: report.image_digest.clone(),
+    };
     let entry = |to: &api::Revision, outcome, message| Entry {
         action: Action::Deploy,
         deployed: to.arn.clone(),
@@ -81,8 +86,9 @@ fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport
         detail: report.image.clone(),
         outcome,
         message,
+        checks: checks.clone(),
     };
-    match &report.outcome {
+    let end = match &report.outcome {
         api::DeployOutcome::AlreadyDeployed => StepEnd::Unrecorded(TargetResult::ok(
             name,
             format!(
@@ -129,6 +135,21 @@ fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport
                 entry(to, Outcome::Failed, message.clone()),
                 TargetResult::failed(name, format!("{message}. {}", super::events_hint(settings))),
             )
+        }
+    };
+    with_checks(end, checks)
+}
+
+/// The result carries what was pinned and checked, for `--format json`.
+fn with_checks(end: StepEnd, checks: Checks) -> StepEnd {
+    match end {
+        StepEnd::Unrecorded(mut result) => {
+            result.checks = checks;
+            StepEnd::Unrecorded(result)
+        }
+        StepEnd::Recorded(entry, mut result) => {
+            result.checks = checks;
+            StepEnd::Recorded(entry, result)
         }
     }
 }

@@ -102,6 +102,7 @@ pub async fn rollback(
                     Outcome::Failed
                 },
                 message: format!("rollback to {} {}", to.short(), report.end.describe()),
+                checks: Default::default(),
             };
             if !report.end.succeeded() {
                 let summary = format!(

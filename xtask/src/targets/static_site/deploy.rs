@@ -62,6 +62,7 @@ pub async fn deploy(
                     detail: String::new(),
                     outcome: Outcome::Failed,
                     message: format!("deploy of {release} failed part way: {e}; the site may serve a mix: deploy again, or roll back"),
+                    checks: Default::default(),
                 };
                 let error = anyhow::Error::new(e).context(format!(
                     "{name}: the deploy of {release} failed part way (deploy again, or `cargo xtask rollback {name} {}`)",
@@ -106,6 +107,7 @@ pub async fn deploy(
             detail: key,
             outcome: Outcome::Succeeded,
             message: summary(&report),
+            checks: Default::default(),
         };
         Ok(StepEnd::Recorded(
             entry,

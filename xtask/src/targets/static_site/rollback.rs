@@ -136,6 +136,7 @@ pub async fn rollback(
             detail: key,
             outcome: Outcome::Succeeded,
             message: format!("rollback to {to} ({why}): {}", summary(&report)),
+            checks: Default::default(),
         };
         let sha = undone.and_then(|r| r.git_sha.as_deref());
         crate::output::detail(&targets::revert_hint(ctx, name, sha));

@@ -142,6 +142,7 @@ fn entry(
             Some(paths) => format!("{message}; {approved}; with uncommitted changes: {paths}"),
             None => format!("{message}; {approved}"),
         },
+        checks: Default::default(),
     })
 }
 

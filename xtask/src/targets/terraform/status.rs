@@ -20,5 +20,6 @@ pub async fn status(ctx: &EnvContext<'_>, name: &str) -> anyhow::Result<Observed
         running,
         image: None,
         rollout_in_progress: None,
+        image_tag_moved: None,
     })
 }
