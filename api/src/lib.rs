@@ -10,6 +10,9 @@
 //!   means "already deployed" and registers nothing.
 //! - Success is the PRIMARY deployment running *our* revision with rollout state
 //!   COMPLETED ([`rollout`]), within a timeout of our own.
+//! - A one-off task (migrations) runs with the new revision before the service
+//!   is touched ([`OneOffTask`]); unless it exits 0, the rollout does not
+//!   start and the new revision, which never ran, is deregistered.
 //! - Old revisions are never deregistered: they are the rollback targets.
 //!
 //! This crate knows nothing of git, the config file, the ledger or the other
@@ -20,6 +23,7 @@ mod bootstrap;
 mod deploy;
 mod error;
 mod image;
+mod one_off_task;
 mod rollback;
 pub mod rollout;
 mod service;
@@ -34,6 +38,7 @@ pub use image::{
     digest_of, registry_login, repository_uri, resolve_image, tag_exists, ImageReference,
     PinnedImage, RegistryLogin,
 };
+pub use one_off_task::{LogStream, OneOffTask, TaskEnd, TaskProgress, TaskRun};
 pub use rollback::{previous_active, resolve as resolve_revision, rollback, RollbackReport};
 pub use rollout::{Progress, RolloutEnd, WatchSettings};
 pub use settings::ServiceSettings;

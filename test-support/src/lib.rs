@@ -6,6 +6,8 @@
 //!   rejects), and an `SdkConfig` pointed at the proxy. If either cannot start,
 //!   the test panics with the reason: a test that cannot reach its emulator
 //!   fails, it never skips.
+//! - [`TaskScenario`]: how one-off ECS tasks (RunTask) go, which the same
+//!   proxy runs, and [`Network`]: a subnet in moto's EC2 for awsvpc services.
 //! - [`Fault`]: throttling, server errors and dropped connections, injected by
 //!   the same proxy for one bucket or cluster (moto never fails on its own).
 //! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
@@ -36,6 +38,7 @@ mod git_repo;
 mod real_terraform;
 mod services;
 pub mod state_bucket;
+mod tasks;
 mod terraform;
 
 pub use buckets::enable_versioning;
@@ -51,4 +54,5 @@ pub use real_terraform::{
     real_terraform, state_bucket, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM,
 };
 pub use services::fargate_service;
+pub use tasks::{Network, TaskOutcome, TaskScenario};
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};

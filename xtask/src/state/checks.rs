@@ -13,6 +13,39 @@ pub struct Checks {
     /// revision names the image by it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image_digest: Option<String>,
+    /// ECS: the one-off task before the rollout (`before_rollout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_rollout: Option<TaskCheck>,
+}
+
+/// How a check went: planned in a dry run, or run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckOutcome {
+    /// `--dry-run`: it would run.
+    WouldRun,
+    Passed,
+    Failed,
+}
+
+/// The one-off task run before an ECS rollout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskCheck {
+    pub command: Vec<String>,
+    pub container: String,
+    pub outcome: CheckOutcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_arn: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// How it ended, in words (exit code, ECS's stop reason, the timeout).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended: Option<String>,
+    /// Where it logged (CloudWatch Logs), from the task definition's `awslogs` options.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_group: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_stream: Option<String>,
 }
 
 impl Checks {

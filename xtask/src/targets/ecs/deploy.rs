@@ -1,5 +1,5 @@
-//! An ECS deploy: the image, the next revision, the rollout (rolled back on
-//! failure unless `--no-rollback`), and its ledger entry.
+//! An ECS deploy: the image, the next revision, the `before_rollout` task, the
+//! rollout (rolled back on failure unless `--no-rollback`), and its ledger entry.
 
 use crate::config::EcsTarget;
 use crate::context::EnvContext;
@@ -7,6 +7,7 @@ use crate::state::checks::Checks;
 use crate::state::ledger::{Action, Outcome};
 use crate::targets::{self, Entry, StepEnd, StepError, TargetResult};
 
+use super::before_rollout;
 use super::report::{self, ProgressPrinter};
 
 pub struct DeployOptions {
@@ -38,8 +39,10 @@ pub async fn deploy(
         dry_run: opts.dry_run,
         tag_will_be_pushed,
         rollback_on_failure: opts.rollback_on_failure,
+        before_rollout: config.before_rollout(),
         watch: opts.watch.clone(),
     };
+    let region = ctx.ws.config.region(&ctx.env);
     targets::run(
         ctx,
         name,
@@ -47,10 +50,10 @@ pub async fn deploy(
         opts.dry_run,
         opts.force_unlock,
         |_| async {
-            let mut progress = ProgressPrinter::new(name);
+            let mut progress = ProgressPrinter::new(name, region);
             let result = api::deploy(&clients, &settings, &request, |e| progress.show(e)).await;
-            let report = result.map_err(|e| failed(ctx, name, progress.registered(), e))?;
-            Ok(ended(name, &settings, &report))
+            let report = result.map_err(|e| failed(ctx, name, &settings, &progress, e))?;
+            Ok(ended(name, &settings, &request, region, &report))
         },
     )
     .await
@@ -58,11 +61,22 @@ pub async fn deploy(
 
 /// The error of a deploy that did not finish: cut off part way (after the SDK's
 /// retries), the service may have been pointed at the new revision.
-fn failed(ctx: &EnvContext<'_>, name: &str, registered: bool, e: api::ApiError) -> StepError {
+fn failed(
+    ctx: &EnvContext<'_>,
+    name: &str,
+    settings: &api::ServiceSettings,
+    progress: &ProgressPrinter,
+    e: api::ApiError,
+) -> StepError {
     let env = &ctx.env;
     let error = if e.is_bad_input() {
         super::explain(ctx, name, e)
-    } else if !registered {
+    } else if progress.in_before_rollout() {
+        anyhow::Error::new(e).context(format!(
+            "{name}: the deploy stopped while its before_rollout task ran; the service was not touched (the task may still run: see `aws ecs list-tasks --cluster {} --started-by xtask-before-rollout`)",
+            settings.cluster
+        ))
+    } else if !progress.registered() {
         anyhow::Error::new(e).context(format!(
             "{name}: the deploy failed before it changed anything (nothing was changed): run it again"
         ))
@@ -74,10 +88,22 @@ fn failed(ctx: &EnvContext<'_>, name: &str, registered: bool, e: api::ApiError) 
     error.into()
 }
 
-fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport) -> StepEnd {
+fn ended(
+    name: &str,
+    settings: &api::ServiceSettings,
+    request: &api::DeployRequest,
+    region: &str,
+    report: &api::DeployReport,
+) -> StepEnd {
+    let task = request.before_rollout.as_ref();
     let checks = Checks {
         image_tag: Some(report.image_tag.clone()),
         image_digest: report.image_digest.clone(),
+        before_rollout: task.and_then(|t| match (&report.outcome, &report.before_rollout) {
+            (api::DeployOutcome::DryRun { .. }, _) => Some(before_rollout::check(t, None)),
+            (_, Some(run)) => Some(before_rollout::check(t, Some(run))),
+            (_, None) => None,
+        }),
     };
     let entry = |to: &api::Revision, outcome, message| Entry {
         action: Action::Deploy,
@@ -103,6 +129,15 @@ fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport
                 report.from.family, settings.service
             ));
             crate::output::detail(diff);
+            if let Some(task) = task {
+                crate::output::detail(&format!(
+                    "{name}: before the rollout, would run `{}` in container {} of the new revision on cluster {}, as the service runs its tasks (network configuration, launch type or capacity providers), within {}; the rollout would start only if it exits 0\n",
+                    before_rollout::command_line(task),
+                    task.container,
+                    settings.cluster,
+                    humantime::format_duration(task.timeout)
+                ));
+            }
             StepEnd::Unrecorded(TargetResult::ok(
                 name,
                 format!(
@@ -129,6 +164,27 @@ fn ended(name: &str, settings: &api::ServiceSettings, report: &api::DeployReport
                 ),
             ),
         ),
+        api::DeployOutcome::BeforeRolloutFailed { to } => {
+            let task = task.expect("a before_rollout task ran");
+            let run = report.before_rollout.as_ref().expect("its run is reported");
+            let message = format!(
+                "before_rollout `{}` {}{}; the service was not touched: {} runs; {} never ran and was deregistered",
+                before_rollout::command_line(task),
+                run.describe(),
+                run.task_arn.as_deref().map(|a| format!(" (task {a})")).unwrap_or_default(),
+                report.from.short(),
+                to.short()
+            );
+            let logs = run
+                .logs
+                .as_ref()
+                .map(|l| format!(" {}", before_rollout::logs_hint(l, region)))
+                .unwrap_or_default();
+            StepEnd::Recorded(
+                entry(to, Outcome::Failed, message.clone()),
+                TargetResult::failed(name, format!("{message}.{logs}")),
+            )
+        }
         api::DeployOutcome::Failed { to, end, rollback } => {
             let message = report::rollout_failure(to, end, rollback, &report.from);
             StepEnd::Recorded(

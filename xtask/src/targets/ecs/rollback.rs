@@ -85,7 +85,7 @@ pub async fn rollback(
                 )));
             }
 
-            let mut progress = ProgressPrinter::new(name);
+            let mut progress = ProgressPrinter::new(name, ctx.ws.config.region(&ctx.env));
             let report = api::rollback(&clients, &settings, &current, &to, &opts.watch, |e| {
                 progress.show(e)
             })
