@@ -70,6 +70,12 @@ how it goes is the cluster's task scenario (set before RunTask):
 StopTask stops it at once: STOPPED, stopCode UserInitiated, the request's reason,
 exit code 143 (SIGTERM). Tasks the proxy did not start go to moto.
 
+CloudWatch: the SDK speaks Smithy RPC v2 CBOR (`POST /service/<Service>/operation/<Op>`),
+which moto 5.2.5 does not route; the proxy forwards such a request to moto in
+awsJson1_0 (the body decoded from CBOR to JSON, `X-Amz-Target: <Service>.<Op>`),
+and encodes moto's JSON answer back to CBOR (fields named *Timestamp as CBOR
+epoch-time tags), status kept.
+
 S3: `GET /<bucket>?versioning` answers whose body holds GetBucketVersioningResponse
 get that root element renamed to VersioningConfiguration (namespace kept).
 
@@ -472,6 +478,132 @@ def take_fault(bucket=None, clusters=(), operation=None, key=None):
     return None
 
 
+# -- a small CBOR codec (RFC 8949), for the CloudWatch translation -------------
+
+
+class CborDecoder:
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    def byte(self):
+        b = self.data[self.pos]
+        self.pos += 1
+        return b
+
+    def take(self, n):
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def argument(self, info):
+        if info < 24:
+            return info
+        if info == 31:
+            return None  # indefinite length
+        size = {24: 1, 25: 2, 26: 4, 27: 8}[info]
+        return int.from_bytes(self.take(size), "big")
+
+    def item(self):
+        initial = self.byte()
+        major, info = initial >> 5, initial & 0x1F
+        if major == 7:
+            if info == 20:
+                return False
+            if info == 21:
+                return True
+            if info in (22, 23):
+                return None
+            if info == 25:
+                return struct_unpack(">e", self.take(2))
+            if info == 26:
+                return struct_unpack(">f", self.take(4))
+            if info == 27:
+                return struct_unpack(">d", self.take(8))
+            if info == 31:
+                return StopIteration
+            raise ValueError(f"CBOR simple value {info}")
+        n = self.argument(info)
+        if major == 0:
+            return n
+        if major == 1:
+            return -1 - n
+        if major in (2, 3):
+            if n is None:
+                parts = []
+                while (part := self.item()) is not StopIteration:
+                    parts.append(part)
+                return (b"" if major == 2 else "").join(parts)
+            raw = self.take(n)
+            return raw if major == 2 else raw.decode("utf-8")
+        if major == 4:
+            items = []
+            while n is None or len(items) < n:
+                value = self.item()
+                if value is StopIteration:
+                    break
+                items.append(value)
+            return items
+        if major == 5:
+            result = {}
+            while n is None or len(result) < n:
+                key = self.item()
+                if key is StopIteration:
+                    break
+                result[key] = self.item()
+            return result
+        if major == 6:
+            return self.item()  # a tag (e.g. epoch time): its value
+        raise ValueError(f"CBOR major type {major}")
+
+
+def struct_unpack(fmt, raw):
+    import struct
+
+    return struct.unpack(fmt, raw)[0]
+
+
+def cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+    raise ValueError("CBOR integer too large")
+
+
+def cbor_encode(value, key=None):
+    import struct
+
+    if value is None:
+        return b"\xf6"
+    if value is True:
+        return b"\xf5"
+    if value is False:
+        return b"\xf4"
+    if isinstance(value, (int, float)) and key and key.endswith("Timestamp"):
+        return b"\xc1" + b"\xfb" + struct.pack(">d", float(value))
+    if isinstance(value, int):
+        return cbor_head(0, value) if value >= 0 else cbor_head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return cbor_head(3, len(raw)) + raw
+    if isinstance(value, bytes):
+        return cbor_head(2, len(value)) + value
+    if isinstance(value, list):
+        return cbor_head(4, len(value)) + b"".join(cbor_encode(v, key) for v in value)
+    if isinstance(value, dict):
+        return cbor_head(5, len(value)) + b"".join(
+            cbor_encode(k) + cbor_encode(v, k) for k, v in value.items()
+        )
+    raise ValueError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+RPC_V2_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
+
+
 def default_task_scenario():
     return {"outcome": "exits", "exit_code": 0, "steps": 2}
 
@@ -844,6 +976,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if path.startswith("/__rollout/"):
                 self.control(path, body)
                 return
+            rpc = RPC_V2_PATH.match(path)
+            if rpc and self.command == "POST":
+                self.send_upstream_answer(*self.rpc_v2_cbor(rpc.group(1), rpc.group(2), body))
+                return
             target = self.headers.get("X-Amz-Target", "")
             if target.startswith(ECS_TARGET_PREFIX):
                 self.ecs(target[len(ECS_TARGET_PREFIX):], body)
@@ -1035,6 +1171,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.reply_json(200, {})
         else:
             self.reply_json(404, {"error": f"no control endpoint {self.command} {path}"})
+
+    # -- Smithy RPC v2 CBOR (CloudWatch) ---------------------------------------
+
+    def rpc_v2_cbor(self, service, operation, body):
+        payload = CborDecoder(body).item() if body else {}
+        headers = [
+            (name, value)
+            for name, value in self.headers.items()
+            if name.lower() in ("authorization", "x-amz-date", "x-amz-security-token")
+        ]
+        headers += [
+            ("X-Amz-Target", f"{service}.{operation}"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ]
+        status, reason, _, data = UPSTREAM.request(
+            "POST", "/", headers, json.dumps(payload).encode()
+        )
+        try:
+            document = json.loads(data) if data else {}
+        except ValueError:
+            document = {"__type": "InternalFailure", "message": data.decode("utf-8", "replace")}
+        if status >= 400 and "__type" in document:
+            document["__type"] = str(document["__type"]).split("#")[-1]
+        answer = [
+            ("Content-Type", "application/cbor"),
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("x-amzn-RequestId", uuid.uuid4().hex),
+        ]
+        return status, reason, answer, cbor_encode(document)
 
     # -- S3 -----------------------------------------------------------------
 

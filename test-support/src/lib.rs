@@ -8,6 +8,8 @@
 //!   fails, it never skips.
 //! - [`TaskScenario`]: how one-off ECS tasks (RunTask) go, which the same
 //!   proxy runs, and [`Network`]: a subnet in moto's EC2 for awsvpc services.
+//! - [`HealthEndpoint`]: a local HTTP server answering the status a test sets,
+//!   and [`alarm`] / [`set_alarm`]: CloudWatch alarms in moto, for verifications.
 //! - [`Fault`]: throttling, server errors and dropped connections, injected by
 //!   the same proxy for one bucket or cluster (moto never fails on its own).
 //! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
@@ -40,6 +42,7 @@ mod services;
 pub mod state_bucket;
 mod tasks;
 mod terraform;
+mod verification;
 
 pub use buckets::enable_versioning;
 pub use cli::Xtask;
@@ -56,3 +59,4 @@ pub use real_terraform::{
 pub use services::fargate_service;
 pub use tasks::{Network, TaskOutcome, TaskScenario};
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
+pub use verification::{alarm, set_alarm, HealthEndpoint};

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::outputs::Slot;
-use super::ConfigDuration;
+use super::{ConfigDuration, SmokeConfig};
 
 /// An ECS service running one container image from ECR.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -40,6 +40,14 @@ pub struct EcsTarget {
     /// (database migrations); the rollout starts only if it exits 0.
     #[serde(default)]
     pub before_rollout: Option<BeforeRollout>,
+    /// An HTTP smoke check after the rollout; a failure rolls back.
+    #[serde(default)]
+    pub verify: Option<SmokeConfig>,
+    /// CloudWatch alarms watched for `bake` after the rollout.
+    #[serde(default)]
+    pub alarms: Vec<String>,
+    #[serde(default)]
+    pub bake: Option<ConfigDuration>,
 }
 
 /// `before_rollout = { command = ["alembic", "upgrade", "head"] }`.
@@ -84,8 +92,17 @@ impl EcsTarget {
         })
     }
 
+    /// What to verify after the rollout, polling every `poll_interval`.
+    pub fn verification(
+        &self,
+        poll_interval: std::time::Duration,
+    ) -> Option<verify::VerifySettings> {
+        super::verify::settings(&self.verify, &self.alarms, &self.bake, poll_interval)
+    }
+
     /// Checks beyond the types: the key (below the target's) and the problem.
     pub(super) fn check(&self) -> Result<(), (String, String)> {
+        super::verify::check(&self.verify, &self.alarms, &self.bake)?;
         if let Some(task) = &self.before_rollout {
             if task.command.is_empty() || task.command.iter().any(|a| a.is_empty()) {
                 return Err((
@@ -127,6 +144,7 @@ impl EcsTarget {
         for (name, v) in &mut self.docker_build_args {
             slots.push((format!("docker_build_args.{name}"), Slot::Text(v)));
         }
+        slots.extend(super::verify::slots(&mut self.verify, &mut self.alarms));
         if let Some(task) = &mut self.before_rollout {
             slots.push((
                 "before_rollout.command".into(),

@@ -16,11 +16,13 @@ mod static_site;
 mod template;
 mod terraform;
 mod topo;
+mod verify;
 
 pub use duration::ConfigDuration;
 pub use ecs::{BeforeRollout, EcsTarget};
 pub use static_site::{CacheRule, StaticSiteTarget};
 pub use terraform::TerraformTarget;
+pub use verify::SmokeConfig;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

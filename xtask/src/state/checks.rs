@@ -16,6 +16,31 @@ pub struct Checks {
     /// ECS: the one-off task before the rollout (`before_rollout`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_rollout: Option<TaskCheck>,
+    /// The verification after the rollout (`verify`, `alarms`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationCheck>,
+}
+
+/// The smoke check and the alarms watched after a rollout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationCheck {
+    pub outcome: CheckOutcome,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub smoke_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarms: Vec<String>,
+    /// How long the alarms were (or would be) watched.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake: Option<String>,
+    /// Alarms already in ALARM before the deploy: reported, not blamed on it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub already_in_alarm: Vec<String>,
+    /// The check that failed and what it saw.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+    /// What the failure rolled back, and how that went.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rolled_back: Option<String>,
 }
 
 /// How a check went: planned in a dry run, or run.

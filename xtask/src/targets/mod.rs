@@ -17,6 +17,7 @@
 pub mod ecs;
 pub mod static_site;
 pub mod terraform;
+pub mod verification;
 
 use std::future::Future;
 

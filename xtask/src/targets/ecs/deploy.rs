@@ -3,9 +3,9 @@
 
 use crate::config::EcsTarget;
 use crate::context::EnvContext;
-use crate::state::checks::Checks;
+use crate::state::checks::{Checks, VerificationCheck};
 use crate::state::ledger::{Action, Outcome};
-use crate::targets::{self, Entry, StepEnd, StepError, TargetResult};
+use crate::targets::{self, verification, Entry, StepEnd, StepError, TargetResult};
 
 use super::before_rollout;
 use super::report::{self, ProgressPrinter};
@@ -50,10 +50,56 @@ pub async fn deploy(
         opts.dry_run,
         opts.force_unlock,
         |_| async {
+            let verification = config.verification(opts.watch.poll_interval);
+            let ignored = match &verification {
+                Some(v) => verification::before(ctx, name, v).await?,
+                None => Vec::new(),
+            };
             let mut progress = ProgressPrinter::new(name, region);
             let result = api::deploy(&clients, &settings, &request, |e| progress.show(e)).await;
             let report = result.map_err(|e| failed(ctx, name, &settings, &progress, e))?;
-            Ok(ended(name, &settings, &request, region, &report))
+            let end = ended(name, &settings, &request, region, &report);
+            let Some(v) = &verification else {
+                return Ok(end);
+            };
+            Ok(match &report.outcome {
+                api::DeployOutcome::DryRun { .. } => {
+                    crate::output::detail(&verification::planned(name, v));
+                    with_verification(end, verification::check(v, &ignored, None, None))
+                }
+                api::DeployOutcome::Deployed { to } => {
+                    let verdict = verification::run(ctx, name, v, &ignored).await;
+                    let verdict = verdict.unwrap_or_else(|e| verify::Verdict::SmokeFailed {
+                        url: "(none)".into(),
+                        expected: 0,
+                        last: crate::error::one_line(&e),
+                        after: std::time::Duration::ZERO,
+                    });
+                    if verdict.passed() {
+                        with_verification(
+                            end,
+                            verification::check(v, &ignored, Some(&verdict), None),
+                        )
+                    } else {
+                        verification_failed(
+                            ctx,
+                            name,
+                            &clients,
+                            &settings,
+                            opts,
+                            &mut progress,
+                            &report,
+                            to,
+                            end,
+                            v,
+                            &ignored,
+                            &verdict,
+                        )
+                        .await?
+                    }
+                }
+                _ => end,
+            })
         },
     )
     .await
@@ -104,6 +150,7 @@ fn ended(
             (_, Some(run)) => Some(before_rollout::check(t, Some(run))),
             (_, None) => None,
         }),
+        verification: None,
     };
     let entry = |to: &api::Revision, outcome, message| Entry {
         action: Action::Deploy,
@@ -194,6 +241,90 @@ fn ended(
         }
     };
     with_checks(end, checks)
+}
+
+/// A failed verification rolls back like a failed rollout: the service goes
+/// back to the revision it ran before (unless `--no-rollback`).
+#[allow(clippy::too_many_arguments)]
+async fn verification_failed(
+    ctx: &EnvContext<'_>,
+    name: &str,
+    clients: &api::Clients,
+    settings: &api::ServiceSettings,
+    opts: &DeployOptions,
+    progress: &mut ProgressPrinter,
+    report: &api::DeployReport,
+    to: &api::Revision,
+    end: StepEnd,
+    v: &verify::VerifySettings,
+    ignored: &[String],
+    verdict: &verify::Verdict,
+) -> Result<StepEnd, StepError> {
+    let from = &report.from;
+    let now = if opts.rollback_on_failure {
+        let back = api::rollback(clients, settings, to, from, &opts.watch, |e| progress.show(e))
+            .await
+            .map_err(|e| {
+                StepError::from(anyhow::Error::new(e).context(format!(
+                    "{name}: the verification failed ({}) and the rollback to {} stopped part way: see `cargo xtask status --env {}`",
+                    verdict.describe(),
+                    from.short(),
+                    ctx.env
+                )))
+            })?;
+        if back.end.succeeded() {
+            format!("rolled back: {} runs again", from.short())
+        } else {
+            format!(
+                "the rollback to {} also {}",
+                from.short(),
+                back.end.describe()
+            )
+        }
+    } else {
+        format!("--no-rollback: left as it is ({} runs)", to.short())
+    };
+    let mut checks = match &end {
+        StepEnd::Unrecorded(r) | StepEnd::Recorded(_, r) => r.checks.clone(),
+    };
+    checks.verification = Some(verification::check(
+        v,
+        ignored,
+        Some(verdict),
+        Some(now.clone()),
+    ));
+    let message = format!(
+        "{} was deployed, then verification failed: {}; {now}",
+        to.short(),
+        verdict.describe()
+    );
+    let entry = Entry {
+        action: Action::Deploy,
+        deployed: to.arn.clone(),
+        replaced: Some(from.arn.clone()),
+        detail: report.image.clone(),
+        outcome: Outcome::Failed,
+        message: message.clone(),
+        checks: checks.clone(),
+    };
+    let mut result = TargetResult::failed(name, message);
+    result.checks = checks;
+    Ok(StepEnd::Recorded(entry, result))
+}
+
+/// Adds the verification to what the result and the ledger record carry.
+fn with_verification(end: StepEnd, check: VerificationCheck) -> StepEnd {
+    match end {
+        StepEnd::Unrecorded(mut result) => {
+            result.checks.verification = Some(check);
+            StepEnd::Unrecorded(result)
+        }
+        StepEnd::Recorded(mut entry, mut result) => {
+            entry.checks.verification = Some(check.clone());
+            result.checks.verification = Some(check);
+            StepEnd::Recorded(entry, result)
+        }
+    }
 }
 
 /// The result carries what was pinned and checked, for `--format json`.
