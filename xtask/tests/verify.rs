@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use test_support::cli::{all_output, text};
-use test_support::{alarm, set_alarm, unique_name, EcsTarget, HealthEndpoint};
+use test_support::{alarm, set_alarm, unique_name, EcsTarget, HealthEndpoint, StaticSite};
 
 const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
@@ -199,4 +199,57 @@ async fn a_dry_run_says_what_it_would_verify_and_a_missing_alarm_is_bad_input() 
         all_output(&out)
     );
     f.assert_unchanged().await;
+}
+
+#[tokio::test]
+async fn a_site_whose_smoke_check_fails_gets_the_release_before_back_index_html_last() {
+    let s = StaticSite::versioned(XTASK).await;
+    let health = HealthEndpoint::start(200);
+    s.config(&format!(
+        "verify = {{ url = \"{}\", within = \"1s\" }}",
+        health.url
+    ));
+    s.repo.commit("verify the site");
+    s.deploy_ok(&[]);
+    let r1 = s.snapshot().await;
+    assert_eq!(s.history()[0]["verification"]["outcome"], "passed");
+
+    s.put_file(
+        "index.html",
+        b"<script src=/assets/app-9z9z.js></script>broken",
+    );
+    s.put_file("assets/app-9z9z.js", b"throw new Error('v2')");
+    health.answer(503);
+    let before = s.calls().len();
+    let out = s.deploy(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    let all = all_output(&out);
+    assert!(
+        all.contains("verification failed: smoke check")
+            && all.contains("(last: 503)")
+            && all.contains("rolled back: release"),
+        "{all}"
+    );
+    let after = s.snapshot().await;
+    assert_eq!(
+        after["index.html"].body, r1["index.html"].body,
+        "the release before is served"
+    );
+    // The restore copies index.html last, as a rollback does.
+    let copies: Vec<String> = s.calls()[before..]
+        .iter()
+        .filter(|(op, _)| op == "CopyObject")
+        .map(|(_, key)| key.clone())
+        .collect();
+    assert_eq!(
+        copies.last().map(String::as_str),
+        Some("index.html"),
+        "{copies:?}"
+    );
+    let history = s.history();
+    assert_eq!(history[0]["outcome"], "failed");
+    assert!(history[0]["verification"]["rolled_back"]
+        .as_str()
+        .unwrap()
+        .contains("is served again"));
 }
