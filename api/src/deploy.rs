@@ -139,6 +139,7 @@ pub async fn deploy(
                 |p| on_event(DeployEvent::BeforeRollout(p)),
             )
             .await?;
+            on_event(DeployEvent::BeforeRollout(TaskProgress::Ended(&run)));
             if !run.succeeded() {
                 // It never ran: no rollback (nor a later deploy) should pick it.
                 deregister(&clients.ecs, &next).await?;

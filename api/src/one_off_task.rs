@@ -94,6 +94,8 @@ pub enum TaskProgress<'a> {
     Status(&'a str),
     /// A poll failed for a reason that passes; the wait goes on.
     Retrying(String),
+    /// How it ended.
+    Ended(&'a TaskRun),
 }
 
 /// Runs `task` of `revision` as the service runs its tasks, and waits for it.

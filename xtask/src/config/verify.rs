@@ -44,11 +44,10 @@ pub(super) fn check(
             ));
         }
     }
-    if bake.is_some() && alarms.is_empty() {
-        return Err((
-            "bake".into(),
-            "a bake watches `alarms`: name the CloudWatch alarms to watch".into(),
-        ));
+    // A `bake` without alarms watches nothing (an environment may set
+    // `alarms = []`); it is not an error.
+    if bake.is_some_and(|b| b.0.is_zero()) && !alarms.is_empty() {
+        return Err(("bake".into(), "expected more than 0s".into()));
     }
     if alarms.iter().any(|a| a.is_empty()) {
         return Err((

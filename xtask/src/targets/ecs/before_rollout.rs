@@ -76,5 +76,11 @@ pub(super) fn progress_line(event: &api::TaskProgress<'_>, region: &str) -> Stri
         }
         api::TaskProgress::Status(status) => format!("task {status}"),
         api::TaskProgress::Retrying(why) => format!("{why}; polling again"),
+        api::TaskProgress::Ended(run) if run.succeeded() => {
+            format!("task {}: the rollout goes on", run.describe())
+        }
+        api::TaskProgress::Ended(run) => {
+            format!("task {}: the service is not touched", run.describe())
+        }
     }
 }
