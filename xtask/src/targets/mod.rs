@@ -39,7 +39,7 @@ pub struct TargetResult {
     /// How long it took, when it ran.
     pub duration: Option<std::time::Duration>,
     /// What it pinned and checked (or would, in a dry run), for `--format json`.
-    pub checks: Checks,
+    pub checks: Box<Checks>,
 }
 
 impl TargetResult {
@@ -49,7 +49,7 @@ impl TargetResult {
             ok: true,
             summary: summary.into(),
             duration: None,
-            checks: Checks::default(),
+            checks: Box::default(),
         }
     }
 
@@ -59,7 +59,7 @@ impl TargetResult {
             ok: false,
             summary: summary.into(),
             duration: None,
-            checks: Checks::default(),
+            checks: Box::default(),
         }
     }
 }
@@ -85,7 +85,8 @@ pub struct Entry {
     pub detail: String,
     pub outcome: Outcome,
     pub message: String,
-    pub checks: Checks,
+    /// Boxed: most entries have none, and results travel by value.
+    pub checks: Box<Checks>,
 }
 
 /// How a kind's step ended.
@@ -172,7 +173,7 @@ fn record(ctx: &EnvContext<'_>, name: &str, started: &Started, entry: Entry) -> 
         started_at: started.at.clone(),
         finished_at: now_rfc3339(),
         who: crate::state::who(),
-        checks: entry.checks,
+        checks: *entry.checks,
     }
 }
 

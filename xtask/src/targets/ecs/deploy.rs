@@ -159,7 +159,7 @@ fn ended(
         detail: report.image.clone(),
         outcome,
         message,
-        checks: checks.clone(),
+        checks: Box::new(checks.clone()),
     };
     let end = match &report.outcome {
         api::DeployOutcome::AlreadyDeployed => StepEnd::Unrecorded(TargetResult::ok(
@@ -331,11 +331,11 @@ fn with_verification(end: StepEnd, check: VerificationCheck) -> StepEnd {
 fn with_checks(end: StepEnd, checks: Checks) -> StepEnd {
     match end {
         StepEnd::Unrecorded(mut result) => {
-            result.checks = checks;
+            result.checks = Box::new(checks);
             StepEnd::Unrecorded(result)
         }
         StepEnd::Recorded(entry, mut result) => {
-            result.checks = checks;
+            result.checks = Box::new(checks);
             StepEnd::Recorded(entry, result)
         }
     }
