@@ -10,7 +10,9 @@
 #      the API's and web's own stacks with the real terraform (outputs flowing
 #      from one to the next), and deploys the first release;
 #   3. commits a change to the API, the web app and the API's docs, "pushes" the
-#      new image, and runs `cargo xtask deploy --changed --env local`;
+#      new image, and runs `cargo xtask deploy --changed --env local`: the API's
+#      migration task (`before_rollout`) runs first, its rollout after, then its
+#      verification (a health endpoint this script serves on 127.0.0.1:5057);
 #   4. runs `cargo xtask rollback all local`, and shows what runs at each step;
 #   5. writes the timeline of `local` (`history --env local --format html`) to
 #      target/demo/history-local.html (DEMO_TIMELINE=FILE elsewhere) and says
@@ -37,9 +39,11 @@ xtask() { "$bin" "$@"; }
 step "starting the emulator on 127.0.0.1:$port"
 endpoint="$(scripts/emulator.sh start "$port")"
 demo="$(mktemp -d "${TMPDIR:-/tmp}/connect2-demo.XXXXXX")"
+health_pid=""
 cleanup() {
+  [ -z "$health_pid" ] || kill "$health_pid" 2>/dev/null || true
   scripts/emulator.sh stop
-  if [ "${KEEP:-0}" = 1 ]; then echo "demo repository kept at $demo"; else rm -rf "$demo"; fi
+  if [ "${KEEP:-0}" = 1 ]; then echo "demo repository kept at $demo"; else rm -rf "$demo" "$demo.health"; fi
 }
 trap cleanup EXIT
 # The SDK's standard variables: nothing here is specific to the toolkit.
@@ -59,6 +63,24 @@ echo "first commit $first"
 step "cargo xtask bootstrap --env local --with-resources   (image $first, as CI would have pushed it)"
 xtask bootstrap --env local --with-resources --image-tag "$first" --repo "$demo"
 
+step "the API's network and health endpoint   (Terraform's and the app's job in AWS)"
+# The emulator's service gets a subnet and a security group, so its one-off
+# tasks (the migrations) run in the service's network, as in AWS.
+network="$(curl -fsS -X POST "$endpoint/__rollout/network")"
+subnet="$(printf '%s' "$network" | python3 -c 'import json,sys; print(json.load(sys.stdin)["subnet"])')"
+group="$(printf '%s' "$network" | python3 -c 'import json,sys; print(json.load(sys.stdin)["security_group"])')"
+curl -fsS -o /dev/null "$endpoint/" \
+  -H 'X-Amz-Target: AmazonEC2ContainerServiceV20141113.UpdateService' \
+  -H 'Content-Type: application/x-amz-json-1.1' \
+  -H 'Authorization: AWS4-HMAC-SHA256 Credential=demo/20260101/us-east-1/ecs/aws4_request, SignedHeaders=host, Signature=0' \
+  -d "{\"cluster\": \"connect2-api-cluster-local\", \"service\": \"connect2-api-service-local\", \"networkConfiguration\": {\"awsvpcConfiguration\": {\"subnets\": [\"$subnet\"], \"securityGroups\": [\"$group\"]}}}"
+echo "service connect2-api-service-local: subnet $subnet, security group $group"
+# What `verify.url` of the local environment asks for.
+mkdir -p "$demo.health" && echo ok > "$demo.health/health"
+python3 -m http.server 5057 --bind 127.0.0.1 --directory "$demo.health" >/dev/null 2>&1 &
+health_pid=$!
+echo "health endpoint http://127.0.0.1:5057/health"
+
 step "cargo xtask deploy shared api-infra web-infra --env local --approve   (the real terraform: the shared stack, then the API's and the web's, which take its outputs)"
 # The terraform on PATH; its S3 backend reaches the emulator through
 # AWS_ENDPOINT_URL like the SDK. No provider is downloaded: the local stacks are
@@ -66,7 +88,7 @@ step "cargo xtask deploy shared api-infra web-infra --env local --approve   (the
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1
 xtask deploy shared api-infra web-infra --env local --approve --repo "$demo"
 
-step "cargo xtask deploy api web --env local   (the first release of the site; the API already runs $first)"
+step "cargo xtask deploy api web --env local   (the first release of the site; the API, on $first, gets a revision that pins it by digest)"
 xtask deploy api web --env local --poll-interval 1s --repo "$demo"
 
 step "second commit: the API, the web app, and the API's docs change"

@@ -55,6 +55,27 @@ it applies to the next rollout and stays until changed):
 - stuck: the new deployment stays IN_PROGRESS with runningCount 0 and
   pendingCount = desired, forever; the old one keeps running.
 
+One-off tasks (RunTask, DescribeTasks, StopTask): moto's RunTask needs real EC2
+subnets for an awsvpc task and never runs a task to the end, so the proxy runs
+them itself. RunTask checks the cluster and the task definition in moto (and,
+as ECS does, that an awsvpc task has a network configuration), then answers
+with a task of its own; DescribeTasks of that task advances it ONE step, and
+how it goes is the cluster's task scenario (set before RunTask):
+- exits (default, exit_code 0, steps 2): PROVISIONING, PENDING, RUNNING, then on
+  step `steps` STOPPED with the overridden container's exitCode = exit_code
+  (stopCode EssentialContainerExited), the other containers 0;
+- never-starts: on step `steps` STOPPED with stopCode TaskFailedToStart, a
+  CannotPullContainerError reason, and no exit code;
+- hangs: RUNNING forever.
+StopTask stops it at once: STOPPED, stopCode UserInitiated, the request's reason,
+exit code 143 (SIGTERM). Tasks the proxy did not start go to moto.
+
+CloudWatch: the SDK speaks Smithy RPC v2 CBOR (`POST /service/<Service>/operation/<Op>`),
+which moto 5.2.5 does not route; the proxy forwards such a request to moto in
+awsJson1_0 (the body decoded from CBOR to JSON, `X-Amz-Target: <Service>.<Op>`),
+and encodes moto's JSON answer back to CBOR (fields named *Timestamp as CBOR
+epoch-time tags), status kept.
+
 S3: `GET /<bucket>?versioning` answers whose body holds GetBucketVersioningResponse
 get that root element renamed to VersioningConfiguration (namespace kept).
 
@@ -70,6 +91,14 @@ Control endpoints (not forwarded):
        received them: the operation (named from the method, query and
        x-amz-copy-source as the S3 API names it) and the key ("" for bucket
        calls). Tests check what a deploy wrote, and in which order.
+- POST /__rollout/task  {"cluster", "outcome": "exits" | "never-starts" | "hangs",
+       "exit_code": 0, "steps": 2}              -> the cluster's one-off tasks from now on
+- GET  /__rollout/tasks?cluster=NAME              -> the one-off tasks started there, in
+       order: {"taskArn", "request" (the RunTask payload), "lastStatus",
+       "stoppedReason", "stopRequested"}
+- POST /__rollout/network                         -> {"subnet", "security_group"}: a new
+       VPC, subnet and security group in moto's EC2 (what an awsvpc service's
+       network configuration must name there)
 - POST /__rollout/latency  {"s3_ms": [MIN, MAX]}  -> every S3 request from now on
        waits a uniform draw from MIN..MAX milliseconds (seeded) before it is
        forwarded; [0, 0] turns it off. moto answers in a few milliseconds, real
@@ -117,6 +146,12 @@ import uuid
 
 ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 OUTCOMES = ("healthy", "crash-loop", "stuck")
+TASK_OUTCOMES = ("exits", "never-starts", "hangs")
+TASK_STARTING = ("PROVISIONING", "PENDING", "RUNNING")
+PULL_ERROR = (
+    "CannotPullContainerError: pull image manifest has been retried 5 time(s): "
+    "failed to resolve ref: not found"
+)
 MAX_EVENTS = 100
 
 # Headers that describe one connection, not the message: never forwarded as is.
@@ -359,6 +394,8 @@ class State:
         self.s3_calls = []  # (bucket, operation, key)
         self.s3_latency_ms = (0, 0)  # each S3 request waits a uniform draw from this range
         self.faults = []  # Fault, in the order they were set
+        self.task_scenarios = {}  # cluster -> task scenario dict
+        self.tasks = {}  # task ARN -> OneOffTask, in the order started
         self.rng = random.Random(0)
 
     def s3_delay(self):
@@ -457,6 +494,234 @@ def take_fault(bucket=None, clusters=(), operation=None, key=None):
             if fault.matches(bucket, clusters, operation, key) and fault.take():
                 return fault.kind
     return None
+
+
+# -- a small CBOR codec (RFC 8949), for the CloudWatch translation -------------
+
+
+class CborDecoder:
+    def __init__(self, data):
+        self.data = data
+        self.pos = 0
+
+    def byte(self):
+        b = self.data[self.pos]
+        self.pos += 1
+        return b
+
+    def take(self, n):
+        chunk = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return chunk
+
+    def argument(self, info):
+        if info < 24:
+            return info
+        if info == 31:
+            return None  # indefinite length
+        size = {24: 1, 25: 2, 26: 4, 27: 8}[info]
+        return int.from_bytes(self.take(size), "big")
+
+    def item(self):
+        initial = self.byte()
+        major, info = initial >> 5, initial & 0x1F
+        if major == 7:
+            if info == 20:
+                return False
+            if info == 21:
+                return True
+            if info in (22, 23):
+                return None
+            if info == 25:
+                return struct_unpack(">e", self.take(2))
+            if info == 26:
+                return struct_unpack(">f", self.take(4))
+            if info == 27:
+                return struct_unpack(">d", self.take(8))
+            if info == 31:
+                return StopIteration
+            raise ValueError(f"CBOR simple value {info}")
+        n = self.argument(info)
+        if major == 0:
+            return n
+        if major == 1:
+            return -1 - n
+        if major in (2, 3):
+            if n is None:
+                parts = []
+                while (part := self.item()) is not StopIteration:
+                    parts.append(part)
+                return (b"" if major == 2 else "").join(parts)
+            raw = self.take(n)
+            return raw if major == 2 else raw.decode("utf-8")
+        if major == 4:
+            items = []
+            while n is None or len(items) < n:
+                value = self.item()
+                if value is StopIteration:
+                    break
+                items.append(value)
+            return items
+        if major == 5:
+            result = {}
+            while n is None or len(result) < n:
+                key = self.item()
+                if key is StopIteration:
+                    break
+                result[key] = self.item()
+            return result
+        if major == 6:
+            return self.item()  # a tag (e.g. epoch time): its value
+        raise ValueError(f"CBOR major type {major}")
+
+
+def struct_unpack(fmt, raw):
+    import struct
+
+    return struct.unpack(fmt, raw)[0]
+
+
+def cbor_head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if n < 1 << (8 * size):
+            return bytes([major << 5 | info]) + n.to_bytes(size, "big")
+    raise ValueError("CBOR integer too large")
+
+
+def cbor_encode(value, key=None):
+    import struct
+
+    if value is None:
+        return b"\xf6"
+    if value is True:
+        return b"\xf5"
+    if value is False:
+        return b"\xf4"
+    if isinstance(value, (int, float)) and key and key.endswith("Timestamp"):
+        return b"\xc1" + b"\xfb" + struct.pack(">d", float(value))
+    if isinstance(value, int):
+        return cbor_head(0, value) if value >= 0 else cbor_head(1, -1 - value)
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+        return cbor_head(3, len(raw)) + raw
+    if isinstance(value, bytes):
+        return cbor_head(2, len(value)) + value
+    if isinstance(value, list):
+        return cbor_head(4, len(value)) + b"".join(cbor_encode(v, key) for v in value)
+    if isinstance(value, dict):
+        return cbor_head(5, len(value)) + b"".join(
+            cbor_encode(k) + cbor_encode(v, k) for k, v in value.items()
+        )
+    raise ValueError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+RPC_V2_PATH = re.compile(r"^/service/([^/]+)/operation/([^/]+)$")
+
+
+def default_task_scenario():
+    return {"outcome": "exits", "exit_code": 0, "steps": 2}
+
+
+class OneOffTask:
+    """A task started by RunTask, as ECS would report it, one step per poll."""
+
+    def __init__(self, arn, cluster_arn, request, definition, scenario):
+        self.arn = arn
+        self.cluster = last_segment(cluster_arn)
+        self.cluster_arn = cluster_arn
+        self.request = request
+        self.definition = definition
+        self.scenario = dict(scenario)
+        self.polls = 0
+        self.status = "PROVISIONING"
+        self.stop_code = None
+        self.stopped_reason = None
+        self.exit_codes = {}  # container name -> exit code
+        self.reasons = {}  # container name -> reason
+        self.stop_requested = None
+        self.created = time.time()
+
+    def overridden(self):
+        overrides = (self.request.get("overrides") or {}).get("containerOverrides") or []
+        return {o.get("name") for o in overrides if o.get("command") is not None}
+
+    def containers(self):
+        return [c.get("name") for c in self.definition.get("containerDefinitions") or []]
+
+    def stop(self, code, reason, exit_code=None, exit_codes=None):
+        self.status = "STOPPED"
+        self.stop_code = code
+        self.stopped_reason = reason
+        for name in self.containers():
+            if exit_codes is not None:
+                self.exit_codes[name] = exit_codes.get(name, 0)
+            elif exit_code is not None:
+                self.exit_codes[name] = exit_code
+            else:
+                self.reasons[name] = reason
+
+    def advance(self):
+        if self.status == "STOPPED":
+            return
+        self.polls += 1
+        outcome = self.scenario["outcome"]
+        steps = max(1, int(self.scenario["steps"]))
+        if outcome == "hangs" or self.polls < steps:
+            # A task that never starts gets no further than PENDING.
+            ramp = TASK_STARTING[:2] if outcome == "never-starts" else TASK_STARTING
+            self.status = ramp[min(self.polls - 1, len(ramp) - 1)]
+            return
+        if outcome == "exits":
+            ours = self.overridden()
+            code = int(self.scenario["exit_code"])
+            self.stop(
+                "EssentialContainerExited",
+                "Essential container in task exited",
+                exit_codes={name: (code if name in ours else 0) for name in self.containers()},
+            )
+        else:
+            self.stop("TaskFailedToStart", PULL_ERROR)
+
+    def report(self):
+        containers = []
+        for name in self.containers():
+            c = {
+                "containerArn": f"{self.arn.replace(':task/', ':container/')}/{name}",
+                "taskArn": self.arn,
+                "name": name,
+                "lastStatus": self.status,
+            }
+            if name in self.exit_codes:
+                c["exitCode"] = self.exit_codes[name]
+            if name in self.reasons:
+                c["reason"] = self.reasons[name]
+            containers.append(c)
+        task = {
+            "taskArn": self.arn,
+            "clusterArn": self.cluster_arn,
+            "taskDefinitionArn": self.definition.get("taskDefinitionArn"),
+            "lastStatus": self.status,
+            "desiredStatus": "STOPPED" if self.status == "STOPPED" else "RUNNING",
+            "overrides": self.request.get("overrides") or {},
+            "startedBy": self.request.get("startedBy", ""),
+            "group": "family:" + str(self.definition.get("family")),
+            "createdAt": self.created,
+            "containers": containers,
+        }
+        for field in ("launchType", "platformVersion"):
+            if self.request.get(field):
+                task[field] = self.request[field]
+        strategy = self.request.get("capacityProviderStrategy") or []
+        if strategy:
+            task["capacityProviderName"] = strategy[0].get("capacityProvider")
+        if self.stop_code:
+            task["stopCode"] = self.stop_code
+            task["stoppedReason"] = self.stopped_reason
+        return task
 
 
 def default_scenario():
@@ -729,6 +994,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if path.startswith("/__rollout/"):
                 self.control(path, body)
                 return
+            rpc = RPC_V2_PATH.match(path)
+            if rpc and self.command == "POST":
+                self.send_upstream_answer(*self.rpc_v2_cbor(rpc.group(1), rpc.group(2), body))
+                return
             target = self.headers.get("X-Amz-Target", "")
             if target.startswith(ECS_TARGET_PREFIX):
                 self.ecs(target[len(ECS_TARGET_PREFIX):], body)
@@ -849,6 +1118,43 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with STATE.lock:
                 STATE.scenarios[key] = scenario
             self.reply_json(200, {"cluster": key[0], "service": key[1], **scenario})
+        elif path == "/__rollout/task" and self.command == "POST":
+            try:
+                request = json.loads(body or b"{}")
+                cluster = last_segment(request["cluster"])
+                scenario = default_task_scenario()
+                for field in scenario:
+                    if field in request:
+                        scenario[field] = request[field]
+                if scenario["outcome"] not in TASK_OUTCOMES:
+                    raise ValueError(f"outcome must be one of {', '.join(TASK_OUTCOMES)}")
+                if not isinstance(scenario["steps"], int) or scenario["steps"] < 1:
+                    raise ValueError("steps must be an integer >= 1")
+                if not isinstance(scenario["exit_code"], int):
+                    raise ValueError("exit_code must be an integer")
+            except (ValueError, KeyError, TypeError) as e:
+                self.reply_json(400, {"error": f"bad task scenario: {e!r}"})
+                return
+            with STATE.lock:
+                STATE.task_scenarios[cluster] = scenario
+            self.reply_json(200, {"cluster": cluster, **scenario})
+        elif path == "/__rollout/tasks" and self.command == "GET":
+            cluster = query.get("cluster", [None])[0]
+            with STATE.lock:
+                tasks = [
+                    {
+                        "taskArn": t.arn,
+                        "request": t.request,
+                        "lastStatus": t.status,
+                        "stoppedReason": t.stopped_reason,
+                        "stopRequested": t.stop_requested,
+                    }
+                    for t in STATE.tasks.values()
+                    if cluster is None or t.cluster == last_segment(cluster)
+                ]
+            self.reply_json(200, tasks)
+        elif path == "/__rollout/network" and self.command == "POST":
+            self.reply_json(200, self.create_network())
         elif path == "/__rollout/latency" and self.command == "POST":
             try:
                 request = json.loads(body or b"{}")
@@ -889,9 +1195,40 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 STATE.calls.clear()
                 STATE.s3_calls.clear()
                 STATE.faults.clear()
+                STATE.task_scenarios.clear()
+                STATE.tasks.clear()
             self.reply_json(200, {})
         else:
             self.reply_json(404, {"error": f"no control endpoint {self.command} {path}"})
+
+    # -- Smithy RPC v2 CBOR (CloudWatch) ---------------------------------------
+
+    def rpc_v2_cbor(self, service, operation, body):
+        payload = CborDecoder(body).item() if body else {}
+        headers = [
+            (name, value)
+            for name, value in self.headers.items()
+            if name.lower() in ("authorization", "x-amz-date", "x-amz-security-token")
+        ]
+        headers += [
+            ("X-Amz-Target", f"{service}.{operation}"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ]
+        status, reason, _, data = UPSTREAM.request(
+            "POST", "/", headers, json.dumps(payload).encode()
+        )
+        try:
+            document = json.loads(data) if data else {}
+        except ValueError:
+            document = {"__type": "InternalFailure", "message": data.decode("utf-8", "replace")}
+        if status >= 400 and "__type" in document:
+            document["__type"] = str(document["__type"]).split("#")[-1]
+        answer = [
+            ("Content-Type", "application/cbor"),
+            ("smithy-protocol", "rpc-v2-cbor"),
+            ("x-amzn-RequestId", uuid.uuid4().hex),
+        ]
+        return status, reason, answer, cbor_encode(document)
 
     # -- S3 -----------------------------------------------------------------
 
@@ -942,6 +1279,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "UpdateService",
             "DescribeServices",
             "DeleteService",
+            "RunTask",
+            "DescribeTasks",
+            "StopTask",
         ):
             self.send_upstream_answer(*self.forward(body))
             return
@@ -965,6 +1305,116 @@ class Handler(http.server.BaseHTTPRequestHandler):
         td = service.get("taskDefinition")
         if isinstance(td, str) and not td.startswith("arn:"):
             service["taskDefinition"] = resolve_task_definition(td, self.headers.items())
+
+    # -- one-off tasks --------------------------------------------------------
+
+    def ecs_error(self, status, code, message):
+        data = json.dumps({"__type": code, "message": message}).encode()
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", uuid.uuid4().hex)]
+        return status, None, headers, data
+
+    def ecs_ok(self, value):
+        headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-RequestId", uuid.uuid4().hex)]
+        return 200, "OK", headers, json.dumps(value).encode()
+
+    def ecs_RunTask(self, payload, body):
+        auth = self.headers.items()
+        cluster = payload.get("cluster", "default")
+        clusters = (UPSTREAM.ecs("DescribeClusters", {"clusters": [cluster]}, auth) or {}).get("clusters") or []
+        active = [c for c in clusters if c.get("status") == "ACTIVE"]
+        if not active:
+            return self.ecs_error(400, "ClusterNotFoundException", "Cluster not found.")
+        described = UPSTREAM.ecs(
+            "DescribeTaskDefinition", {"taskDefinition": payload.get("taskDefinition", "")}, auth
+        )
+        definition = (described or {}).get("taskDefinition")
+        if not definition:
+            return self.ecs_error(400, "ClientException", "Unable to describe task definition.")
+        awsvpc = definition.get("networkMode") == "awsvpc"
+        if awsvpc and not (payload.get("networkConfiguration") or {}).get("awsvpcConfiguration"):
+            return self.ecs_error(
+                400,
+                "InvalidParameterException",
+                "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+            )
+        if payload.get("launchType") and payload.get("capacityProviderStrategy"):
+            return self.ecs_error(
+                400,
+                "InvalidParameterException",
+                "Specify either Launch Type or Capacity Provider Strategy, but not both.",
+            )
+        cluster_arn = active[0]["clusterArn"]
+        arn = cluster_arn.replace(":cluster/", ":task/") + "/" + new_task_id()
+        scenario = STATE.task_scenarios.get(last_segment(cluster)) or default_task_scenario()
+        task = OneOffTask(arn, cluster_arn, payload, definition, scenario)
+        STATE.tasks[arn] = task
+        return self.ecs_ok({"tasks": [task.report()], "failures": []})
+
+    def ecs_DescribeTasks(self, payload, body):
+        wanted = payload.get("tasks") or []
+        ours = [STATE.tasks[a] for a in wanted if a in STATE.tasks]
+        others = [a for a in wanted if a not in STATE.tasks]
+        answer = {"tasks": [], "failures": []}
+        if others:
+            forwarded = UPSTREAM.ecs("DescribeTasks", {**payload, "tasks": others}, self.headers.items())
+            if forwarded is None:
+                return self.forward(body)
+            answer = forwarded
+        for task in ours:
+            task.advance()
+            answer.setdefault("tasks", []).append(task.report())
+        return self.ecs_ok(answer)
+
+    def ecs_StopTask(self, payload, body):
+        task = STATE.tasks.get(payload.get("task", ""))
+        if task is None:
+            return self.forward(body)
+        reason = payload.get("reason") or "Task stopped by user"
+        task.stop_requested = reason
+        if task.status != "STOPPED":
+            task.stop("UserInitiated", reason, exit_code=143)
+        return self.ecs_ok({"task": task.report()})
+
+    def create_network(self):
+        """A VPC, a subnet and a security group in moto's EC2 (query API)."""
+        def call(params):
+            headers = [
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                (
+                    "Authorization",
+                    "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, "
+                    "SignedHeaders=host, Signature=0",
+                ),
+            ]
+            data = urllib.parse.urlencode({**params, "Version": "2016-11-15"}).encode()
+            status, _, _, answer = UPSTREAM.request("POST", "/", headers, data)
+            if status != 200:
+                raise RuntimeError(f"EC2 {params['Action']}: {status} {answer[:300]!r}")
+            return answer.decode()
+
+        def first(tag, xml):
+            found = re.search(rf"<{tag}>([^<]+)</{tag}>", xml)
+            if not found:
+                raise RuntimeError(f"no {tag} in {xml[:300]}")
+            return found.group(1)
+
+        vpc = first("vpcId", call({"Action": "CreateVpc", "CidrBlock": "10.0.0.0/16"}))
+        subnet = first(
+            "subnetId",
+            call({"Action": "CreateSubnet", "VpcId": vpc, "CidrBlock": "10.0.1.0/24"}),
+        )
+        group = first(
+            "groupId",
+            call(
+                {
+                    "Action": "CreateSecurityGroup",
+                    "VpcId": vpc,
+                    "GroupName": "tasks-" + new_task_id()[:8],
+                    "GroupDescription": "one-off tasks",
+                }
+            ),
+        )
+        return {"subnet": subnet, "security_group": group}
 
     def ecs_CreateService(self, payload, body):
         def edit(document):

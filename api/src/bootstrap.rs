@@ -65,16 +65,20 @@ pub async fn bootstrap(
         {
             continue;
         }
-        // An image manifest without layers: enough for the emulator's registry,
-        // which is all this is for.
-        let manifest = format!(
-            r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:{:0>64}"}},"layers":[]}}"#,
+        // An image manifest with one made-up layer per tag: enough for the
+        // emulator's registry, which is all this is for, and each tag gets its
+        // own digest (the emulator hashes the layer digests).
+        let layer = format!(
+            "sha256:{:0>64}",
             tag.bytes()
                 .map(|b| format!("{b:02x}"))
                 .collect::<String>()
                 .chars()
                 .take(64)
                 .collect::<String>()
+        );
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"{layer}"}},"layers":[{{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":2,"digest":"{layer}"}}]}}"#
         );
         clients
             .ecr

@@ -1,5 +1,6 @@
-//! The image a deploy names must exist in ECR before anything changes; and what
-//! a caller that builds the image needs from ECR to push it.
+//! The image a deploy names must exist in ECR before anything changes, and is
+//! pinned by its digest there; and what a caller that builds the image needs
+//! from ECR to push it.
 
 use aws_sdk_ecr::operation::describe_images::DescribeImagesError;
 use aws_sdk_ecr::operation::describe_repositories::DescribeRepositoriesError;
@@ -35,12 +36,53 @@ pub async fn repository_uri(
         .to_string())
 }
 
-/// Whether `tag` is in the repository.
-pub async fn tag_exists(
+/// An image in ECR named so that ECS runs exactly those bytes even if the tag
+/// is pushed again: `<uri>:<tag>@<digest>` (the tag stays for people to read;
+/// ECS pulls by the digest).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinnedImage {
+    pub repository_uri: String,
+    pub tag: String,
+    /// `sha256:...`
+    pub digest: String,
+}
+
+impl PinnedImage {
+    pub fn reference(&self) -> String {
+        format!("{}:{}@{}", self.repository_uri, self.tag, self.digest)
+    }
+}
+
+/// The parts of an image reference `name[:tag][@digest]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageReference<'a> {
+    pub name: &'a str,
+    pub tag: Option<&'a str>,
+    pub digest: Option<&'a str>,
+}
+
+impl<'a> ImageReference<'a> {
+    pub fn parse(image: &'a str) -> ImageReference<'a> {
+        let (rest, digest) = match image.split_once('@') {
+            Some((rest, digest)) => (rest, Some(digest)),
+            None => (image, None),
+        };
+        // A ':' after the last '/' starts the tag (one before it is a port).
+        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (name, tag) = match rest[last_slash..].rfind(':') {
+            Some(i) => (&rest[..last_slash + i], Some(&rest[last_slash + i + 1..])),
+            None => (rest, None),
+        };
+        ImageReference { name, tag, digest }
+    }
+}
+
+/// The digest `tag` names in the repository now; `None` if the tag is not there.
+pub async fn digest_of(
     ecr: &aws_sdk_ecr::Client,
     repository: &str,
     tag: &str,
-) -> Result<bool, ApiError> {
+) -> Result<Option<String>, ApiError> {
     let found = ecr
         .describe_images()
         .repository_name(repository)
@@ -48,9 +90,13 @@ pub async fn tag_exists(
         .send()
         .await;
     match found {
-        Ok(_) => Ok(true),
+        Ok(answer) => Ok(answer
+            .image_details()
+            .iter()
+            .find_map(|d| d.image_digest())
+            .map(str::to_owned)),
         Err(e) => match e.into_service_error() {
-            DescribeImagesError::ImageNotFoundException(_) => Ok(false),
+            DescribeImagesError::ImageNotFoundException(_) => Ok(None),
             DescribeImagesError::RepositoryNotFoundException(_) => {
                 Err(ApiError::RepositoryNotFound {
                     repository: repository.into(),
@@ -61,20 +107,33 @@ pub async fn tag_exists(
     }
 }
 
-/// The full image reference (`<registry>/<repository>:<tag>`) if that tag exists.
+/// Whether `tag` is in the repository.
+pub async fn tag_exists(
+    ecr: &aws_sdk_ecr::Client,
+    repository: &str,
+    tag: &str,
+) -> Result<bool, ApiError> {
+    Ok(digest_of(ecr, repository, tag).await?.is_some())
+}
+
+/// The image `tag` names now, pinned by its digest, if that tag exists.
 pub async fn resolve_image(
     ecr: &aws_sdk_ecr::Client,
     repository: &str,
     tag: &str,
-) -> Result<String, ApiError> {
-    let uri = repository_uri(ecr, repository).await?;
-    if !tag_exists(ecr, repository, tag).await? {
-        return Err(ApiError::ImageNotFound {
+) -> Result<PinnedImage, ApiError> {
+    let repository_uri = repository_uri(ecr, repository).await?;
+    let digest = digest_of(ecr, repository, tag)
+        .await?
+        .ok_or_else(|| ApiError::ImageNotFound {
             repository: repository.into(),
             tag: tag.into(),
-        });
-    }
-    Ok(format!("{uri}:{tag}"))
+        })?;
+    Ok(PinnedImage {
+        repository_uri,
+        tag: tag.into(),
+        digest,
+    })
 }
 
 /// What `docker login` needs for the account's registry.
@@ -132,4 +191,23 @@ pub async fn registry_login(
         username: username.to_string(),
         password: password.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImageReference;
+
+    #[test]
+    fn parses_image_references() {
+        let r = ImageReference::parse("1.dkr.ecr.us-east-1.amazonaws.com/api:v2@sha256:ab");
+        assert_eq!(r.name, "1.dkr.ecr.us-east-1.amazonaws.com/api");
+        assert_eq!((r.tag, r.digest), (Some("v2"), Some("sha256:ab")));
+        let r = ImageReference::parse("localhost:5000/api");
+        assert_eq!(
+            (r.name, r.tag, r.digest),
+            ("localhost:5000/api", None, None)
+        );
+        let r = ImageReference::parse("localhost:5000/api:v1");
+        assert_eq!((r.name, r.tag), ("localhost:5000/api", Some("v1")));
+    }
 }

@@ -54,7 +54,11 @@ manifest = {
         "size": 1,
         "digest": "sha256:" + hashlib.sha256(ref.encode()).hexdigest(),
     },
-    "layers": [],
+    "layers": [{
+        "mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip",
+        "size": 1,
+        "digest": "sha256:" + hashlib.sha256(("layer " + ref).encode()).hexdigest(),
+    }],
 }
 body = {"repositoryName": repo, "imageTag": tag, "imageManifest": json.dumps(manifest)}
 request = urllib.request.Request(

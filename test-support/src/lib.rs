@@ -6,6 +6,10 @@
 //!   rejects), and an `SdkConfig` pointed at the proxy. If either cannot start,
 //!   the test panics with the reason: a test that cannot reach its emulator
 //!   fails, it never skips.
+//! - [`TaskScenario`]: how one-off ECS tasks (RunTask) go, which the same
+//!   proxy runs, and [`Network`]: a subnet in moto's EC2 for awsvpc services.
+//! - [`HealthEndpoint`]: a local HTTP server answering the status a test sets,
+//!   and [`alarm`] / [`set_alarm`]: CloudWatch alarms in moto, for verifications.
 //! - [`Fault`]: throttling, server errors and dropped connections, injected by
 //!   the same proxy for one bucket or cluster (moto never fails on its own).
 //! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
@@ -42,7 +46,9 @@ mod git_repo;
 mod real_terraform;
 mod services;
 pub mod state_bucket;
+mod tasks;
 mod terraform;
+mod verification;
 
 pub use buckets::enable_versioning;
 pub use cli::Xtask;
@@ -57,4 +63,6 @@ pub use real_terraform::{
     real_terraform, state_bucket, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM,
 };
 pub use services::fargate_service;
+pub use tasks::{Network, TaskOutcome, TaskScenario};
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
+pub use verification::{alarm, set_alarm, HealthEndpoint};

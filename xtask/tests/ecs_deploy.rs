@@ -24,7 +24,7 @@ async fn healthy_deploy_registers_a_copy_with_only_the_image_swapped() {
         "{}",
         all_output(&out)
     );
-    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+    assert_eq!(f.running().await, (2, f.pinned("v2").await));
 
     // Everything but the app image is copied: the sidecar, sizes, network mode, tags.
     let td = f
@@ -136,7 +136,7 @@ async fn a_missing_tag_is_built_pushed_and_deployed_and_never_rebuilt() {
     );
     assert_eq!(calls[2].args, ["push", &image]);
     assert_eq!(calls[3].args, ["logout", registry], "no login left behind");
-    assert_eq!(f.running().await, (2, image.clone()));
+    assert_eq!(f.running().await, (2, f.pinned("v9").await));
     assert_eq!(f.history().len(), 1);
 
     // Run again (a re-run job) and for a tag pushed by something else: the
@@ -151,7 +151,7 @@ async fn a_missing_tag_is_built_pushed_and_deployed_and_never_rebuilt() {
     let out = f.deploy_with_docker(&docker, "v3", &[]);
     assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(docker.steps().len(), 4, "{:?}", docker.steps());
-    assert_eq!(f.running().await, (3, format!("{}:v3", f.image_uri)));
+    assert_eq!(f.running().await, (3, f.pinned("v3").await));
 }
 
 #[tokio::test]
@@ -209,7 +209,7 @@ async fn throttling_errors_and_dropped_connections_do_not_end_the_rollout_watch(
         "{}",
         all_output(&out)
     );
-    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+    assert_eq!(f.running().await, (2, f.pinned("v2").await));
     assert_eq!(f.history()[0]["outcome"], "succeeded");
 }
 
@@ -316,7 +316,7 @@ async fn targets_that_do_not_wait_for_each_other_deploy_at_the_same_time() {
         "the site uploads while the API rolls out:\n{err}"
     );
     assert_eq!(terraform.steps(), ["init", "plan", "show"]);
-    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+    assert_eq!(f.running().await, (2, f.pinned("v2").await));
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains("ok     api:")

@@ -346,5 +346,5 @@ async fn an_interrupted_deploy_releases_its_lock_and_says_what_to_check() {
         "no --force-unlock needed: {}",
         all_output(&out)
     );
-    assert_eq!(f.running().await, (4, format!("{}:v1", f.image_uri)));
+    assert_eq!(f.running().await, (4, f.pinned("v1").await));
 }

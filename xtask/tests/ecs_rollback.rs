@@ -109,7 +109,7 @@ async fn rolling_back_twice_walks_further_back_and_to_picks_one() {
 
     let out = f.rollback(&[]);
     assert!(out.status.success(), "{}", all_output(&out));
-    assert_eq!(f.running().await, (2, format!("{}:v2", f.image_uri)));
+    assert_eq!(f.running().await, (2, f.pinned("v2").await));
     let stdout = text(&out.stdout);
     let sha = f.repo.git(&["rev-parse", "HEAD"]);
     assert!(

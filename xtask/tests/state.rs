@@ -103,6 +103,7 @@ async fn history_lists_records_newest_first() {
             who: "test".into(),
             rolled_away_from: None,
             state_object: None,
+            checks: Default::default(),
         };
         store.append(&record).await.unwrap();
     }
@@ -148,6 +149,7 @@ async fn history_until_reads_only_the_newest_batches_it_needs() {
                 who: "test".into(),
                 rolled_away_from: None,
                 state_object: None,
+                checks: Default::default(),
             }
         })
         .collect();

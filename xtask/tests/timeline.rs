@@ -378,5 +378,6 @@ fn record(
         who: "alice@laptop".into(),
         state_object: None,
         rolled_away_from: None,
+        checks: Default::default(),
     }
 }

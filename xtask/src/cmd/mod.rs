@@ -72,12 +72,17 @@ fn report(
         let targets: Vec<serde_json::Value> = results
             .iter()
             .map(|r| {
-                serde_json::json!({
+                let mut target = serde_json::json!({
                     "target": r.target,
                     "ok": r.ok,
                     "summary": r.summary,
                     "seconds": r.duration.map(|d| (d.as_secs_f64() * 10.0).round() / 10.0),
-                })
+                });
+                // What the target pinned and checked, next to its summary.
+                if let Ok(serde_json::Value::Object(checks)) = serde_json::to_value(&r.checks) {
+                    target.as_object_mut().expect("an object").extend(checks);
+                }
+                target
             })
             .collect();
         let document = serde_json::json!({

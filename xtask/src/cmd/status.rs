@@ -19,6 +19,9 @@ struct TargetStatus {
     running: Option<String>,
     image: Option<String>,
     rollout_in_progress: Option<bool>,
+    /// ECS: the running image's tag names other bytes in ECR now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    image_tag_moved: Option<String>,
     /// Who holds the deploy lock, if anyone.
     locked_by: Option<String>,
     error: Option<String>,
@@ -43,6 +46,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
             running: None,
             image: None,
             rollout_in_progress: None,
+            image_tag_moved: None,
             locked_by: ctx
                 .store
                 .lock_holder(&target.name)
@@ -61,6 +65,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 row.image = o.image;
                 row.rollout_in_progress = o.rollout_in_progress;
                 row.drift = o.drift;
+                row.image_tag_moved = o.image_tag_moved;
             }
             // A service that cannot be read is a row of its own; the others
             // read only the state bucket, which every row needs.
@@ -124,6 +129,9 @@ fn print_rows(rows: &[TargetStatus]) {
         };
         let line = format!("{:<10} {:<12} {what}", r.target, r.kind);
         println!("{}", line.trim_end());
+        if let Some(moved) = &r.image_tag_moved {
+            println!("{:<10} warning: {moved}", "");
+        }
         if let Some(l) = &r.locked_by {
             println!("{:<10} locked by {l}", "");
         }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::outputs::Slot;
+use super::{ConfigDuration, SmokeConfig};
 
 /// An ECS service running one container image from ECR.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -35,7 +36,37 @@ pub struct EcsTarget {
     /// `docker build --build-arg NAME=VALUE` for each entry.
     #[serde(default)]
     pub docker_build_args: BTreeMap<String, String>,
+    /// A one-off task of the new revision run before the service is touched
+    /// (database migrations); the rollout starts only if it exits 0.
+    #[serde(default)]
+    pub before_rollout: Option<BeforeRollout>,
+    /// An HTTP smoke check after the rollout; a failure rolls back.
+    #[serde(default)]
+    pub verify: Option<SmokeConfig>,
+    /// CloudWatch alarms watched for `bake` after the rollout.
+    #[serde(default)]
+    pub alarms: Vec<String>,
+    #[serde(default)]
+    pub bake: Option<ConfigDuration>,
 }
+
+/// `before_rollout = { command = ["alembic", "upgrade", "head"] }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BeforeRollout {
+    /// The container's command for this run (the image's entrypoint stays).
+    pub command: Vec<String>,
+    /// The container whose command it is [default: the target's `container`].
+    #[serde(default)]
+    pub container: Option<String>,
+    /// From RunTask until the task stops; past it the task is stopped and the
+    /// deploy fails [default: 10 minutes].
+    #[serde(default)]
+    pub timeout: Option<ConfigDuration>,
+}
+
+/// How long a `before_rollout` task may take unless its `timeout` says.
+const BEFORE_ROLLOUT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 impl EcsTarget {
     /// The crate's settings for this service.
@@ -46,6 +77,47 @@ impl EcsTarget {
             container: self.container.clone(),
             ecr_repository: self.ecr_repository.clone(),
         }
+    }
+
+    /// The one-off task before the rollout, in the crate's terms.
+    pub fn before_rollout(&self) -> Option<api::OneOffTask> {
+        let task = self.before_rollout.as_ref()?;
+        Some(api::OneOffTask {
+            container: task
+                .container
+                .clone()
+                .unwrap_or_else(|| self.container.clone()),
+            command: task.command.clone(),
+            timeout: task.timeout.map_or(BEFORE_ROLLOUT_TIMEOUT, |t| t.0),
+        })
+    }
+
+    /// What to verify after the rollout, polling every `poll_interval`.
+    pub fn verification(
+        &self,
+        poll_interval: std::time::Duration,
+    ) -> Option<verify::VerifySettings> {
+        super::verify::settings(&self.verify, &self.alarms, &self.bake, poll_interval)
+    }
+
+    /// Checks beyond the types: the key (below the target's) and the problem.
+    pub(super) fn check(&self) -> Result<(), (String, String)> {
+        super::verify::check(&self.verify, &self.alarms, &self.bake)?;
+        if let Some(task) = &self.before_rollout {
+            if task.command.is_empty() || task.command.iter().any(|a| a.is_empty()) {
+                return Err((
+                    "before_rollout.command".into(),
+                    "expected the command as a list of non-empty strings, e.g. [\"alembic\", \"upgrade\", \"head\"]".into(),
+                ));
+            }
+            if task.timeout.is_some_and(|t| t.0.is_zero()) {
+                return Err((
+                    "before_rollout.timeout".into(),
+                    "expected more than 0s".into(),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Every string setting with its key, for `{TARGET.OUTPUT}`.
@@ -71,6 +143,16 @@ impl EcsTarget {
         }
         for (name, v) in &mut self.docker_build_args {
             slots.push((format!("docker_build_args.{name}"), Slot::Text(v)));
+        }
+        slots.extend(super::verify::slots(&mut self.verify, &mut self.alarms));
+        if let Some(task) = &mut self.before_rollout {
+            slots.push((
+                "before_rollout.command".into(),
+                Slot::List(&mut task.command),
+            ));
+            if let Some(c) = &mut task.container {
+                slots.push(("before_rollout.container".into(), Slot::Text(c)));
+            }
         }
         slots
     }

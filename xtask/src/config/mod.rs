@@ -7,6 +7,7 @@
 //! else runs, with the file, the key and what was expected.
 
 pub mod diff;
+mod duration;
 mod ecs;
 mod load;
 mod network;
@@ -15,10 +16,13 @@ mod static_site;
 mod template;
 mod terraform;
 mod topo;
+mod verify;
 
-pub use ecs::EcsTarget;
+pub use duration::ConfigDuration;
+pub use ecs::{BeforeRollout, EcsTarget};
 pub use static_site::{CacheRule, StaticSiteTarget};
 pub use terraform::TerraformTarget;
+pub use verify::SmokeConfig;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -109,7 +113,7 @@ impl TargetSettings {
     /// and the message of the first problem.
     fn check(&self) -> Result<(), (String, String)> {
         match self {
-            TargetSettings::Ecs(_) => Ok(()),
+            TargetSettings::Ecs(ecs) => ecs.check(),
             TargetSettings::StaticSite(site) => site.check(),
             TargetSettings::Terraform(tf) => tf.check(),
         }

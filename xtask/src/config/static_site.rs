@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::outputs::Slot;
+use super::{ConfigDuration, SmokeConfig};
 
 /// A static build uploaded to S3 behind CloudFront.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -57,6 +58,14 @@ pub struct StaticSiteTarget {
     /// Past this many changed paths, one invalidation of `/*`.
     #[serde(default = "default_invalidation_max_paths")]
     pub invalidation_max_paths: usize,
+    /// An HTTP smoke check after the deploy; a failure restores the release before.
+    #[serde(default)]
+    pub verify: Option<SmokeConfig>,
+    /// CloudWatch alarms watched for `bake` after the deploy.
+    #[serde(default)]
+    pub alarms: Vec<String>,
+    #[serde(default)]
+    pub bake: Option<ConfigDuration>,
 }
 
 fn default_grace_releases() -> u32 {
@@ -82,7 +91,16 @@ pub struct CacheRule {
 impl StaticSiteTarget {
     /// What loading checks beyond the types: each cache rule's pattern. The key
     /// (below the target's) and the message of the first problem.
+    /// What to verify after the deploy, polling every `poll_interval`.
+    pub fn verification(
+        &self,
+        poll_interval: std::time::Duration,
+    ) -> Option<verify::VerifySettings> {
+        super::verify::settings(&self.verify, &self.alarms, &self.bake, poll_interval)
+    }
+
     pub(super) fn check(&self) -> Result<(), (String, String)> {
+        super::verify::check(&self.verify, &self.alarms, &self.bake)?;
         for (i, rule) in self.cache.iter().enumerate() {
             path_filter::single(&rule.glob)
                 .map_err(|e| (format!("cache[{i}].glob"), e.to_string()))?;
@@ -140,6 +158,7 @@ impl StaticSiteTarget {
         for (name, v) in &mut self.build_env {
             slots.push((format!("build_env.{name}"), Slot::Text(v)));
         }
+        slots.extend(super::verify::slots(&mut self.verify, &mut self.alarms));
         slots
     }
 }

@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::checks::Checks;
 use super::{StateError, StateStore};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,9 @@ pub struct Record {
     /// whether anything else wrote it (records from before have none).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state_object: Option<StateObject>,
+    /// What the deploy pinned and checked (absent from older records).
+    #[serde(flatten)]
+    pub checks: Checks,
 }
 
 /// One version of an S3 object (a terraform state), as a record keeps it.

@@ -8,6 +8,7 @@
 //! ```
 
 mod bucket;
+pub mod checks;
 pub mod ledger;
 pub mod lock;
 pub mod policy;

@@ -105,6 +105,7 @@ mod tests {
             who: String::new(),
             rolled_away_from: None,
             state_object: None,
+            checks: Default::default(),
         }
     }
 

@@ -18,12 +18,14 @@ pub mod drift;
 pub mod ecs;
 pub mod static_site;
 pub mod terraform;
+pub mod verification;
 
 use std::future::Future;
 
 use crate::config::TargetSettings;
 use crate::context::EnvContext;
 use crate::plan::PlannedTarget;
+use crate::state::checks::Checks;
 use crate::state::ledger::{self, Action, Outcome, Record};
 use crate::state::lock::Lock;
 use crate::state::now_rfc3339;
@@ -37,6 +39,8 @@ pub struct TargetResult {
     pub summary: String,
     /// How long it took, when it ran.
     pub duration: Option<std::time::Duration>,
+    /// What it pinned and checked (or would, in a dry run), for `--format json`.
+    pub checks: Box<Checks>,
 }
 
 impl TargetResult {
@@ -46,6 +50,7 @@ impl TargetResult {
             ok: true,
             summary: summary.into(),
             duration: None,
+            checks: Box::default(),
         }
     }
 
@@ -55,6 +60,7 @@ impl TargetResult {
             ok: false,
             summary: summary.into(),
             duration: None,
+            checks: Box::default(),
         }
     }
 }
@@ -68,6 +74,8 @@ pub struct Observed {
     pub rollout_in_progress: Option<bool>,
     /// Where what runs differs from the ledger.
     pub drift: Vec<drift::Drift>,
+    /// ECS: the running image's tag names other bytes in ECR now.
+    pub image_tag_moved: Option<String>,
 }
 
 /// What a kind says in its ledger record; the pipeline adds the rest.
@@ -86,6 +94,8 @@ pub struct Entry {
     /// Terraform targets: the state object the apply left (boxed: most
     /// entries have none, and a step's error carries its entry).
     pub state_object: Option<Box<ledger::StateObject>>,
+    /// Boxed: most entries have none, and results travel by value.
+    pub checks: Box<Checks>,
 }
 
 /// How a kind's step ended.
@@ -174,6 +184,7 @@ fn record(ctx: &EnvContext<'_>, name: &str, started: &Started, entry: Entry) -> 
         who: crate::state::who(),
         rolled_away_from: entry.rolled_away_from,
         state_object: entry.state_object.map(|b| *b),
+        checks: *entry.checks,
     }
 }
 

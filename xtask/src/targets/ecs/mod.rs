@@ -3,9 +3,11 @@
 //! - `deploy.rs`: the image (built and pushed first when the target has a
 //!   `dockerfile`, `image.rs`), the next revision, the rollout, the ledger entry.
 //! - `rollback.rs`: which revision ran before (the ledger's policy), the rollout back.
+//! - `before_rollout.rs`: the one-off task before the rollout, as shown and recorded.
 //! - `report.rs`: progress lines and the summary of a rollout.
 //! - `status.rs`: what runs now.
 
+mod before_rollout;
 mod deploy;
 mod image;
 mod report;

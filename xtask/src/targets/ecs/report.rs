@@ -22,17 +22,29 @@ pub(super) fn rollout_failure(
 /// Progress lines on stderr: each change of counts once, each service event once.
 pub(super) struct ProgressPrinter {
     name: String,
+    /// The environment's region, for the commands printed.
+    region: String,
     last: Option<(i32, i32, i32, i32, String)>,
     registered: bool,
+    /// The last event was the one-off task's: the service is not touched yet.
+    in_before_rollout: bool,
 }
 
 impl ProgressPrinter {
-    pub(super) fn new(name: &str) -> ProgressPrinter {
+    pub(super) fn new(name: &str, region: &str) -> ProgressPrinter {
         ProgressPrinter {
             name: name.into(),
+            region: region.into(),
             last: None,
             registered: false,
+            in_before_rollout: false,
         }
+    }
+
+    /// Whether the deploy was running its `before_rollout` task (and had not
+    /// touched the service yet).
+    pub(super) fn in_before_rollout(&self) -> bool {
+        self.in_before_rollout
     }
 
     /// Whether a new revision was registered: the deploy's first write.
@@ -42,7 +54,14 @@ impl ProgressPrinter {
 
     pub(super) fn show(&mut self, event: api::DeployEvent<'_>) {
         let name = &self.name;
+        self.in_before_rollout = matches!(event, api::DeployEvent::BeforeRollout(_));
         match event {
+            api::DeployEvent::BeforeRollout(p) => {
+                eprintln!(
+                    "{name}: {}",
+                    super::before_rollout::progress_line(&p, &self.region)
+                );
+            }
             api::DeployEvent::Registered(rev) => {
                 self.registered = true;
                 eprintln!("{name}: registered {}", rev.short())

@@ -85,7 +85,7 @@ pub async fn rollback(
                 )));
             }
 
-            let mut progress = ProgressPrinter::new(name);
+            let mut progress = ProgressPrinter::new(name, ctx.ws.config.region(&ctx.env));
             let report = api::rollback(&clients, &settings, &current, &to, &opts.watch, |e| {
                 progress.show(e)
             })
@@ -104,6 +104,7 @@ pub async fn rollback(
                 message: format!("rollback to {} {}", to.short(), report.end.describe()),
                 rolled_away_from: undone.and_then(|r| r.git_sha.clone()),
                 state_object: None,
+                checks: Default::default(),
             };
             if !report.end.succeeded() {
                 let summary = format!(

@@ -20,6 +20,10 @@ pub async fn status(
     let seen = api::observe(&clients.ecs, &settings)
         .await
         .map_err(|e| e.to_string())?;
+    // A pinned image (`tag@sha256:...`) whose tag names other bytes in ECR now.
+    let pinned = api::status(&clients, &settings)
+        .await
+        .map_err(|e| e.to_string())?;
     let history = ctx
         .store
         .history_until(name, |read| policy::live(read).is_some())
@@ -70,6 +74,7 @@ pub async fn status(
         image: Some(seen.image.clone()),
         rollout_in_progress: Some(seen.rollout_in_progress()),
         drift,
+        image_tag_moved: pinned.tag_moved.map(|m| m.describe()),
     })
 }
 

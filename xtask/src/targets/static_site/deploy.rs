@@ -12,6 +12,7 @@ use crate::targets::{self, Entry, StepEnd, StepError, TargetResult};
 
 use super::progress::Progress;
 use super::report::{finished, print_plan, summary};
+use super::verified::{verify_release, Verified};
 use super::SiteOptions;
 
 pub async fn deploy(
@@ -23,9 +24,17 @@ pub async fn deploy(
     let settings = config.site(&ctx.ws.root);
     let clients = web_deployer::Clients::new(&ctx.sdk);
     targets::run(ctx, name, "deploy", opts.dry_run, opts.force_unlock, |started| async move {
+        let poll = opts.wait.as_ref().map_or(std::time::Duration::from_secs(2), |w| w.poll_interval);
+        let verification = config.verification(poll);
+        let ignored = match &verification {
+            Some(v) => targets::verification::before(ctx, name, v).await?,
+            None => Vec::new(),
+        };
         let live = ctx.store.newest(name, policy::live).await.map_err(anyhow::Error::from)?;
         let live = live.as_ref();
         let previous = super::live_manifest(ctx, name, live).await?;
+        // What a failed verification restores.
+        let before = live.map(|r| r.deployed.clone()).zip(previous.clone());
         let release = release_id(&started.at, ctx.git_sha.as_deref());
         let replaced = live.map(|r| r.deployed.clone());
         let request = web_deployer::DeployRequest {
@@ -64,6 +73,7 @@ pub async fn deploy(
                     message: format!("deploy of {release} failed part way: {e}; the site may serve a mix: deploy again, or roll back"),
                     rolled_away_from: None,
                     state_object: None,
+                    checks: Default::default(),
                 };
                 let error = anyhow::Error::new(e).context(format!(
                     "{name}: the deploy of {release} failed part way (deploy again, or `cargo xtask rollback {name} {}`)",
@@ -89,10 +99,13 @@ pub async fn deploy(
                 )))
             }
             web_deployer::SiteOutcome::DryRun => {
-                return Ok(StepEnd::Unrecorded(TargetResult::ok(
-                    name,
-                    format!("dry run: would {}", summary(&report)),
-                )))
+                let mut result = TargetResult::ok(name, format!("dry run: would {}", summary(&report)));
+                if let Some(v) = &verification {
+                    crate::output::detail(&targets::verification::planned(name, v));
+                    result.checks.verification =
+                        Some(targets::verification::check(v, &ignored, None, None));
+                }
+                return Ok(StepEnd::Unrecorded(result));
             }
             web_deployer::SiteOutcome::Done { manifest } => manifest,
         };
@@ -101,7 +114,16 @@ pub async fn deploy(
             .put_manifest(&key, manifest)
             .await
             .context("the deploy finished but its release manifest was not written")?;
-        let entry = Entry {
+        let verified = match &verification {
+            Some(v) => Some(
+                verify_release(
+                    ctx, name, &clients, &settings, opts, v, &ignored, &release, manifest, before,
+                )
+                .await,
+            ),
+            None => None,
+        };
+        let mut entry = Entry {
             action: Action::Deploy,
             deployed: release,
             replaced,
@@ -110,11 +132,24 @@ pub async fn deploy(
             message: summary(&report),
             rolled_away_from: None,
             state_object: None,
+            checks: Default::default(),
         };
-        Ok(StepEnd::Recorded(
-            entry,
-            finished(name, "deployed", &report, &settings),
-        ))
+        let mut result = finished(name, "deployed", &report, &settings);
+        match verified {
+            None => {}
+            Some(Verified::Passed(check)) => {
+                entry.checks.verification = Some(check.clone());
+                result.checks.verification = Some(check);
+            }
+            Some(Verified::Failed { check, message }) => {
+                entry.outcome = Outcome::Failed;
+                entry.message = message.clone();
+                entry.checks.verification = Some(check.clone());
+                result = TargetResult::failed(name, message);
+                result.checks.verification = Some(check);
+            }
+        }
+        Ok(StepEnd::Recorded(entry, result))
     })
     .await
 }

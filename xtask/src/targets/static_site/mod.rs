@@ -12,6 +12,7 @@ mod progress;
 mod report;
 mod rollback;
 mod status;
+mod verified;
 
 pub use deploy::deploy;
 pub use rollback::{rollback, RollbackOptions};

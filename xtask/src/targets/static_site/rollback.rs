@@ -139,6 +139,7 @@ pub async fn rollback(
                 .and_then(|r| r.seen_commit())
                 .map(str::to_owned),
             state_object: None,
+            checks: Default::default(),
         };
         let sha = undone.and_then(|r| r.git_sha.as_deref());
         crate::output::detail(&targets::revert_hint(ctx, name, sha));

@@ -22,6 +22,7 @@ pub async fn status(
             image: None,
             rollout_in_progress: None,
             drift: Vec::new(),
+            image_tag_moved: None,
         });
     };
     let how = match live.action {
@@ -80,5 +81,6 @@ pub async fn status(
         image: None,
         rollout_in_progress: None,
         drift,
+        image_tag_moved: None,
     })
 }

@@ -148,6 +148,7 @@ fn entry(
         },
         rolled_away_from: None,
         state_object: None,
+        checks: Default::default(),
     })
 }
 

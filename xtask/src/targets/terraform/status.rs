@@ -79,6 +79,7 @@ pub async fn status(
         image: None,
         rollout_in_progress: None,
         drift,
+        image_tag_moved: None,
     })
 }
 

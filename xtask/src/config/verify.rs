@@ -1,0 +1,96 @@
+//! The verification keys an ECS or static-site target shares: `verify` (an
+//! HTTP smoke check), `alarms` and `bake` (CloudWatch alarms watched after the
+//! rollout).
+
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use super::outputs::Slot;
+use super::ConfigDuration;
+
+/// `verify = { url = "https://api.{env}.example.com/health", expect_status = 200, within = "2m" }`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmokeConfig {
+    pub url: String,
+    /// [default: 200]
+    #[serde(default)]
+    pub expect_status: Option<u16>,
+    /// Retried until this long [default: 2m].
+    #[serde(default)]
+    pub within: Option<ConfigDuration>,
+}
+
+const DEFAULT_WITHIN: Duration = Duration::from_secs(120);
+const DEFAULT_BAKE: Duration = Duration::from_secs(300);
+
+/// The keys' checks: the key and the problem.
+pub(super) fn check(
+    smoke: &Option<SmokeConfig>,
+    alarms: &[String],
+    bake: &Option<ConfigDuration>,
+) -> Result<(), (String, String)> {
+    if let Some(s) = smoke {
+        if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
+            return Err((
+                "verify.url".into(),
+                format!("expected an http:// or https:// URL, got {:?}", s.url),
+            ));
+        }
+        if s.expect_status.is_some_and(|c| !(100..=599).contains(&c)) {
+            return Err((
+                "verify.expect_status".into(),
+                "expected an HTTP status, 100 to 599".into(),
+            ));
+        }
+    }
+    // A `bake` without alarms watches nothing (an environment may set
+    // `alarms = []`); it is not an error.
+    if bake.is_some_and(|b| b.0.is_zero()) && !alarms.is_empty() {
+        return Err(("bake".into(), "expected more than 0s".into()));
+    }
+    if alarms.iter().any(|a| a.is_empty()) {
+        return Err((
+            "alarms".into(),
+            "expected alarm names, not empty strings".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The crate's settings, or `None` when the target verifies nothing.
+pub(super) fn settings(
+    smoke: &Option<SmokeConfig>,
+    alarms: &[String],
+    bake: &Option<ConfigDuration>,
+    poll_interval: Duration,
+) -> Option<verify::VerifySettings> {
+    if smoke.is_none() && alarms.is_empty() {
+        return None;
+    }
+    Some(verify::VerifySettings {
+        smoke: smoke.as_ref().map(|s| verify::SmokeCheck {
+            url: s.url.clone(),
+            expect_status: s.expect_status.unwrap_or(200),
+            within: s.within.map_or(DEFAULT_WITHIN, |w| w.0),
+        }),
+        alarms: alarms.to_vec(),
+        bake: bake.map_or(DEFAULT_BAKE, |b| b.0),
+        poll_interval,
+    })
+}
+
+/// Their string settings, for `{TARGET.OUTPUT}`.
+pub(super) fn slots<'a>(
+    smoke: &'a mut Option<SmokeConfig>,
+    alarms: &'a mut Vec<String>,
+) -> Vec<(String, Slot<'a>)> {
+    let mut slots = Vec::new();
+    if let Some(s) = smoke {
+        slots.push(("verify.url".to_string(), Slot::Text(&mut s.url)));
+    }
+    if !alarms.is_empty() {
+        slots.push(("alarms".to_string(), Slot::List(alarms)));
+    }
+    slots
+}
