@@ -34,7 +34,7 @@ async fn an_ecs_service_moved_out_of_band_drifts_until_the_printed_command_puts_
     assert!(
         drift[0].contains(&format!("runs {}:3", f.family))
             && drift[0].contains(&format!("not {}:2", f.family))
-            && drift[0].contains(":v2)")
+            && drift[0].contains(":v2")
             && drift[0].contains("(since "),
         "{stdout}"
     );

@@ -126,7 +126,10 @@ async fn other_task_definition(
         .map(rfc3339);
     // Another image: a deploy of ours makes a revision of what runs with our
     // image. The same image (other settings changed): back to our revision.
-    let put_back = match (our_image.as_deref().and_then(tag_of), &ours) {
+    let our_tag = our_image
+        .as_deref()
+        .and_then(|i| tag_of(i.split('@').next().unwrap_or(i)));
+    let put_back = match (our_tag, &ours) {
         (Some(tag), _) if our_image.as_deref() != Some(seen.image.as_str()) => {
             format!("`cargo xtask deploy {name} --env {env} --image-tag {tag}`")
         }
@@ -154,24 +157,37 @@ async fn moved_tag(
     seen: &api::ServiceObservation,
     live: &Record,
 ) -> Option<Drift> {
-    let tag = tag_of(&seen.image)?;
+    // A pinned image (`repo:tag@sha256:...`) runs its digest whatever the tag
+    // names; the tag moved when ECR's digest for it is another one.
+    let (reference, pinned) = match seen.image.split_once('@') {
+        Some((reference, digest)) => (reference, Some(digest)),
+        None => (seen.image.as_str(), None),
+    };
+    let tag = tag_of(reference)?;
     // Only an image of the target's own repository, which ECR can answer for.
-    let repository_path = seen.image.rsplit_once(':')?.0;
+    let repository_path = reference.rsplit_once(':')?.0;
     if !repository_path.ends_with(&format!("/{}", settings.ecr_repository)) {
         return None;
     }
     let pushed = api::pushed_image(&clients.ecr, settings, tag)
         .await
         .ok()??;
-    let deployed_at = parse_time(&live.finished_at)?;
-    if pushed.pushed_at? <= deployed_at {
-        return None;
-    }
+    let then = match pinned {
+        Some(digest) if pushed.digest == digest => return None,
+        Some(_) => "the service keeps running its pinned digest, but a deploy of that tag would run the new image",
+        None => {
+            let deployed_at = parse_time(&live.finished_at)?;
+            if pushed.pushed_at? <= deployed_at {
+                return None;
+            }
+            "tasks started from now on run that image"
+        }
+    };
     let env = &ctx.env;
     Some(Drift {
         kind: "image-tag-moved",
         what: format!(
-            "{} runs {}, but the tag {tag} was pushed again after the ledger's {} at {} and names {} now: tasks started from now on run that image",
+            "{} runs {}, but the tag {tag} was pushed again after the ledger's {} at {} and names {} now: {then}",
             seen.revision.short(),
             seen.image,
             match live.action {
