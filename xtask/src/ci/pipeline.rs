@@ -117,7 +117,14 @@ jobs:
     );
     steps::build_job(&mut out);
     plan_job_of_run(&mut out, config, env);
-    for target in &config.targets {
+    // The jobs follow the plan of every target in this environment: its run
+    // order, and its `after` for `needs`.
+    let every = crate::plan::Plan::new(config, &crate::plan::Selection::All, None, Some(env))
+        .expect("--all names only configured targets");
+    for planned in &every.targets {
+        let target = config
+            .target(&planned.name)
+            .expect("a planned target is configured");
         target_jobs(&mut out, config, target, env);
     }
     report_job(&mut out, config, env);
