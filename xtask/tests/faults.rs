@@ -88,3 +88,24 @@ async fn throttling_and_server_errors() {
         deploy_and_roll_back_under(&[(FaultKind::Throttle, 15), (FaultKind::Error, 10)]).await;
     eprintln!("throttled or failed with 500: {fired}");
 }
+
+/// A preview up and down while half the requests to its bucket are reset and
+/// almost a third of the answers are lost (a preview makes few requests to its
+/// bucket, so the shares are high): both complete, and down leaves no bucket.
+#[tokio::test]
+async fn a_preview_goes_up_and_down_on_a_bad_network() {
+    let p = test_support::PreviewSite::new(XTASK).await;
+    let bucket = format!("pr-21-{}", p.project);
+    for (kind, percent) in [(FaultKind::Reset, 50), (FaultKind::DropResponse, 30)] {
+        emulator().inject(&Fault::s3_share(&bucket, kind, percent));
+    }
+    let up = p.xtask(&["preview", "up", "--pr", "21"]);
+    assert!(up.status.success(), "{}", all_output(&up));
+    let down = p.xtask(&["preview", "down", "--pr", "21"]);
+    assert!(down.status.success(), "{}", all_output(&down));
+    let fired = emulator().faults_fired(&FaultScope::Bucket(bucket.clone()));
+    emulator().clear_faults(&FaultScope::Bucket(bucket));
+    assert!(fired > 0, "no fault fired");
+    assert!(!p.bucket_exists(21).await, "down removed the bucket");
+    eprintln!("preview faults injected: {fired}");
+}
