@@ -173,8 +173,9 @@ async fn moved_tag(
         .await
         .ok()??;
     let then = match pinned {
-        Some(digest) if pushed.digest == digest => return None,
-        Some(_) => "the service keeps running its pinned digest, but a deploy of that tag would run the new image",
+        // A pinned image keeps running its digest: what runs is what we
+        // deployed. `status` warns that the tag moved (`image_tag_moved`).
+        Some(_) => return None,
         None => {
             let deployed_at = parse_time(&live.finished_at)?;
             if pushed.pushed_at? <= deployed_at {
