@@ -2,12 +2,12 @@
 //! ListObjectsV2 gives every key's ETag, size and time (1,000 keys a request),
 //! the manifest every key's ETag and size, so no object is read.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::time::SystemTime;
 
-use crate::error::{aws, WebError};
+use crate::error::WebError;
 use crate::manifest::Manifest;
-use crate::remote::unquote;
+use crate::remote::{list, Listed};
 
 /// One key that differs from the manifest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,12 +38,6 @@ impl KeyChange {
     }
 }
 
-struct Listed {
-    etag: String,
-    size: u64,
-    modified: Option<SystemTime>,
-}
-
 /// The keys of `bucket` that differ from `manifest`, sorted by key. Objects the
 /// manifest keeps for the grace period are expected (present or already gone).
 pub async fn drift(
@@ -55,7 +49,7 @@ pub async fn drift(
     Ok(compare(manifest, &listed))
 }
 
-fn compare(manifest: &Manifest, listed: &BTreeMap<String, Listed>) -> Vec<KeyDrift> {
+fn compare(manifest: &Manifest, listed: &HashMap<String, Listed>) -> Vec<KeyDrift> {
     let mut out = Vec::new();
     for (key, entry) in &manifest.files {
         match listed.get(key) {
@@ -69,7 +63,7 @@ fn compare(manifest: &Manifest, listed: &BTreeMap<String, Listed>) -> Vec<KeyDri
                     Some(etag) => *etag == l.etag && entry.size == l.size,
                     // Older manifests without ETags: the size, and the ETag
                     // where it is a plain MD5.
-                    None => entry.size == l.size && (!is_plain_md5(&l.etag) || l.etag == entry.md5),
+                    None => entry.size == l.size && l.plain_md5().is_none_or(|m| m == entry.md5),
                 };
                 if !same {
                     out.push(KeyDrift {
@@ -94,38 +88,12 @@ fn compare(manifest: &Manifest, listed: &BTreeMap<String, Listed>) -> Vec<KeyDri
     out
 }
 
-fn is_plain_md5(etag: &str) -> bool {
-    etag.len() == 32 && etag.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-async fn list(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<BTreeMap<String, Listed>, WebError> {
-    let mut objects = BTreeMap::new();
-    let mut pages = s3.list_objects_v2().bucket(bucket).into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(aws("S3 ListObjectsV2", bucket))?;
-        for o in page.contents() {
-            if let Some(key) = o.key() {
-                objects.insert(
-                    key.to_string(),
-                    Listed {
-                        etag: unquote(o.e_tag().unwrap_or_default()),
-                        size: o.size().unwrap_or(0).max(0) as u64,
-                        modified: o
-                            .last_modified()
-                            .and_then(|t| SystemTime::try_from(*t).ok()),
-                    },
-                );
-            }
-        }
-    }
-    Ok(objects)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::headers::Headers;
     use crate::manifest::{Entry, Retained};
+    use std::collections::BTreeMap;
     use std::sync::Arc;
 
     fn entry(etag: Option<&str>, md5: &str, size: u64) -> Entry {
@@ -188,7 +156,7 @@ mod tests {
                 headers: None,
             },
         );
-        let mut bucket = BTreeMap::new();
+        let mut bucket = HashMap::new();
         bucket.insert("same".to_string(), listed(md5, 3));
         bucket.insert("changed".to_string(), listed(other, 3));
         bucket.insert("resized".to_string(), listed(md5, 4));

@@ -296,6 +296,7 @@ mod tests {
         let listed = |etag: &str| Listed {
             etag: etag.into(),
             size: 1,
+            modified: None,
         };
         let listing: HashMap<String, Listed> = [
             ("index.html", listed("i")),

@@ -17,6 +17,8 @@ pub struct Listed {
     /// Unquoted.
     pub etag: String,
     pub size: u64,
+    /// When the object was written.
+    pub modified: Option<std::time::SystemTime>,
 }
 
 impl Listed {
@@ -73,6 +75,9 @@ pub async fn list(
                     Listed {
                         etag: unquote(o.e_tag().unwrap_or_default()),
                         size: o.size().unwrap_or(0).max(0) as u64,
+                        modified: o
+                            .last_modified()
+                            .and_then(|t| std::time::SystemTime::try_from(*t).ok()),
                     },
                 );
             }
@@ -167,11 +172,13 @@ mod tests {
         let single = Listed {
             etag: "900150983cd24fb0d6963f7d28e17f72".into(),
             size: 3,
+            modified: None,
         };
         assert!(single.plain_md5().is_some());
         let multi = Listed {
             etag: "900150983cd24fb0d6963f7d28e17f72-3".into(),
             size: 3,
+            modified: None,
         };
         assert!(multi.plain_md5().is_none());
         assert_eq!(unquote("\"abc\""), "abc");
