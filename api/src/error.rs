@@ -24,6 +24,13 @@ pub enum ApiError {
     NoEarlierRevision { family: String, below: i32 },
     #[error("{0:?} is neither a revision number nor a task definition ARN")]
     BadRevision(String),
+    /// A revision asked for by name that ECS does not have.
+    #[error("revision {asked} does not exist (the ACTIVE revisions of {family}: {})", if active.is_empty() { "none".to_string() } else { active.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ") })]
+    RevisionNotFound {
+        asked: String,
+        family: String,
+        active: Vec<i32>,
+    },
     #[error("the rollout did not finish within {0:?}")]
     Timeout(Duration),
     #[error("{operation}: {message}")]
@@ -52,6 +59,7 @@ impl ApiError {
                 | ApiError::ContainerNotFound { .. }
                 | ApiError::NoEarlierRevision { .. }
                 | ApiError::BadRevision(_)
+                | ApiError::RevisionNotFound { .. }
         )
     }
 }

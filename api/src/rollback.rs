@@ -28,7 +28,7 @@ pub async fn previous_active(
 }
 
 /// `--to`: a revision number of the current family, `family:N`, or an ARN; it
-/// must exist.
+/// must exist ([`ApiError::RevisionNotFound`] names the ACTIVE ones).
 pub async fn resolve(
     ecs: &aws_sdk_ecs::Client,
     current: &Revision,
@@ -41,7 +41,20 @@ pub async fn resolve(
     } else {
         return Err(ApiError::BadRevision(to.to_string()));
     };
-    Ok(task_definition::describe(ecs, &name).await?.revision)
+    match task_definition::describe(ecs, &name).await {
+        Ok(found) => Ok(found.revision),
+        Err(ApiError::TaskDefinitionNotFound(_)) => {
+            let family =
+                Revision::parse(&name).map_or_else(|| current.family.clone(), |r| r.family);
+            let active = task_definition::active_revisions(ecs, &family).await?;
+            Err(ApiError::RevisionNotFound {
+                asked: name,
+                family,
+                active: active.iter().map(|r| r.number).collect(),
+            })
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// What a rollback did.

@@ -59,10 +59,9 @@ pub async fn describe(
         .await
         .map_err(|e| {
             let e = e.into_service_error();
-            if e.meta()
-                .message()
-                .is_some_and(|m| m.contains("not found") || m.contains("Unable to describe"))
-            {
+            // DescribeTaskDefinition answers ClientException ("Unable to
+            // describe task definition.") for one that does not exist.
+            if e.is_client_exception() {
                 ApiError::TaskDefinitionNotFound(task_definition.to_string())
             } else {
                 aws("ECS DescribeTaskDefinition")(e)

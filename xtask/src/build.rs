@@ -4,20 +4,16 @@
 //! preview environment's API URL, prod with prod's.
 
 use anyhow::Context;
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::process::Stdio;
 use tokio::process::Command;
 
-/// Runs `command` through `sh -c` in `root` with `env` added; its output goes to
-/// stderr, so stdout keeps only results. Async, so that targets deploying at
-/// the same time go on while it runs.
-pub async fn run(
-    target: &str,
-    root: &Path,
-    command: &str,
-    env: &BTreeMap<String, String>,
-) -> anyhow::Result<()> {
+use crate::plan::BuildStep;
+
+/// Runs the build's command through `sh -c` at the repository root with its
+/// variables added; its output goes to stderr, so stdout keeps only results.
+/// Async, so that targets deploying at the same time go on while it runs.
+pub async fn run(target: &str, build: &BuildStep) -> anyhow::Result<()> {
+    let BuildStep { root, command, env } = build;
     eprintln!("{target}: build: {command}");
     for (k, v) in env {
         eprintln!("{target}: build: {k}={v}");

@@ -1,53 +1,52 @@
-//! What every command that talks to AWS for one environment needs, built once.
+//! What every command that talks to AWS for one environment needs, built once
+//! and shared by planning and running: the environment, the SDK config, the
+//! state store. It holds no workspace: what the targets need of the repository
+//! and the config is in their planned settings.
 
 use aws_config::SdkConfig;
 
+use crate::config::Env;
 use crate::error::BadInput;
 use crate::state::StateStore;
-use crate::workspace::Workspace;
 
-pub struct EnvContext<'a> {
-    pub ws: &'a Workspace,
-    pub env: String,
+pub struct EnvContext {
+    pub env: Env,
     pub sdk: SdkConfig,
     /// The environment's state bucket: ledger and locks.
     pub store: StateStore,
     /// The head commit, recorded in the ledger.
     pub git_sha: Option<String>,
-}
-
-impl<'a> EnvContext<'a> {
-    /// Checks the environment, the credentials and that the state bucket
-    /// exists, before anything else is called.
-    pub async fn new(ws: &'a Workspace, env: &str) -> anyhow::Result<EnvContext<'a>> {
-        let ctx = Self::without_state_bucket(ws, env).await?;
-        if ctx.store.bucket_missing().await {
-            return Err(BadInput(ctx.store.missing_bucket_message()).into());
-        }
-        Ok(ctx)
-    }
-
-    /// For `bootstrap`, which makes the state bucket.
-    pub async fn without_state_bucket(
-        ws: &'a Workspace,
-        env: &str,
-    ) -> anyhow::Result<EnvContext<'a>> {
-        ws.environment(env)?;
-        let sdk = crate::aws::sdk_config(ws.config.region(env)).await;
-        crate::aws::check_credentials(&sdk).await?;
-        let store = StateStore::new(&sdk, ws.config.state_bucket(env), env.to_string());
-        Ok(EnvContext {
-            ws,
-            env: env.to_string(),
-            sdk,
-            store,
-            git_sha: ws.head_sha(),
-        })
-    }
-
     /// The config file's name (`deploy.toml`), for messages that say what to
     /// change in it.
-    pub fn config_name(&self) -> String {
-        self.ws.config.file_name()
+    pub config_file: String,
+}
+
+impl EnvContext {
+    /// The environment's SDK config and state store; nothing is called yet.
+    pub async fn connect(env: Env, git_sha: Option<String>, config_file: String) -> EnvContext {
+        let sdk = crate::aws::sdk_config(&env.region).await;
+        let store = StateStore::new(&sdk, env.state_bucket.clone(), env.name.clone());
+        EnvContext {
+            env,
+            sdk,
+            store,
+            git_sha,
+            config_file,
+        }
+    }
+
+    /// Checks the credentials and that the state bucket exists, before
+    /// anything else is called.
+    pub async fn require_state_bucket(&self) -> anyhow::Result<()> {
+        self.check_credentials().await?;
+        if self.store.bucket_missing().await {
+            return Err(BadInput(self.store.missing_bucket_message()).into());
+        }
+        Ok(())
+    }
+
+    /// Fails with one clear line when there are no credentials.
+    pub async fn check_credentials(&self) -> Result<(), BadInput> {
+        crate::aws::check_credentials(&self.sdk).await
     }
 }

@@ -26,6 +26,12 @@ impl From<crate::config::ConfigError> for BadInput {
     }
 }
 
+impl From<crate::config::UnknownEnvironment> for BadInput {
+    fn from(e: crate::config::UnknownEnvironment) -> BadInput {
+        BadInput(e.to_string())
+    }
+}
+
 impl From<crate::plan::UnknownTarget> for BadInput {
     fn from(e: crate::plan::UnknownTarget) -> BadInput {
         BadInput(e.to_string())

@@ -4,6 +4,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::error::BadInput;
+use crate::targets::pipeline::Mode;
+
 /// Deploys the parts of a monorepo that changed, in order, and puts any one of
 /// them back with one command.
 #[derive(Debug, Parser)]
@@ -219,8 +222,8 @@ pub struct DeployFlags {
 #[derive(Debug, Clone, Args)]
 pub struct RollbackFlags {
     /// The target to roll back, or `all` (API, then web; never shared infrastructure).
-    #[arg(value_name = "TARGET")]
-    pub target: String,
+    #[arg(value_name = "TARGET", value_parser = parse_rollback_target)]
+    pub target: RollbackTarget,
     /// The environment.
     #[arg(value_name = "ENV")]
     pub env: String,
@@ -250,6 +253,79 @@ pub struct RollbackFlags {
     pub site: SiteFlags,
     #[command(flatten)]
     pub repo: RepoFlags,
+}
+
+/// What `rollback` puts back: one target, or every ECS and static-site target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RollbackTarget {
+    All,
+    One(String),
+}
+
+fn parse_rollback_target(s: &str) -> Result<RollbackTarget, String> {
+    Ok(match s {
+        "all" => RollbackTarget::All,
+        name => RollbackTarget::One(name.to_string()),
+    })
+}
+
+/// Which targets a command runs, decided from its flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Chosen {
+    /// `--changed`: those whose paths (or settings) changed.
+    Changed,
+    /// `--all`.
+    All,
+    /// Named on the command line.
+    Named(Vec<String>),
+}
+
+impl PlanFlags {
+    pub fn chosen(&self) -> Result<Chosen, BadInput> {
+        match (self.changed, self.all, self.targets.as_slice()) {
+            (true, _, _) => Ok(Chosen::Changed),
+            (_, true, _) => Ok(Chosen::All),
+            (_, _, []) => Err(nothing_chosen("plan")),
+            (_, _, names) => Ok(Chosen::Named(names.to_vec())),
+        }
+    }
+}
+
+impl DeployFlags {
+    pub fn chosen(&self) -> Result<Chosen, BadInput> {
+        match (self.changed, self.all, self.targets.as_slice()) {
+            (true, _, _) => Ok(Chosen::Changed),
+            (_, true, _) => Ok(Chosen::All),
+            (_, _, []) => Err(nothing_chosen("deploy")),
+            (_, _, names) => Ok(Chosen::Named(names.to_vec())),
+        }
+    }
+
+    /// `--dry-run` and `--force-unlock` as one: a dry run takes no lock to force.
+    pub fn mode(&self) -> Mode {
+        match (self.dry_run, self.force_unlock) {
+            (true, _) => Mode::DryRun,
+            (false, true) => Mode::WriteForceUnlock,
+            (false, false) => Mode::Write,
+        }
+    }
+}
+
+impl RollbackFlags {
+    /// `--dry-run` and `--force-unlock` as one: a dry run takes no lock to force.
+    pub fn mode(&self) -> Mode {
+        match (self.dry_run, self.force_unlock) {
+            (true, _) => Mode::DryRun,
+            (false, true) => Mode::WriteForceUnlock,
+            (false, false) => Mode::Write,
+        }
+    }
+}
+
+fn nothing_chosen(command: &str) -> BadInput {
+    BadInput(format!(
+        "{command}: say what to {command}: --changed, --all, or target names"
+    ))
 }
 
 #[derive(Debug, Clone, Args)]

@@ -202,15 +202,17 @@ pub fn recent_changes(
 
 /// `git push origin <branch>` with the git command line (the user's own
 /// credentials and helpers).
-pub fn push(workdir: &std::path::Path, branch: &str) -> anyhow::Result<()> {
-    let out = std::process::Command::new("git")
+pub async fn push(workdir: &std::path::Path, branch: &str) -> anyhow::Result<()> {
+    let out = tokio::process::Command::new("git")
         .args([
             "push",
             "origin",
             &format!("refs/heads/{branch}:refs/heads/{branch}"),
         ])
         .current_dir(workdir)
+        .stdin(std::process::Stdio::null())
         .output()
+        .await
         .map_err(|e| anyhow::anyhow!("running git push: {e}"))?;
     if !out.status.success() {
         anyhow::bail!(
@@ -231,4 +233,34 @@ pub fn short_ref(name: &str) -> &str {
     name.strip_prefix("refs/remotes/")
         .or_else(|| name.strip_prefix("refs/heads/"))
         .unwrap_or(name)
+}
+
+/// The next steps after a rollback, so git stays true to what runs: revert the
+/// commit the rolled-back deploy shipped, on a branch from the environment's
+/// branch, for a pull request. `-m 1` only for a merge (git refuses it for a
+/// plain commit).
+pub fn hint(
+    repo: &Repository,
+    env: &crate::config::Env,
+    name: &str,
+    revert: &crate::targets::pipeline::Revert,
+) -> String {
+    use crate::targets::pipeline::Revert;
+    let branch = &env.branch;
+    let env = &env.name;
+    let Revert::Commit(sha) = revert else {
+        return format!("IMPORTANT: create a revert PR to keep git history accurate: revert the commit that shipped what was rolled back (see `cargo xtask history {name} {env}`) on a branch from {branch}\n");
+    };
+    let commit = Oid::from_str(sha)
+        .ok()
+        .and_then(|id| repo.find_commit(id).ok());
+    let revert = match commit.map(|c| c.parent_count()) {
+        Some(n) if n > 1 => format!("git revert -m 1 {sha}"),
+        _ => format!("git revert {sha}"),
+    };
+    let short = &sha[..sha.len().min(7)];
+    let topic = format!("revert-{name}-{env}-{short}");
+    format!(
+        "IMPORTANT: create a revert PR to keep git history accurate (then open a pull request from {topic} into {branch}):\n  git fetch origin {branch}\n  git switch -c {topic} origin/{branch}\n  {revert}\n  git push origin {topic}\n"
+    )
 }

@@ -4,7 +4,8 @@ use anyhow::Context;
 use git2::Repository;
 use std::path::{Path, PathBuf};
 
-use crate::config::{Config, Environment};
+use crate::config::{Config, Env};
+use crate::context::EnvContext;
 use crate::error::BadInput;
 use crate::flags::RepoFlags;
 
@@ -43,15 +44,24 @@ impl Workspace {
         Ok(Workspace { repo, root, config })
     }
 
-    /// Checks an `--env` value against the config.
-    pub fn environment(&self, name: &str) -> Result<&Environment, BadInput> {
-        self.config.environments.get(name).ok_or_else(|| {
-            BadInput(format!(
-                "--env {name}: not an environment of {} (expected one of: {})",
-                self.config.file.display(),
-                self.config.environment_names()
-            ))
-        })
+    /// An `--env` value, checked against the config and resolved.
+    pub fn environment(&self, name: &str) -> Result<Env, BadInput> {
+        self.config.environment(name).map_err(BadInput::from)
+    }
+
+    /// The context of environment `name` (checked against the config): its
+    /// SDK config and state store, nothing called yet.
+    pub async fn connect(&self, name: &str) -> Result<EnvContext, BadInput> {
+        let env = self.environment(name)?;
+        Ok(EnvContext::connect(env, self.head_sha(), self.config.file_name()).await)
+    }
+
+    /// [`Workspace::connect`], with the credentials and the state bucket
+    /// checked before anything else is called.
+    pub async fn connect_checked(&self, name: &str) -> anyhow::Result<EnvContext> {
+        let ctx = self.connect(name).await?;
+        ctx.require_state_bucket().await?;
+        Ok(ctx)
     }
 
     /// The head commit's id, if the repository has one.

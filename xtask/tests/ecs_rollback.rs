@@ -195,3 +195,41 @@ async fn without_a_ledger_rollback_takes_the_highest_active_revision_below_the_c
     assert!(out.status.success(), "{}", all_output(&out));
     assert_eq!(f.running().await.0, 2, "not 4, the second most recent");
 }
+
+/// `--to` a revision that never existed is bad input found before anything is
+/// written, the lock included: exit 2, one line naming the revisions there are.
+#[tokio::test]
+async fn rollback_to_a_revision_that_never_existed_names_the_ones_there_are() {
+    let f = EcsTarget::new(XTASK).await;
+    f.scenario(RolloutOutcome::Healthy, 2, false).await;
+    let out = f.deploy("v2", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let before = emulator().ecs_calls_for(&f.cluster).len();
+    let s3_before = emulator().s3_calls_for(&f.state_bucket).len();
+
+    let out = f.rollback(&["--to", "9999"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{err}");
+    assert!(
+        errors[0].contains(&format!("--to: revision {}:9999 does not exist", f.family))
+            && errors[0].contains(&format!("the ACTIVE revisions of {}: 1, 2", f.family)),
+        "{err}"
+    );
+    // Read only: no lock taken, no record, the service untouched.
+    let writes: Vec<(String, String)> = emulator()
+        .s3_calls_for(&f.state_bucket)
+        .into_iter()
+        .skip(s3_before)
+        .filter(|(op, _)| op != "GetObject" && op != "ListObjectsV2" && op != "HeadBucket")
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+    let calls = emulator().ecs_calls_for(&f.cluster);
+    assert!(
+        !calls[before..].iter().any(|c| c == "UpdateService"),
+        "{calls:?}"
+    );
+    assert_eq!(f.history().len(), 1, "no rollback record");
+    assert_eq!(f.running().await.0, 2);
+}

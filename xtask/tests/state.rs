@@ -95,7 +95,7 @@ async fn history_lists_records_newest_first() {
             git_sha: Some(format!("{i}")),
             deployed: format!("rev{i}"),
             replaced: None,
-            detail: String::new(),
+            detail: Default::default(),
             outcome: Outcome::Succeeded,
             message: String::new(),
             started_at: at.to_string(),
@@ -136,7 +136,7 @@ async fn history_until_reads_only_the_newest_batches_it_needs() {
                 git_sha: None,
                 deployed: format!("release-{i:02}"),
                 replaced: None,
-                detail: String::new(),
+                detail: Default::default(),
                 // The newest two failed: the live release is the third newest.
                 outcome: if i >= 68 {
                     Outcome::Failed

@@ -209,9 +209,7 @@ fn the_example_network_tfvars_match_the_config() {
             let TargetSettings::Terraform(tf) = settings else {
                 continue;
             };
-            let Some((path, text)) =
-                xtask::targets::terraform::network_tfvars(&config, &target.name, tf, env).unwrap()
-            else {
+            let Some((path, text)) = config.network_tfvars(&target.name, env) else {
                 continue;
             };
             if !root.join(&tf.dir).is_dir() {

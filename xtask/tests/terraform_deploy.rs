@@ -419,3 +419,69 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
     );
     assert_eq!(f.tf.calls().len(), calls);
 }
+
+/// The network plan's tfvars file is made by `ci generate`, never by a
+/// deploy: a missing or stale one stops the deploy before anything runs (exit
+/// 2, naming the file and what to run), and `ci check` names it too.
+#[tokio::test]
+async fn a_missing_or_stale_network_tfvars_file_is_named_and_nothing_runs() {
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
+    let file = "infra/prod/network.auto.tfvars.json";
+    std::fs::remove_file(f.repo.file(file)).unwrap();
+    let out = f.deploy(&["--approve"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("shared: {file} is missing"))
+            && err.contains("run `cargo xtask ci generate` and commit it"),
+        "{err}"
+    );
+    assert!(f.tf.calls().is_empty(), "terraform never ran");
+    assert!(!f.repo.file(file).exists(), "the deploy wrote nothing");
+    assert!(f.history().is_empty());
+    assert!(!f.lock_exists().await);
+
+    // A hand edit: stale, for the deploy and for `ci check`.
+    f.repo.write(file, "{\"vpc_cidr\": \"10.9.0.0/16\"}\n");
+    let out = f.deploy(&["--dry-run"]);
+    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+    assert!(
+        text(&out.stderr).contains(&format!("shared: {file} differs from the network plan")),
+        "{}",
+        all_output(&out)
+    );
+    let check = f.command(&["ci", "check"]).output().unwrap();
+    assert!(!check.status.success(), "{}", all_output(&check));
+    assert!(
+        text(&check.stdout).contains("network.auto.tfvars.json"),
+        "{}",
+        all_output(&check)
+    );
+    // `ci generate` puts it right, and `ci check` agrees.
+    let generated = f.command(&["ci", "generate"]).output().unwrap();
+    assert!(generated.status.success(), "{}", all_output(&generated));
+    let check = f.command(&["ci", "check"]).output().unwrap();
+    assert!(check.status.success(), "{}", all_output(&check));
+}
+
+/// A dry run writes nothing, in the repository either: `git status` is as
+/// clean after it as before.
+#[tokio::test]
+async fn a_dry_run_leaves_git_status_clean() {
+    let f = SharedStack::new(XTASK, "aws-plan-adds-nat.json").await;
+    f.repo.commit("the generated files");
+    assert_eq!(f.repo.git(&["status", "--porcelain"]), "");
+    let out = f.deploy(&["--dry-run"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        text(&out.stdout).contains("dry run, not applied"),
+        "{}",
+        all_output(&out)
+    );
+    assert_eq!(
+        f.repo.git(&["status", "--porcelain"]),
+        "",
+        "{}",
+        all_output(&out)
+    );
+}

@@ -370,7 +370,7 @@ fn record(
         git_sha: Some("1234567890abcdef1234567890abcdef12345678".into()),
         deployed: deployed.into(),
         replaced: replaced.map(str::to_owned),
-        detail: String::new(),
+        detail: Default::default(),
         outcome,
         message: format!("{target} {}", deployed),
         started_at: at.into(),

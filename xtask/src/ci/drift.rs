@@ -79,7 +79,7 @@ jobs:
       - name: status
         run: cargo xtask status --env {env}
 ",
-            q(config.region(env)),
+            q(&super::steps::region(config, env)),
         );
     }
     Some(Workflow {

@@ -67,7 +67,7 @@ pub fn aws_credentials(out: &mut String, config: &Config, env: &str) {
           role-to-assume: {role}
           aws-region: {}
 ",
-        q(config.region(env))
+        q(&region(config, env))
     );
 }
 
@@ -122,4 +122,13 @@ pub fn download_xtask(out: &mut String) {
         run: chmod +x {XTASK}
 "
     );
+}
+
+/// The region of `env`, an environment of `config` (the workflows are rendered
+/// for the config's own environments).
+pub(super) fn region(config: &Config, env: &str) -> String {
+    config
+        .environment(env)
+        .expect("workflows are rendered for the config's environments")
+        .region
 }

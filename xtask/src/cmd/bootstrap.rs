@@ -3,7 +3,7 @@
 //! own resources too, so a new user can try the whole tool on the local
 //! emulator. Idempotent: it creates only what is missing.
 
-use crate::context::EnvContext;
+use crate::config::Env;
 use crate::error::BadInput;
 use crate::flags::BootstrapFlags;
 use crate::plan::{Plan, Selection};
@@ -11,8 +11,9 @@ use crate::workspace::Workspace;
 
 pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
-    let ctx = EnvContext::without_state_bucket(&ws, &flags.env).await?;
-    let region = ws.config.region(&flags.env);
+    let ctx = ws.connect(&flags.env).await?;
+    ctx.check_credentials().await?;
+    let region = ctx.env.region.as_str();
     if flags.dry_run {
         if ctx.store.bucket_exists().await {
             println!("dry run: state bucket {} exists", ctx.store.bucket);
@@ -22,7 +23,7 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
                 ctx.store.bucket
             );
         }
-        for (target, bucket) in terraform_state_buckets(&ws, &flags.env) {
+        for (target, bucket) in terraform_state_buckets(&ws, &ctx.env) {
             println!("dry run: {target}: would make sure terraform state bucket {bucket} exists (private, versioned)");
         }
         return Ok(());
@@ -32,7 +33,7 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
     } else {
         println!("state bucket {} exists", ctx.store.bucket);
     }
-    for (target, bucket) in terraform_state_buckets(&ws, &flags.env) {
+    for (target, bucket) in terraform_state_buckets(&ws, &ctx.env) {
         let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
         let created = web_deployer::preview::ensure_private_versioned(&s3, &bucket, region)
             .await
@@ -51,8 +52,7 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
         ([], None) => Vec::new(),
         (tags, _) => tags.to_vec(),
     };
-    let env = flags.env.as_str();
-    let plan = Plan::for_env(&ws.config, &Selection::All, ctx.git_sha.clone(), env)
+    let plan = Plan::for_env(&ws, &Selection::All, ctx.git_sha.clone(), &ctx.env)
         .map_err(BadInput::from)?;
     for target in &plan.targets {
         match crate::targets::bootstrap(&ctx, target, &tags).await? {
@@ -68,18 +68,18 @@ pub async fn run(flags: &BootstrapFlags) -> anyhow::Result<()> {
 
 /// The buckets terraform targets keep their state in (Terraform cannot create
 /// the bucket its own backend needs), other than the toolkit's state bucket.
-fn terraform_state_buckets(ws: &Workspace, env: &str) -> Vec<(String, String)> {
-    let own = ws.config.state_bucket(env);
+fn terraform_state_buckets(ws: &Workspace, env: &Env) -> Vec<(String, String)> {
+    let own = &env.state_bucket;
     let mut found: Vec<(String, String)> = Vec::new();
     for target in &ws.config.targets {
-        let crate::config::TargetSettings::Terraform(tf) = &target.settings[env] else {
+        let crate::config::TargetSettings::Terraform(tf) = &target.settings[&env.name] else {
             continue;
         };
         let Some(bucket) = &tf.state_bucket else {
             continue;
         };
         // One filled from another stack's outputs is that stack's to make.
-        if bucket != &own && !bucket.contains('{') && !found.iter().any(|(_, b)| b == bucket) {
+        if bucket != own && !bucket.contains('{') && !found.iter().any(|(_, b)| b == bucket) {
             found.push((target.name.clone(), bucket.clone()));
         }
     }

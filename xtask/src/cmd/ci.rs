@@ -18,15 +18,20 @@ pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
         .out
         .clone()
         .unwrap_or_else(|| ws.root.join(".github/workflows"));
-    let wanted = ci::workflows(&ws.config);
-    let stale = stale_files(&dir, &wanted)?;
+    let workflows = ci::workflows(&ws.config);
+    let stale = stale_files(&dir, &workflows)?;
+    let tfvars = network_tfvars(&ws);
+    let wanted: Vec<(PathBuf, &str)> = workflows
+        .iter()
+        .map(|w| (dir.join(&w.file_name), w.contents.as_str()))
+        .chain(tfvars.iter().map(|(p, t)| (p.clone(), t.as_str())))
+        .collect();
     match flags.action {
         CiAction::Generate(_) => {
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-            for w in &wanted {
-                let path = dir.join(&w.file_name);
-                if std::fs::read_to_string(&path).ok().as_deref() != Some(&w.contents) {
-                    std::fs::write(&path, &w.contents)
+            for (path, contents) in &wanted {
+                if std::fs::read_to_string(path).ok().as_deref() != Some(*contents) {
+                    std::fs::write(path, contents)
                         .with_context(|| format!("writing {}", path.display()))?;
                     println!("wrote {}", path.display());
                 }
@@ -44,11 +49,10 @@ pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
         CiAction::Report(_) => unreachable!("handled above"),
         CiAction::Check(_) => {
             let mut diffs = String::new();
-            for w in &wanted {
-                let path = dir.join(&w.file_name);
-                let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-                if on_disk != w.contents {
-                    diffs.push_str(&unified_diff(&path, &on_disk, &w.contents));
+            for (path, contents) in &wanted {
+                let on_disk = std::fs::read_to_string(path).unwrap_or_default();
+                if on_disk != *contents {
+                    diffs.push_str(&unified_diff(path, &on_disk, contents));
                 }
             }
             for path in &stale {
@@ -57,16 +61,38 @@ pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
             }
             if diffs.is_empty() {
                 println!(
-                    "{} workflows in {} match deploy.toml",
-                    wanted.len(),
-                    dir.display()
+                    "{} workflows in {} match deploy.toml{}",
+                    workflows.len(),
+                    dir.display(),
+                    match tfvars.len() {
+                        0 => String::new(),
+                        n => format!(", and {n} network plan tfvars files"),
+                    }
                 );
                 return Ok(());
             }
             print!("{diffs}");
-            anyhow::bail!("the workflows in {} differ from what deploy.toml makes: run `cargo xtask ci generate`", dir.display())
+            anyhow::bail!("the workflows in {} (or the network plans' tfvars) differ from what deploy.toml makes: run `cargo xtask ci generate`", dir.display())
         }
     }
+}
+
+/// The network plans' tfvars files (`network.auto.tfvars.json`) of every
+/// terraform target and environment, in stack folders that exist.
+fn network_tfvars(ws: &Workspace) -> Vec<(PathBuf, String)> {
+    let config = &ws.config;
+    let mut files = Vec::new();
+    for target in &config.targets {
+        for env in config.environments.keys() {
+            if let Some((relative, text)) = config.network_tfvars(&target.name, env) {
+                let path = ws.root.join(&relative);
+                if path.parent().is_some_and(Path::is_dir) {
+                    files.push((path, text));
+                }
+            }
+        }
+    }
+    files
 }
 
 /// Generated files in `dir` that the config no longer makes.

@@ -3,73 +3,44 @@
 //! wave's `{TARGET.OUTPUT}`s are filled from the states the waves before left.
 //! A target whose `after` failed is skipped.
 
-use crate::context::EnvContext;
-use crate::flags::DeployFlags;
+use crate::flags::{DeployFlags, Format};
 use crate::output::Section;
-use crate::plan::{PlannedTarget, Settings};
-use crate::targets::{self, TargetResult};
+use crate::plan::{PlanRequest, PlannedTarget, Settings};
+use crate::targets::{self, Run, TargetResult};
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
-    if flags.format == crate::flags::Format::Json {
+    if flags.format == Format::Json {
         crate::output::keep_stdout_for_json();
     }
     let ws = Workspace::open(&flags.repo)?;
-    ws.environment(&flags.env)?;
-    let env = flags.env.as_str();
-    let plan = super::plan::make_plan(
-        &ws,
-        "deploy",
-        &flags.targets,
-        flags.changed,
-        flags.all,
-        &flags.change,
-        Some(env),
-        |t| Settings::of(&ws.config, t, env),
-    )
+    let ctx = ws.connect(&flags.env).await?;
+    let chosen = flags.chosen()?;
+    let env = ctx.env.clone();
+    let request = PlanRequest {
+        command: "deploy",
+        chosen,
+        change: &flags.change,
+        ledger: Some(&ctx),
+    };
+    let plan = crate::plan::make(&ws, &request, Some(&env.name), |t| {
+        Settings::resolve(&ws.config, t, &env, &ws.repo, &ws.root)
+    })
     .await?;
     if plan.targets.is_empty() {
-        if flags.format == crate::flags::Format::Json {
-            return super::finish("deploy", env, &[], flags.format);
+        if flags.format == Format::Json {
+            return super::finish("deploy", &env.name, &[], flags.format);
         }
-        println!("nothing to deploy to {env}: no target's paths changed");
+        println!(
+            "nothing to deploy to {}: no target's paths changed",
+            env.name
+        );
         return Ok(());
     }
-    let ctx = EnvContext::new(&ws, env).await?;
+    ctx.require_state_bucket().await?;
     // Outputs of stacks this run does not deploy: checked before anything runs.
     crate::plan::outputs::check_before(&ctx, &plan).await?;
-    let image_tag = match (&flags.image_tag, &plan.head) {
-        (Some(tag), _) => tag.clone(),
-        (None, Some(head)) => head[..7].to_string(),
-        (None, None) => {
-            return Err(crate::error::BadInput::error(
-                "--image-tag: required when the repository has no commit",
-            ))
-        }
-    };
-    let opts = targets::DeployOptions {
-        ecs: targets::ecs::DeployOptions {
-            image_tag,
-            build_image: !flags.site.no_build,
-            dry_run: flags.dry_run,
-            rollback_on_failure: !flags.no_rollback,
-            force_unlock: flags.force_unlock,
-            watch: super::watch_settings(&flags.watch),
-        },
-        site: targets::static_site::SiteOptions::from_flags(
-            &flags.site,
-            &flags.watch,
-            flags.dry_run,
-            flags.force_unlock,
-        ),
-        terraform: targets::terraform::DeployOptions {
-            dry_run: flags.dry_run,
-            approve: flags.approve,
-            expect_plan: flags.expect_plan.clone(),
-            force_unlock: flags.force_unlock,
-        },
-        build: !flags.site.no_build,
-    };
+    let opts = options(flags, plan.head.as_deref())?;
 
     let several = plan.targets.len() > 1;
     let mut results: Vec<TargetResult> = Vec::new();
@@ -96,11 +67,15 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
             .zip(filled)
             .map(|(t, filled)| async move {
                 let section = Section::start_with(
-                    format!("deploy {} ({}) to {}", t.name, t.kind, ctx.env),
+                    format!("deploy {} ({}) to {}", t.name, t.kind, ctx.env.name),
                     !together,
                 );
+                let what = Run::Deploy {
+                    opts,
+                    alone: !together,
+                };
                 let result = match filled {
-                    Ok(()) => targets::deploy(ctx, &t, opts, !together).await,
+                    Ok(()) => targets::run(ctx, &t, what).await,
                     Err(e) => Err(e),
                 };
                 (section, t.name, result)
@@ -111,13 +86,50 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
             let mut result = match result {
                 Ok(r) => r,
                 Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
-                Err(e) => return Err(super::fail_alone("deploy", env, &name, flags.format, e)),
+                Err(e) => {
+                    return Err(super::fail_alone(
+                        "deploy",
+                        &env.name,
+                        &name,
+                        flags.format,
+                        e,
+                    ))
+                }
             };
             section.finish(&mut result);
             results.push(result);
         }
     }
-    super::finish("deploy", env, &results, flags.format)
+    super::finish("deploy", &env.name, &results, flags.format)
+}
+
+/// What every target's deploy takes from the flags; `head` names the image tag
+/// when `--image-tag` does not.
+fn options(flags: &DeployFlags, head: Option<&str>) -> anyhow::Result<targets::DeployOptions> {
+    let image_tag = match (&flags.image_tag, head) {
+        (Some(tag), _) => tag.clone(),
+        (None, Some(head)) => head[..7].to_string(),
+        (None, None) => {
+            return Err(crate::error::BadInput::error(
+                "--image-tag: required when the repository has no commit",
+            ))
+        }
+    };
+    Ok(targets::DeployOptions {
+        mode: flags.mode(),
+        ecs: targets::ecs::DeployOptions {
+            image_tag,
+            build_image: !flags.site.no_build,
+            rollback_on_failure: !flags.no_rollback,
+            watch: super::watch_settings(&flags.watch),
+        },
+        site: targets::static_site::SiteOptions::from_flags(&flags.site, &flags.watch),
+        terraform: targets::terraform::DeployOptions {
+            approve: flags.approve,
+            expect_plan: flags.expect_plan.clone(),
+        },
+        build: !flags.site.no_build,
+    })
 }
 
 /// The target of `t`'s `after` that failed, if one did.

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use crate::config::TargetKind;
-use crate::context::EnvContext;
 use crate::error::BadInput;
 use crate::flags::{HistoryFlags, HistoryFormat};
 use crate::history::{Lane, Timeline};
@@ -32,7 +31,7 @@ pub async fn run(flags: &HistoryFlags) -> anyhow::Result<()> {
         let target = flags.target.as_deref().expect("ENV comes after TARGET");
         return one_target(&ws, target, env, flags).await;
     }
-    let ctx = EnvContext::new(&ws, env).await?;
+    let ctx = ws.connect_checked(env).await?;
     let limit = flags.limit.unwrap_or(if timeline { 200 } else { 20 });
     let mut lanes = Vec::new();
     for target in &ws.config.targets {
@@ -146,7 +145,7 @@ async fn one_target(
     env: &str,
     flags: &HistoryFlags,
 ) -> anyhow::Result<()> {
-    let ctx = EnvContext::new(ws, env).await?;
+    let ctx = ws.connect_checked(env).await?;
     let limit = flags.limit.unwrap_or(20);
     let mut records = ctx
         .store

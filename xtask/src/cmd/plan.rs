@@ -1,12 +1,9 @@
 //! `cargo xtask plan`: what would deploy, in which order, and why.
 
-use anyhow::Context;
-
-use crate::changes::{self, ChangeRequest, GithubEvent, RangeRequest};
-use crate::error::BadInput;
-use crate::flags::{ChangeFlags, Format, PlanFlags};
+use crate::flags::{Format, PlanFlags};
 use crate::output;
-use crate::plan::{Plan, Selection, Since, Why};
+use crate::plan::short;
+use crate::plan::{Plan, PlanRequest, Since, Why};
 use crate::workspace::Workspace;
 
 /// How many matching paths the text table shows per target.
@@ -14,20 +11,17 @@ const PATHS_SHOWN: usize = 10;
 
 pub async fn run(flags: &PlanFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
-    if let Some(env) = &flags.env {
-        ws.environment(env)?;
-    }
-    let plan = make_plan(
-        &ws,
-        "plan",
-        &flags.targets,
-        flags.changed,
-        flags.all,
-        &flags.change,
-        flags.env.as_deref(),
-        |_| (),
-    )
-    .await?;
+    let ctx = match &flags.env {
+        Some(env) => Some(ws.connect(env).await?),
+        None => None,
+    };
+    let request = PlanRequest {
+        command: "plan",
+        chosen: flags.chosen()?,
+        change: &flags.change,
+        ledger: ctx.as_ref(),
+    };
+    let plan = crate::plan::make(&ws, &request, flags.env.as_deref(), |_| ()).await?;
     match flags.format {
         Format::Json => println!("{}", serde_json::to_string_pretty(&plan)?),
         Format::Text => print!("{}", table(&plan, &ws)),
@@ -42,133 +36,6 @@ pub async fn run(flags: &PlanFlags) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// The plan for `--changed`, `--all` or named targets, as `plan` and `deploy`
-/// take them; prints the range and why on stderr. With `env` and no `--base`,
-/// each target the ledger knows is compared from what is deployed of it there
-/// ([`crate::plan::deployed`]). `settings` gives what each planned target
-/// carries (see [`Plan::new`]).
-#[allow(clippy::too_many_arguments)]
-pub async fn make_plan<S>(
-    ws: &Workspace,
-    command: &str,
-    targets: &[String],
-    changed: bool,
-    all: bool,
-    change: &ChangeFlags,
-    env: Option<&str>,
-    settings: impl FnMut(&crate::config::Target) -> S,
-) -> anyhow::Result<Plan<S>> {
-    let selection = if changed {
-        let request = change_request(ws, change)?;
-        let from_ledger = env.filter(|_| change.base.is_none());
-        let (changes, unknown) = match changes::detect(&ws.repo, &request) {
-            Ok(changes) => (changes, None),
-            // Targets the ledger knows do not need the run's range (e.g. a
-            // shallow clone without the push's `before`): only the others do.
-            Err(changes::ChangeError::UnknownBase { why }) if from_ledger.is_some() => {
-                let head = ws
-                    .repo
-                    .revparse_single(change.head.as_deref().unwrap_or("HEAD"))
-                    .and_then(|o| o.peel_to_commit())
-                    .map_err(|e| anyhow::anyhow!("reading the head commit: {e}"))?
-                    .id();
-                let none = changes::ChangedPaths {
-                    base: None,
-                    head,
-                    why: why.clone(),
-                    paths: Vec::new(),
-                    everything: false,
-                };
-                (none, Some(why))
-            }
-            Err(e) => return Err(crate::error::from_change(e)),
-        };
-        let settings = crate::config::diff::in_range(ws, &changes, env);
-        let own = match from_ledger {
-            Some(env) => {
-                crate::plan::deployed::own_ranges(ws, env, changes.head, &changes.why, &request)
-                    .await?
-            }
-            None => Default::default(),
-        };
-        if let Some(why) = unknown {
-            if ws.config.targets.iter().any(|t| !own.contains_key(&t.name)) {
-                return Err(crate::error::from_change(
-                    changes::ChangeError::UnknownBase { why },
-                ));
-            }
-        }
-        Selection::Changed {
-            changes,
-            settings,
-            own,
-        }
-    } else if all {
-        Selection::All
-    } else if !targets.is_empty() {
-        Selection::Named(targets.to_vec())
-    } else {
-        return Err(BadInput::error(format!(
-            "{command}: say what to {command}: --changed, --all, or target names"
-        )));
-    };
-    let head = match &selection {
-        Selection::Changed { changes, .. } => Some(changes.head.to_string()),
-        _ => ws.head_sha(),
-    };
-    let plan = Plan::with(&ws.config, &selection, head, env, settings).map_err(BadInput::from)?;
-    eprintln!("{}", describe_range(&plan));
-    Ok(plan)
-}
-
-/// `--changed` as asked: the flags, and GitHub's event when there is one.
-fn change_request(ws: &Workspace, flags: &ChangeFlags) -> anyhow::Result<ChangeRequest> {
-    Ok(ChangeRequest {
-        range: RangeRequest {
-            base: flags.base.clone(),
-            head: flags.head.clone(),
-            github: github_event()?,
-            default_branch: ws.config.project.default_branch.clone(),
-        },
-        uncommitted: flags.uncommitted,
-        all_if_unknown: flags.all_if_unknown,
-    })
-}
-
-/// The event of the GitHub Actions run we are in, if any.
-fn github_event() -> anyhow::Result<Option<GithubEvent>> {
-    let (Some(name), Some(path)) = (
-        std::env::var_os("GITHUB_EVENT_NAME"),
-        std::env::var_os("GITHUB_EVENT_PATH"),
-    ) else {
-        return Ok(None);
-    };
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("reading $GITHUB_EVENT_PATH ({})", path.to_string_lossy()))?;
-    let payload = serde_json::from_str(&text)
-        .with_context(|| format!("parsing $GITHUB_EVENT_PATH ({})", path.to_string_lossy()))?;
-    Ok(Some(GithubEvent {
-        name: name.to_string_lossy().into_owned(),
-        payload,
-    }))
-}
-
-fn short(sha: &Option<String>) -> &str {
-    sha.as_deref().map_or("-", |s| &s[..s.len().min(10)])
-}
-
-fn describe_range<S>(plan: &Plan<S>) -> String {
-    match &plan.base {
-        Some(_) => format!(
-            "comparing {}..{} ({})",
-            short(&plan.base),
-            short(&plan.head),
-            plan.why
-        ),
-        None => format!("head {} ({})", short(&plan.head), plan.why),
-    }
 }
 
 /// `since X (why)` for a target compared in another range than the run's

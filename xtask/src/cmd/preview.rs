@@ -7,11 +7,11 @@
 
 use std::time::{Duration, SystemTime};
 
-use crate::config::{StaticSiteTarget, TargetSettings};
+use crate::config::TargetSettings;
 use crate::context::EnvContext;
 use crate::error::BadInput;
 use crate::flags::{Format, PreviewAction, PreviewFlags, PreviewOne, RepoFlags};
-use crate::plan::{Plan, PlannedTarget, Selection};
+use crate::plan::{Plan, PlannedTarget, Selection, Settings, SiteSettings};
 use crate::workspace::Workspace;
 use web_deployer::preview::{self, PreviewClients, PreviewSettings};
 
@@ -77,10 +77,10 @@ fn preview_target(ws: &Workspace, name: Option<&str>) -> anyhow::Result<(String,
         }
     };
     let plan = Plan::for_env(
-        &ws.config,
+        ws,
         &Selection::Named(vec![chosen]),
         ws.head_sha(),
-        &env,
+        &ws.environment(&env)?,
     )
     .map_err(BadInput::from)?;
     let target = plan
@@ -93,13 +93,10 @@ fn preview_target(ws: &Workspace, name: Option<&str>) -> anyhow::Result<(String,
 
 /// The preview target's site settings, `{TARGET.OUTPUT}`s (e.g. the hosted
 /// zone, from the shared stack) filled.
-async fn filled(
-    ctx: &EnvContext<'_>,
-    mut target: PlannedTarget,
-) -> anyhow::Result<StaticSiteTarget> {
+async fn filled(ctx: &EnvContext, mut target: PlannedTarget) -> anyhow::Result<SiteSettings> {
     crate::plan::outputs::fill_one(ctx, &mut target).await?;
-    match target.settings.values {
-        TargetSettings::StaticSite(site) => Ok(site),
+    match target.settings {
+        Settings::StaticSite(site) => Ok(site),
         _ => Err(BadInput::error(format!(
             "{}: not a static-site target",
             target.name
@@ -109,12 +106,14 @@ async fn filled(
 
 fn settings(
     ws: &Workspace,
-    env: &str,
-    site: &StaticSiteTarget,
+    ctx: &EnvContext,
+    site: &SiteSettings,
     pr: u64,
 ) -> Result<PreviewSettings, BadInput> {
+    let env = &ctx.env.name;
+    let preview = &site.preview;
     let fill = |s: &str| s.replace("{pr}", &pr.to_string());
-    let bucket = fill(site.preview_bucket.as_deref().ok_or_else(|| {
+    let bucket = fill(preview.bucket.as_deref().ok_or_else(|| {
         BadInput(format!(
             "{}: preview_bucket is not set for {env}",
             ws.config.file.display()
@@ -130,10 +129,10 @@ fn settings(
         pr,
         project: ws.config.project.name.clone(),
         bucket,
-        region: ws.config.region(env).to_string(),
-        domain: site.preview_domain.as_deref().map(fill),
-        hosted_zone_id: site.preview_zone_id.clone(),
-        certificate_arn: site.preview_certificate_arn.clone(),
+        region: ctx.env.region.clone(),
+        domain: preview.domain.as_deref().map(fill),
+        hosted_zone_id: preview.zone_id.clone(),
+        certificate_arn: preview.certificate_arn.clone(),
     })
 }
 
@@ -141,10 +140,10 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
     let pr = parse_pr(&f.pr)?;
     let ws = Workspace::open(&f.repo)?;
     let (env, target) = preview_target(&ws, f.target.as_deref())?;
-    let ctx = EnvContext::new(&ws, &env).await?;
+    let ctx = ws.connect_checked(&env).await?;
     let name = target.name.clone();
-    let site = filled(&ctx, target).await?;
-    let settings = settings(&ws, &env, &site, pr)?;
+    let site = filled(&ctx, target.clone()).await?;
+    let settings = settings(&ws, &ctx, &site, pr)?;
 
     let clients = PreviewClients::new(&ctx.sdk);
     let report = preview::up(&clients, &settings)
@@ -158,24 +157,26 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
     }
 
     // The content: built with the preview environment's variables, then an
-    // ordinary deploy into the preview's bucket.
+    // ordinary deploy into the preview's bucket, as a target of its own.
     if let (Some(build), false) = (&site.build, f.site.no_build) {
-        crate::build::run(&name, &ws.root, build, &site.build_env).await?;
+        crate::build::run(&name, build).await?;
     }
-    let preview_name = format!("{name}-pr-{pr}");
-    let mut preview_site = site.clone();
-    preview_site.bucket = settings.bucket.clone();
-    preview_site.distribution = Some(report.distribution_id.clone());
-    let opts = crate::targets::static_site::SiteOptions {
-        dry_run: false,
-        force_unlock: false,
+    let preview = PlannedTarget {
+        name: format!("{name}-pr-{pr}"),
+        settings: Settings::StaticSite(preview_site(site, &settings, &report)),
+        ..target
+    };
+    let opts = crate::targets::DeployOptions::site_only(crate::targets::static_site::SiteOptions {
         concurrency: f.site.concurrency,
         max_deletes: f.site.max_deletes,
         wait: None,
         progress_bar: true,
+    });
+    let what = crate::targets::Run::Deploy {
+        opts: &opts,
+        alone: true,
     };
-    let result =
-        crate::targets::static_site::deploy(&ctx, &preview_name, &preview_site, &opts).await?;
+    let result = crate::targets::run(&ctx, &preview, what).await?;
     println!("preview pr-{pr}: {}", result.summary);
     println!("preview pr-{pr}: {}", report.url);
     if f.format == Format::Github {
@@ -191,9 +192,9 @@ async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
     let pr = parse_pr(&f.pr)?;
     let ws = Workspace::open(&f.repo)?;
     let (env, target) = preview_target(&ws, f.target.as_deref())?;
-    let ctx = EnvContext::new(&ws, &env).await?;
+    let ctx = ws.connect_checked(&env).await?;
     let site = filled(&ctx, target).await?;
-    let settings = settings(&ws, &env, &site, pr)?;
+    let settings = settings(&ws, &ctx, &site, pr)?;
     if f.dry_run {
         let would = preview::down_dry_run(&PreviewClients::new(&ctx.sdk), &settings).await?;
         if would.is_empty() {
@@ -222,7 +223,7 @@ async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
 async fn list(repo: &RepoFlags, format: Format) -> anyhow::Result<()> {
     let ws = Workspace::open(repo)?;
     let (env, _) = preview_target(&ws, None)?;
-    let ctx = EnvContext::new(&ws, &env).await?;
+    let ctx = ws.connect_checked(&env).await?;
     let previews = preview::list(&PreviewClients::new(&ctx.sdk), &ws.config.project.name).await?;
     if format == Format::Json {
         let rows: Vec<serde_json::Value> = previews
@@ -272,7 +273,7 @@ async fn sweep(
 ) -> anyhow::Result<()> {
     let ws = Workspace::open(repo)?;
     let (env, target) = preview_target(&ws, target)?;
-    let ctx = EnvContext::new(&ws, &env).await?;
+    let ctx = ws.connect_checked(&env).await?;
     let clients = PreviewClients::new(&ctx.sdk);
     if dry_run {
         return sweep_dry_run(&clients, &ws.config.project.name, older_than).await;
@@ -282,7 +283,7 @@ async fn sweep(
         for p in preview::list(&clients, &ws.config.project.name).await? {
             let old = age(p.last_modified).is_some_and(|a| a >= Duration::from_secs(days * 86_400));
             if old && p.enabled {
-                let report = preview::down(&clients, &settings(&ws, &env, &site, p.pr)?).await?;
+                let report = preview::down(&clients, &settings(&ws, &ctx, &site, p.pr)?).await?;
                 println!(
                     "pr-{}: taken down (unchanged for over {days} days): {}",
                     p.pr,
@@ -346,14 +347,30 @@ fn age(at: Option<SystemTime>) -> Option<Duration> {
     SystemTime::now().duration_since(at?).ok()
 }
 
+/// The site a preview deploys: the target's build into the preview's bucket
+/// behind its own distribution; built already, and verified by nothing (the
+/// target's checks are of its environment, not of the preview).
+fn preview_site(
+    site: SiteSettings,
+    settings: &PreviewSettings,
+    made: &preview::PreviewReport,
+) -> SiteSettings {
+    SiteSettings {
+        site: web_deployer::SiteSettings {
+            bucket: settings.bucket.clone(),
+            distribution_id: Some(made.distribution_id.clone()),
+            ..site.site
+        },
+        build: None,
+        verify: None,
+        ..site
+    }
+}
+
 /// A preview error; bad input stays bad input.
-fn explain(ctx: &EnvContext<'_>, e: preview::PreviewError) -> anyhow::Error {
+fn explain(ctx: &EnvContext, e: preview::PreviewError) -> anyhow::Error {
     if e.is_bad_input() {
-        BadInput(format!(
-            "{e} (check preview_bucket in {})",
-            ctx.config_name()
-        ))
-        .into()
+        BadInput(format!("{e} (check preview_bucket in {})", ctx.config_file)).into()
     } else {
         anyhow::Error::new(e)
     }

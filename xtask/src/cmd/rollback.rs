@@ -4,67 +4,29 @@
 //! the summary and exit code say which failed. A terraform target is rolled back
 //! by a `git revert` prepared on a new branch (`--commit`), never by `all`.
 
-use crate::config::TargetKind;
-use crate::context::EnvContext;
+use crate::config::{Env, TargetKind};
 use crate::error::BadInput;
-use crate::flags::RollbackFlags;
+use crate::flags::{Format, RollbackFlags, RollbackTarget};
 use crate::output::Section;
-use crate::plan::{Plan, Selection};
-use crate::targets::{self, TargetResult};
+use crate::plan::{Plan, Selection, Settings};
+use crate::targets::{self, Run, TargetResult};
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
-    if flags.format == crate::flags::Format::Json {
+    if flags.format == Format::Json {
         crate::output::keep_stdout_for_json();
     }
     let ws = Workspace::open(&flags.repo)?;
-    ws.environment(&flags.env)?;
-    let env = flags.env.as_str();
-    let plan = plan(&ws, flags)?;
-    if flags.to.is_some() && plan.targets.len() != 1 {
-        return Err(BadInput::error(
-            "--to: names a version of one target; it cannot go with `all`",
-        ));
+    let ctx = ws.connect(&flags.env).await?;
+    let env = ctx.env.name.clone();
+    let plan = plan(&ws, &ctx.env, &flags.target)?;
+    check_flags(flags, &plan)?;
+    // A terraform target rolls back by a git revert: no AWS call.
+    let git_only = plan.targets.iter().all(|t| t.kind == TargetKind::Terraform);
+    if !git_only {
+        ctx.require_state_bucket().await?;
     }
-    // A terraform target rolls back by a git revert: no AWS call, no lock.
-    if let [target] = plan.targets.as_slice() {
-        if target.kind == TargetKind::Terraform {
-            let name = &target.name;
-            if flags.to.is_some() {
-                return Err(BadInput::error(format!("--to: {name} is a terraform target, rolled back by reverting a commit: pass --commit SHA")));
-            }
-            let opts = targets::terraform::RollbackOptions {
-                commit: flags.commit.clone(),
-                push: flags.push,
-                dry_run: flags.dry_run,
-            };
-            let result = targets::terraform::rollback(&ws, name, env, &opts)?;
-            return super::finish("rollback", env, &[result], flags.format);
-        }
-    }
-    if flags.commit.is_some() || flags.push {
-        return Err(BadInput::error(
-            "--commit and --push: only for terraform targets, which are rolled back by a git revert",
-        ));
-    }
-    let ctx = EnvContext::new(&ws, env).await?;
-    let opts = targets::RollbackOptions {
-        ecs: targets::ecs::RollbackOptions {
-            to: flags.to.clone(),
-            dry_run: flags.dry_run,
-            force_unlock: flags.force_unlock,
-            watch: super::watch_settings(&flags.watch),
-        },
-        site: targets::static_site::RollbackOptions {
-            to: flags.to.clone(),
-            site: targets::static_site::SiteOptions::from_flags(
-                &flags.site,
-                &flags.watch,
-                flags.dry_run,
-                flags.force_unlock,
-            ),
-        },
-    };
+    let opts = options(&ws, flags);
 
     let several = plan.targets.len() > 1;
     let mut results = Vec::new();
@@ -72,19 +34,26 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         let name = target.name.clone();
         let section = Section::start(format!("rollback {name} ({}) in {env}", target.kind));
         // With `all`, one target's failure must not stop the others.
-        let result = match crate::plan::outputs::fill_one(&ctx, &mut target).await {
-            Ok(()) => targets::rollback(&ctx, &target, &opts).await,
+        let filled = match target.kind {
+            TargetKind::Terraform => Ok(()),
+            _ => crate::plan::outputs::fill_one(&ctx, &mut target).await,
+        };
+        let result = match filled {
+            Ok(()) => targets::run(&ctx, &target, Run::Rollback(&opts)).await,
             Err(e) => Err(e),
         };
         let mut result = match result {
             Ok(r) => r,
             Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
-            Err(e) => return Err(super::fail_alone("rollback", env, &name, flags.format, e)),
+            Err(e) => return Err(super::fail_alone("rollback", &env, &name, flags.format, e)),
         };
+        if let Some(revert) = &result.revert {
+            crate::output::detail(&crate::revert::hint(&ws.repo, &ctx.env, &name, revert));
+        }
         section.finish(&mut result);
         results.push(result);
     }
-    if flags.target == "all" {
+    if flags.target == RollbackTarget::All {
         for t in ws
             .config
             .targets
@@ -97,47 +66,91 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
             ));
         }
     }
-    super::finish("rollback", env, &results, flags.format)
+    super::finish("rollback", &env, &results, flags.format)
+}
+
+/// Flags that only some kinds take, refused before anything runs.
+fn check_flags(flags: &RollbackFlags, plan: &Plan) -> Result<(), BadInput> {
+    if flags.to.is_some() && plan.targets.len() != 1 {
+        return Err(BadInput(
+            "--to: names a version of one target; it cannot go with `all`".into(),
+        ));
+    }
+    match plan.targets.as_slice() {
+        [target] if target.kind == TargetKind::Terraform => match &flags.to {
+            Some(_) => Err(BadInput(format!("--to: {} is a terraform target, rolled back by reverting a commit: pass --commit SHA", target.name))),
+            None => Ok(()),
+        },
+        _ if flags.commit.is_some() || flags.push => Err(BadInput(
+            "--commit and --push: only for terraform targets, which are rolled back by a git revert".into(),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn options(ws: &Workspace, flags: &RollbackFlags) -> targets::RollbackOptions {
+    targets::RollbackOptions {
+        mode: flags.mode(),
+        ecs: targets::ecs::RollbackOptions {
+            to: flags.to.clone(),
+            watch: super::watch_settings(&flags.watch),
+        },
+        site: targets::static_site::RollbackOptions {
+            to: flags.to.clone(),
+            site: targets::static_site::SiteOptions::from_flags(&flags.site, &flags.watch),
+        },
+        terraform: targets::terraform::RollbackOptions {
+            commit: flags.commit.clone(),
+            push: flags.push,
+            repo_root: ws.root.clone(),
+            paths: ws
+                .config
+                .targets
+                .iter()
+                .map(|t| (t.name.clone(), t.paths.clone()))
+                .collect(),
+        },
+    }
 }
 
 /// The targets to roll back: the one named, or with `all` every ECS target
 /// and then every static site (the seeds' rollback-all.sh: API, then web),
 /// each group in run order; never terraform targets.
-fn plan(ws: &Workspace, flags: &RollbackFlags) -> anyhow::Result<Plan> {
-    let env = flags.env.as_str();
-    let names: Vec<String> = if flags.target == "all" {
-        let of_kind = |kind: TargetKind| {
-            ws.config
-                .targets
-                .iter()
-                .filter(move |t| t.kind == kind)
-                .map(|t| t.name.clone())
-        };
-        let names: Vec<String> = of_kind(TargetKind::Ecs)
-            .chain(of_kind(TargetKind::StaticSite))
-            .collect();
-        if names.is_empty() {
-            return Err(BadInput::error(format!(
-                "rollback all: {} has no ECS or static-site target to roll back",
-                ws.config.file.display()
-            )));
+fn plan(ws: &Workspace, env: &Env, target: &RollbackTarget) -> anyhow::Result<Plan> {
+    let names: Vec<String> = match target {
+        RollbackTarget::All => {
+            let of_kind = |kind: TargetKind| {
+                ws.config
+                    .targets
+                    .iter()
+                    .filter(move |t| t.kind == kind)
+                    .map(|t| t.name.clone())
+            };
+            let names: Vec<String> = of_kind(TargetKind::Ecs)
+                .chain(of_kind(TargetKind::StaticSite))
+                .collect();
+            if names.is_empty() {
+                return Err(BadInput::error(format!(
+                    "rollback all: {} has no ECS or static-site target to roll back",
+                    ws.config.file.display()
+                )));
+            }
+            names
         }
-        names
-    } else {
-        vec![flags.target.clone()]
+        RollbackTarget::One(name) => vec![name.clone()],
     };
-    let mut plan = Plan::for_env(&ws.config, &Selection::Named(names), ws.head_sha(), env)
-        .map_err(|e| {
+    let mut plan =
+        Plan::for_env(ws, &Selection::Named(names), ws.head_sha(), env).map_err(|e| {
             BadInput::error(format!(
                 "unknown target `{}` (expected `all` or one of: {})",
                 e.name, e.known
             ))
         })?;
     // One at a time, API before web.
-    plan.targets.sort_by_key(|t| match t.kind {
-        TargetKind::Ecs => 0,
-        TargetKind::StaticSite => 1,
-        TargetKind::Terraform => 2,
+    plan.targets.sort_by_key(|t| match t.settings {
+        Settings::Ecs(_) => 0,
+        Settings::StaticSite(_) => 1,
+        Settings::Terraform(_) => 2,
     });
     Ok(plan)
 }

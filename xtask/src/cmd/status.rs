@@ -4,7 +4,6 @@
 use serde::Serialize;
 
 use crate::config::TargetKind;
-use crate::context::EnvContext;
 use crate::error::{BadInput, Drifted};
 use crate::flags::{Format, StatusFlags};
 use crate::plan::{Plan, Selection};
@@ -34,9 +33,9 @@ const SHOWN_PER_TARGET: usize = 20;
 
 pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
-    let ctx = EnvContext::new(&ws, &flags.env).await?;
+    let ctx = ws.connect_checked(&flags.env).await?;
     let env = flags.env.as_str();
-    let plan = Plan::for_env(&ws.config, &Selection::All, ctx.git_sha.clone(), env)
+    let plan = Plan::for_env(&ws, &Selection::All, ctx.git_sha.clone(), &ctx.env)
         .map_err(BadInput::from)?;
     let mut rows = Vec::new();
     for mut target in plan.targets {

@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::outputs::Slot;
 use super::{ConfigDuration, SmokeConfig};
 
 /// An ECS service running one container image from ECR.
@@ -118,42 +117,5 @@ impl EcsTarget {
             }
         }
         Ok(())
-    }
-
-    /// Every string setting with its key, for `{TARGET.OUTPUT}`.
-    pub(super) fn slots(&mut self) -> Vec<(String, Slot<'_>)> {
-        let mut slots = vec![
-            ("cluster".to_string(), Slot::Text(&mut self.cluster)),
-            ("service".to_string(), Slot::Text(&mut self.service)),
-            ("container".to_string(), Slot::Text(&mut self.container)),
-            (
-                "ecr_repository".to_string(),
-                Slot::Text(&mut self.ecr_repository),
-            ),
-        ];
-        for (key, value) in [
-            ("dockerfile", &mut self.dockerfile),
-            ("docker_context", &mut self.docker_context),
-            ("docker_target", &mut self.docker_target),
-            ("docker_platform", &mut self.docker_platform),
-        ] {
-            if let Some(v) = value {
-                slots.push((key.to_string(), Slot::Text(v)));
-            }
-        }
-        for (name, v) in &mut self.docker_build_args {
-            slots.push((format!("docker_build_args.{name}"), Slot::Text(v)));
-        }
-        slots.extend(super::verify::slots(&mut self.verify, &mut self.alarms));
-        if let Some(task) = &mut self.before_rollout {
-            slots.push((
-                "before_rollout.command".into(),
-                Slot::List(&mut task.command),
-            ));
-            if let Some(c) = &mut task.container {
-                slots.push(("before_rollout.container".into(), Slot::Text(c)));
-            }
-        }
-        slots
     }
 }

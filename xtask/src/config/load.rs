@@ -59,8 +59,7 @@ impl Loader<'_> {
         self.check_templates(
             "project.state_bucket",
             &raw.project.state_bucket,
-            false,
-            false,
+            Allowed::Everywhere,
         )?;
         if let Some(env) = &raw.project.preview_environment {
             if !raw.environments.contains_key(env) {
@@ -135,9 +134,8 @@ impl Loader<'_> {
         self.check_table_templates(&key, &base)?;
         let overrides = self.overrides(&key, table, raw)?;
         let mut settings = BTreeMap::new();
-        for (env, environment) in &raw.environments {
-            let resolved =
-                self.resolve(&key, kind, &base, overrides.get(env), env, environment, raw)?;
+        for env in raw.environments.keys() {
+            let resolved = self.resolve(&key, kind, &base, overrides.get(env), env, raw)?;
             settings.insert(env.clone(), resolved);
         }
         Ok(Target {
@@ -241,7 +239,6 @@ impl Loader<'_> {
     /// A target's settings for one environment: its keys with the
     /// environment's overrides, placeholders filled, typed by its kind and
     /// checked. An error names the key where the value came from.
-    #[allow(clippy::too_many_arguments)]
     fn resolve(
         &self,
         key: &str,
@@ -249,9 +246,9 @@ impl Loader<'_> {
         base: &toml::Table,
         over: Option<&toml::Table>,
         env: &str,
-        environment: &Environment,
         raw: &RawConfig,
     ) -> Result<TargetSettings, ConfigError> {
+        let environment = &raw.environments[env];
         let mut merged = base.clone();
         if let Some(over) = over {
             merged.extend(over.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -321,30 +318,30 @@ impl Loader<'_> {
 
     fn check_table_templates(&self, key: &str, table: &toml::Table) -> Result<(), ConfigError> {
         for (k, v) in table {
-            let allow_pr = k.starts_with("preview_");
+            let allowed = Allowed::InTarget {
+                preview: k.starts_with("preview_"),
+            };
             let mut strings = Vec::new();
             collect_strings(&format!("{key}.{k}"), v, &mut strings);
             for (path, s) in strings {
-                self.check_templates(&path, s, allow_pr, true)?;
+                self.check_templates(&path, s, allowed)?;
             }
         }
         Ok(())
     }
 
-    /// `allow_outputs`: `{target.output}` may be used (checked once every target
-    /// is known, in `outputs.rs`).
-    fn check_templates(
-        &self,
-        key: &str,
-        value: &str,
-        allow_pr: bool,
-        allow_outputs: bool,
-    ) -> Result<(), ConfigError> {
+    fn check_templates(&self, key: &str, value: &str, allowed: Allowed) -> Result<(), ConfigError> {
         let names = template::placeholders(value).map_err(|m| self.error(key, m))?;
         for name in names {
             let known = template::EVERYWHERE.contains(&name)
-                || (allow_pr && name == template::PR)
-                || (allow_outputs && name.contains('.'));
+                || match allowed {
+                    Allowed::Everywhere => false,
+                    // `{TARGET.OUTPUT}` is checked once every target is known
+                    // (`outputs.rs`).
+                    Allowed::InTarget { preview } => {
+                        name.contains('.') || (preview && name == template::PR)
+                    }
+                };
             if !known {
                 return Err(self.error(
                     key,
@@ -354,6 +351,15 @@ impl Loader<'_> {
         }
         Ok(())
     }
+}
+
+/// Which placeholders a value may use besides `{env}`, `{project}` and `{region}`.
+#[derive(Clone, Copy)]
+enum Allowed {
+    /// None (the project's keys).
+    Everywhere,
+    /// A target's keys: `{TARGET.OUTPUT}`, and `{pr}` in `preview_*` keys.
+    InTarget { preview: bool },
 }
 
 fn unknown_env(env: &str, raw: &RawConfig) -> String {

@@ -20,6 +20,7 @@ mod verify;
 
 pub use duration::ConfigDuration;
 pub use ecs::{BeforeRollout, EcsTarget};
+pub use network::NETWORK_TFVARS;
 pub use static_site::{CacheRule, StaticSiteTarget};
 pub use terraform::TerraformTarget;
 pub use verify::SmokeConfig;
@@ -76,6 +77,29 @@ pub struct Environment {
     pub aws_readonly_role_arn: Option<String>,
 }
 
+/// One environment of the config, resolved: everything a command working in it
+/// needs besides the targets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Env {
+    pub name: String,
+    /// `region`, else `project.region`.
+    pub region: String,
+    /// The branch this environment runs: its `branch`, else the project's
+    /// `default_branch`, else `main`. Revert branches start from it.
+    pub branch: String,
+    /// `project.state_bucket`, filled for this environment.
+    pub state_bucket: String,
+}
+
+/// `--env` names no environment of the config.
+#[derive(Debug, thiserror::Error)]
+#[error("--env {name}: not an environment of {} (expected one of: {known})", file.display())]
+pub struct UnknownEnvironment {
+    pub name: String,
+    pub file: PathBuf,
+    pub known: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
@@ -116,16 +140,6 @@ impl TargetSettings {
             TargetSettings::Ecs(ecs) => ecs.check(),
             TargetSettings::StaticSite(site) => site.check(),
             TargetSettings::Terraform(tf) => tf.check(),
-        }
-    }
-
-    /// Every string setting with its key path (`cache[0].glob`), for filling
-    /// `{TARGET.OUTPUT}`.
-    pub fn slots(&mut self) -> Vec<(String, outputs::Slot<'_>)> {
-        match self {
-            TargetSettings::Ecs(ecs) => ecs.slots(),
-            TargetSettings::StaticSite(site) => site.slots(),
-            TargetSettings::Terraform(tf) => tf.slots(),
         }
     }
 }
@@ -172,6 +186,29 @@ impl Config {
             .join(", ")
     }
 
+    /// `name`, checked and resolved: what a command working in it needs.
+    pub fn environment(&self, name: &str) -> Result<Env, UnknownEnvironment> {
+        let environment = self
+            .environments
+            .get(name)
+            .ok_or_else(|| UnknownEnvironment {
+                name: name.to_string(),
+                file: self.file.clone(),
+                known: self.environment_names(),
+            })?;
+        Ok(Env {
+            name: name.to_string(),
+            region: self.region(name).to_string(),
+            branch: environment
+                .branch
+                .clone()
+                .or_else(|| self.project.default_branch.clone())
+                .unwrap_or_else(|| "main".into()),
+            state_bucket: self.state_bucket(name),
+        })
+    }
+
+    /// The region of `env`, an environment of this config (see [`Config::environment`]).
     pub fn region(&self, env: &str) -> &str {
         self.environments
             .get(env)

@@ -16,6 +16,8 @@ use super::{template, ConfigError, Target, TargetSettings};
 /// A setting `{TARGET.OUTPUT}` may fill: one string, or a list of strings.
 pub enum Slot<'a> {
     Text(&'a mut String),
+    /// A path, filled as text (`build_dir`, `dir`).
+    Path(&'a mut std::path::PathBuf),
     List(&'a mut Vec<String>),
     /// Passed on as JSON (a terraform target's `vars`): a string that is just
     /// `{TARGET.OUTPUT}` takes the output's value, whatever its type.
@@ -32,11 +34,12 @@ pub struct OutputRef {
     pub output: String,
 }
 
-/// Every `{TARGET.OUTPUT}` in `settings`, in key order.
+/// Every `{TARGET.OUTPUT}` in `settings`, by key path (`cache[0].glob`), from
+/// every string the target's keys hold.
 pub fn references(settings: &TargetSettings) -> Vec<OutputRef> {
-    let mut settings = settings.clone();
+    let value = serde_json::to_value(settings).expect("settings serialize");
     let mut found = Vec::new();
-    let mut scan = |key: String, s: &str| {
+    walk_json("", &value, &mut |key, s| {
         for name in template::placeholders(s).unwrap_or_default() {
             if let Some((source, output)) = name.split_once('.') {
                 found.push(OutputRef {
@@ -46,18 +49,7 @@ pub fn references(settings: &TargetSettings) -> Vec<OutputRef> {
                 });
             }
         }
-    };
-    for (key, slot) in settings.slots() {
-        match slot {
-            Slot::Text(s) => scan(key, s),
-            Slot::List(items) => {
-                for (i, s) in items.iter().enumerate() {
-                    scan(format!("{key}[{i}]"), s);
-                }
-            }
-            Slot::Value(v) => walk_json(&key, v, &mut scan),
-        }
-    }
+    });
     found
 }
 
@@ -71,7 +63,12 @@ fn walk_json(key: &str, v: &serde_json::Value, f: &mut impl FnMut(String, &str))
         }
         serde_json::Value::Object(map) => {
             for (k, item) in map {
-                walk_json(&format!("{key}.{k}"), item, f);
+                let inner = if key.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{key}.{k}")
+                };
+                walk_json(&inner, item, f);
             }
         }
         _ => {}

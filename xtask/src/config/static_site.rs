@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::outputs::Slot;
 use super::{ConfigDuration, SmokeConfig};
 
 /// A static build uploaded to S3 behind CloudFront.
@@ -128,37 +127,5 @@ impl StaticSiteTarget {
             max_deletes: self.max_deletes,
             invalidation_max_paths: self.invalidation_max_paths,
         }
-    }
-
-    /// Every string setting with its key, for `{TARGET.OUTPUT}`.
-    pub(super) fn slots(&mut self) -> Vec<(String, Slot<'_>)> {
-        let mut slots = vec![
-            ("build_dir".to_string(), Slot::Text(&mut self.build_dir)),
-            ("bucket".to_string(), Slot::Text(&mut self.bucket)),
-        ];
-        for (key, value) in [
-            ("distribution", &mut self.distribution),
-            ("preview_bucket", &mut self.preview_bucket),
-            ("preview_domain", &mut self.preview_domain),
-            ("preview_zone_id", &mut self.preview_zone_id),
-            ("preview_certificate_arn", &mut self.preview_certificate_arn),
-            ("build", &mut self.build),
-        ] {
-            if let Some(v) = value {
-                slots.push((key.to_string(), Slot::Text(v)));
-            }
-        }
-        for (i, rule) in self.cache.iter_mut().enumerate() {
-            slots.push((format!("cache[{i}].glob"), Slot::Text(&mut rule.glob)));
-            slots.push((
-                format!("cache[{i}].cache_control"),
-                Slot::Text(&mut rule.cache_control),
-            ));
-        }
-        for (name, v) in &mut self.build_env {
-            slots.push((format!("build_env.{name}"), Slot::Text(v)));
-        }
-        slots.extend(super::verify::slots(&mut self.verify, &mut self.alarms));
-        slots
     }
 }

@@ -5,8 +5,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::outputs::Slot;
-
 /// A Terraform root module, applied only with approval.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -75,32 +73,5 @@ impl TerraformTarget {
             approval_required: self.approval,
             state: self.state(region),
         }
-    }
-
-    /// Every string setting with its key, for `{TARGET.OUTPUT}`.
-    pub(super) fn slots(&mut self) -> Vec<(String, Slot<'_>)> {
-        let mut slots = vec![("dir".to_string(), Slot::Text(&mut self.dir))];
-        for (key, value) in [
-            ("state_bucket", &mut self.state_bucket),
-            ("state_key", &mut self.state_key),
-            ("vpc_cidr", &mut self.vpc_cidr),
-        ] {
-            if let Some(v) = value {
-                slots.push((key.to_string(), Slot::Text(v)));
-            }
-        }
-        for (name, value) in &mut self.vars {
-            slots.push((format!("vars.{name}"), Slot::Value(value)));
-        }
-        for (key, value) in [
-            ("azs", &mut self.azs),
-            ("public_subnets", &mut self.public_subnets),
-            ("private_subnets", &mut self.private_subnets),
-        ] {
-            if let Some(v) = value {
-                slots.push((key.to_string(), Slot::List(v)));
-            }
-        }
-        slots
     }
 }

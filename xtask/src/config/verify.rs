@@ -5,7 +5,6 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-use super::outputs::Slot;
 use super::ConfigDuration;
 
 /// `verify = { url = "https://api.{env}.example.com/health", expect_status = 200, within = "2m" }`.
@@ -78,19 +77,4 @@ pub(super) fn settings(
         bake: bake.map_or(DEFAULT_BAKE, |b| b.0),
         poll_interval,
     })
-}
-
-/// Their string settings, for `{TARGET.OUTPUT}`.
-pub(super) fn slots<'a>(
-    smoke: &'a mut Option<SmokeConfig>,
-    alarms: &'a mut Vec<String>,
-) -> Vec<(String, Slot<'a>)> {
-    let mut slots = Vec::new();
-    if let Some(s) = smoke {
-        slots.push(("verify.url".to_string(), Slot::Text(&mut s.url)));
-    }
-    if !alarms.is_empty() {
-        slots.push(("alarms".to_string(), Slot::List(alarms)));
-    }
-    slots
 }

@@ -13,9 +13,9 @@ use std::collections::BTreeMap;
 use futures_util::future::join_all;
 
 use crate::changes::{self, ChangeRequest, ChangedPaths, RangeRequest};
+use crate::context::EnvContext;
 use crate::error::BadInput;
 use crate::state::ledger::{Action, DeployedBase};
-use crate::state::StateStore;
 use crate::workspace::Workspace;
 
 use super::TargetRange;
@@ -25,12 +25,13 @@ use super::TargetRange;
 /// and `request` how it was asked for (`--uncommitted` carries over).
 pub async fn own_ranges(
     ws: &Workspace,
-    env: &str,
+    ctx: &EnvContext,
     head: git2::Oid,
     run_why: &str,
     request: &ChangeRequest,
 ) -> anyhow::Result<BTreeMap<String, TargetRange>> {
-    let Some(bases) = deployed_bases(ws, env, run_why).await? else {
+    let env = ctx.env.name.as_str();
+    let Some(bases) = deployed_bases(ws, ctx, run_why).await? else {
         return Ok(BTreeMap::new());
     };
     let mut ranges = BTreeMap::new();
@@ -44,7 +45,7 @@ pub async fn own_ranges(
     }
     for (commit, targets) in by_commit {
         let names: Vec<&str> = targets.iter().map(|(t, _)| *t).collect();
-        ensure_commit(ws, commit, &names, env)?;
+        ensure_commit(ws, commit, &names, env).await?;
         let mut req = request.clone();
         req.all_if_unknown = false;
         req.range = RangeRequest {
@@ -80,12 +81,11 @@ pub async fn own_ranges(
 /// yet. Either is said on stderr, with the range used instead.
 async fn deployed_bases(
     ws: &Workspace,
-    env: &str,
+    ctx: &EnvContext,
     run_why: &str,
 ) -> anyhow::Result<Option<BTreeMap<String, DeployedBase>>> {
-    let sdk = crate::aws::sdk_config(ws.config.region(env)).await;
-    let store = StateStore::new(&sdk, ws.config.state_bucket(env), env.to_string());
-    if crate::aws::check_credentials(&sdk).await.is_err() {
+    let (env, store) = (&ctx.env.name, &ctx.store);
+    if ctx.check_credentials().await.is_err() {
         eprintln!(
             "note: no AWS credentials to read the {env} ledger: every target is compared in the run's range ({})",
             run_why
@@ -125,7 +125,12 @@ async fn deployed_bases(
 
 /// Makes sure `commit` is in the repository, fetching it when the clone is
 /// shallow or stale; a bad-input error naming it and the fix otherwise.
-fn ensure_commit(ws: &Workspace, commit: &str, targets: &[&str], env: &str) -> anyhow::Result<()> {
+async fn ensure_commit(
+    ws: &Workspace,
+    commit: &str,
+    targets: &[&str],
+    env: &str,
+) -> anyhow::Result<()> {
     let present = |repo: &git2::Repository| {
         git2::Oid::from_str(commit)
             .ok()
@@ -136,10 +141,12 @@ fn ensure_commit(ws: &Workspace, commit: &str, targets: &[&str], env: &str) -> a
     }
     let who = targets.join(", ");
     eprintln!("{who}: last deployed to {env} from {commit}, which this clone does not have: fetching it from origin");
-    let fetched = std::process::Command::new("git")
+    let fetched = tokio::process::Command::new("git")
         .args(["fetch", "--quiet", "--depth=1", "origin", commit])
         .current_dir(&ws.root)
-        .output();
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await;
     let problem = match fetched {
         Ok(out) if out.status.success() => {
             // libgit2 rereads the object database when an object is missing,

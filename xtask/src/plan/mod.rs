@@ -11,18 +11,26 @@
 //! ```
 
 pub mod deployed;
+mod make;
 pub mod outputs;
 mod select;
+mod settings;
 
 use serde::Serialize;
 use std::collections::BTreeMap;
 
 use crate::config::{outputs::OutputRef, Config, Target, TargetKind, TargetSettings};
 
+pub use make::{make, short, PlanRequest};
 pub use select::{Selection, TargetRange, UnknownTarget};
+pub use settings::{
+    BuildStep, EcsSettings, GeneratedFile, ImageBuild, PreviewTemplate, Settings, SiteSettings,
+    StackSettings, Uncommitted,
+};
 
 /// The plan of a run. `S` is what each target carries besides its name and
-/// place: [`Settings`] for an environment, `()` for a plan without one.
+/// place: its [`Settings`] resolved for an environment, `()` for a plan
+/// without one.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan<S = Settings> {
     /// The commit compared from; `None` for `--all`, named targets, or an
@@ -74,6 +82,9 @@ pub struct PlannedTarget<S = Settings> {
     pub since: Option<Since>,
     #[serde(skip)]
     pub settings: S,
+    /// The `{TARGET.OUTPUT}`s in `settings` (none without an environment).
+    #[serde(skip)]
+    pub outputs: Outputs,
 }
 
 /// Why a target is in the plan.
@@ -90,25 +101,20 @@ pub enum Why {
     Named,
 }
 
-/// A target's settings in the plan's environment, and where the
-/// `{TARGET.OUTPUT}`s they use come from.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// As deploy.toml resolves them; `{TARGET.OUTPUT}` still in place until
-    /// [`outputs::fill`] fills them.
-    pub values: TargetSettings,
-    pub outputs: Vec<OutputRef>,
-    /// The state object of each terraform target `outputs` names.
+/// The `{TARGET.OUTPUT}`s a target's settings use, and where each terraform
+/// target they name keeps its state.
+#[derive(Debug, Clone, Default)]
+pub struct Outputs {
+    pub refs: Vec<OutputRef>,
     pub states: BTreeMap<String, shared_infra::StateLocation>,
 }
 
-impl Settings {
-    /// `target`'s settings in `env` (an environment of `config`).
-    pub fn of(config: &Config, target: &Target, env: &str) -> Settings {
-        let values = target.settings[env].clone();
-        let outputs = crate::config::outputs::references(&values);
+impl Outputs {
+    /// The outputs `target` uses in `env` (an environment of `config`).
+    pub fn of(config: &Config, target: &Target, env: &str) -> Outputs {
+        let refs = crate::config::outputs::references(&target.settings[env]);
         let mut states = BTreeMap::new();
-        for source in outputs.iter().map(|r| r.source.as_str()) {
+        for source in refs.iter().map(|r| r.source.as_str()) {
             // The config checked that a source is a terraform target with a state.
             let location = config.target(source).and_then(|t| match &t.settings[env] {
                 TargetSettings::Terraform(tf) => tf.state(config.region(env)),
@@ -118,11 +124,7 @@ impl Settings {
                 states.insert(source.to_string(), location);
             }
         }
-        Settings {
-            values,
-            outputs,
-            states,
-        }
+        Outputs { refs, states }
     }
 }
 

@@ -22,7 +22,7 @@ use crate::config::outputs::{OutputRef, Slot};
 use crate::context::EnvContext;
 use crate::error::BadInput;
 
-use super::{Plan, PlannedTarget, Settings};
+use super::{Outputs, Plan, PlannedTarget, Settings};
 
 /// The states read for a step, by terraform target; a read that failed keeps its
 /// error for every target that needs it.
@@ -30,26 +30,28 @@ type Read = BTreeMap<String, Result<StackOutputs, InfraError>>;
 
 /// Checks, before anything runs, the outputs each target uses from stacks this
 /// plan does not deploy (those states will not change during the run).
-pub async fn check_before(ctx: &EnvContext<'_>, plan: &Plan) -> anyhow::Result<()> {
+pub async fn check_before(ctx: &EnvContext, plan: &Plan) -> anyhow::Result<()> {
     let planned: Vec<&str> = plan.target_names();
     let mut read = Read::new();
     for target in &plan.targets {
-        let settings = &target.settings;
-        let outside: Vec<&OutputRef> = settings
-            .outputs
+        let outputs = &target.outputs;
+        let outside: Vec<&OutputRef> = outputs
+            .refs
             .iter()
             .filter(|r| !planned.contains(&r.source.as_str()))
             .collect();
         for r in &outside {
             if let (false, Some(location)) =
-                (read.contains_key(&r.source), settings.states.get(&r.source))
+                (read.contains_key(&r.source), outputs.states.get(&r.source))
             {
                 read.insert(r.source.clone(), read_state(ctx, location).await);
             }
         }
-        let mut trial = settings.clone();
-        trial.outputs.retain(|r| outside.contains(&r));
-        fill(&ctx.config_name(), &target.name, &mut trial, &read, false)?;
+        let mut trial = target.settings.clone();
+        let mut trial_outputs = outputs.clone();
+        trial_outputs.refs.retain(|r| outside.contains(&r));
+        let file = &ctx.config_file;
+        fill(file, &target.name, &mut trial, &trial_outputs, &read, false)?;
     }
     Ok(())
 }
@@ -57,51 +59,49 @@ pub async fn check_before(ctx: &EnvContext<'_>, plan: &Plan) -> anyhow::Result<(
 /// Fills the `{TARGET.OUTPUT}`s of every target of `wave`, reading each state
 /// they name once. A target whose outputs cannot be filled gets its error
 /// (the others go on).
-pub async fn fill_wave(
-    ctx: &EnvContext<'_>,
-    wave: &mut [PlannedTarget],
-) -> Vec<anyhow::Result<()>> {
+pub async fn fill_wave(ctx: &EnvContext, wave: &mut [PlannedTarget]) -> Vec<anyhow::Result<()>> {
     let mut read = Read::new();
     for target in wave.iter() {
-        for (source, location) in &target.settings.states {
+        for (source, location) in &target.outputs.states {
             if !read.contains_key(source) {
                 read.insert(source.clone(), read_state(ctx, location).await);
             }
         }
     }
-    let file = ctx.config_name();
+    let file = &ctx.config_file;
     wave.iter_mut()
-        .map(|t| fill(&file, &t.name, &mut t.settings, &read, true))
+        .map(|t| fill(file, &t.name, &mut t.settings, &t.outputs, &read, true))
         .collect()
 }
 
 /// Fills one target's settings (the same settings when they use no output).
-pub async fn fill_one(ctx: &EnvContext<'_>, target: &mut PlannedTarget) -> anyhow::Result<()> {
+pub async fn fill_one(ctx: &EnvContext, target: &mut PlannedTarget) -> anyhow::Result<()> {
     let mut results = fill_wave(ctx, std::slice::from_mut(target)).await;
     results.pop().unwrap_or(Ok(()))
 }
 
 async fn read_state(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     location: &shared_infra::StateLocation,
 ) -> Result<StackOutputs, InfraError> {
     shared_infra::read_stack_outputs(&shared_infra::Clients::new(&ctx.sdk), location).await
 }
 
-/// Replaces the placeholders of `settings.outputs` in `settings.values` with
-/// the outputs in `read`; `show` prints each value used.
+/// Replaces the placeholders of `outputs` in `settings` with the outputs in
+/// `read`; `show` prints each value used.
 fn fill(
     file: &str,
     name: &str,
     settings: &mut Settings,
+    outputs: &Outputs,
     read: &Read,
     show: bool,
 ) -> anyhow::Result<()> {
-    if settings.outputs.is_empty() {
+    if outputs.refs.is_empty() {
         return Ok(());
     }
     let mut stacks: BTreeMap<&str, &StackOutputs> = BTreeMap::new();
-    for r in &settings.outputs {
+    for r in &outputs.refs {
         let Some(result) = read.get(&r.source) else {
             continue;
         };
@@ -133,16 +133,20 @@ fn fill(
         name,
         stacks: &stacks,
     };
-    let refs = settings.outputs.clone();
-    for (key, slot) in settings.values.slots() {
+    let refs = &outputs.refs;
+    for (key, slot) in settings.slots() {
         match slot {
-            Slot::Text(s) => *s = resolve.text(&key, s, &refs)?,
-            Slot::List(items) => *items = resolve.list(&key, items, &refs)?,
-            Slot::Value(v) => resolve.value(&key, v, &refs)?,
+            Slot::Text(s) => *s = resolve.text(&key, s, refs)?,
+            Slot::Path(p) => {
+                let text = p.to_string_lossy().into_owned();
+                *p = resolve.text(&key, &text, refs)?.into();
+            }
+            Slot::List(items) => *items = resolve.list(&key, items, refs)?,
+            Slot::Value(v) => resolve.value(&key, v, refs)?,
         }
     }
     if show {
-        for r in &refs {
+        for r in refs {
             if let Some(outputs) = stacks.get(r.source.as_str()) {
                 if let Ok(value) = outputs.value(&r.output) {
                     let location = outputs.location();

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::changes::ChangedPaths;
-use crate::config::{Config, Target};
+use crate::config::{Config, Env, Target};
+use crate::workspace::Workspace;
 
-use super::{NotPlanned, Plan, PlannedTarget, Settings, Since, Why};
+use super::{NotPlanned, Outputs, Plan, PlannedTarget, Settings, Since, Why};
 
 /// One target's own range and what it changed: what `deploy --changed --env`
 /// compares from when the ledger knows what is deployed of the target.
@@ -66,15 +67,16 @@ impl Plan<()> {
 }
 
 impl Plan<Settings> {
-    /// The plan of `selection` in `env`, each target with its settings there.
+    /// The plan of `selection` in `env`, each target with its settings there,
+    /// resolved from the workspace.
     pub fn for_env(
-        config: &Config,
+        ws: &Workspace,
         selection: &Selection,
         head: Option<String>,
-        env: &str,
+        env: &Env,
     ) -> Result<Plan<Settings>, UnknownTarget> {
-        Plan::with(config, selection, head, Some(env), |t| {
-            Settings::of(config, t, env)
+        Plan::with(&ws.config, selection, head, Some(&env.name), |t| {
+            Settings::resolve(&ws.config, t, env, &ws.repo, &ws.root)
         })
     }
 }
@@ -184,6 +186,7 @@ impl<S> Plan<S> {
                 why,
                 since,
                 settings: settings(target),
+                outputs: env.map_or_else(Outputs::default, |e| Outputs::of(config, target, e)),
             });
         }
         Ok(Plan {

@@ -33,9 +33,9 @@ pub struct Record {
     pub deployed: String,
     /// What it replaced.
     pub replaced: Option<String>,
-    /// Kind-specific detail, e.g. the image.
-    #[serde(default)]
-    pub detail: String,
+    /// What `deployed` is, in its kind's terms (`detail` and `detail_kind`).
+    #[serde(flatten)]
+    pub detail: Detail,
     pub outcome: Outcome,
     pub message: String,
     pub started_at: String,
@@ -52,6 +52,92 @@ pub struct Record {
     /// What the deploy pinned and checked (absent from older records).
     #[serde(flatten)]
     pub checks: Checks,
+}
+
+/// What a record says of what it deployed, by kind. In the record's JSON it is
+/// `detail` (the text, as every record had it) and `detail_kind`; a record
+/// written before kinds were kept is read by [`Detail::legacy`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Detail {
+    #[default]
+    None,
+    /// ECS deploy: the image the new revision runs.
+    Image(String),
+    /// ECS rollback: why it went back to this revision.
+    Reason(String),
+    /// Static site: the manifest of what the record left in the bucket.
+    Manifest(String),
+    /// Terraform apply: the plan's headline.
+    Plan(String),
+    /// A record from before kinds were kept, which names no manifest.
+    Unknown(String),
+}
+
+impl Detail {
+    /// The text, as `history` shows it.
+    pub fn text(&self) -> &str {
+        match self {
+            Detail::None => "",
+            Detail::Image(s)
+            | Detail::Reason(s)
+            | Detail::Manifest(s)
+            | Detail::Plan(s)
+            | Detail::Unknown(s) => s,
+        }
+    }
+
+    fn kind(&self) -> Option<&'static str> {
+        Some(match self {
+            Detail::None | Detail::Unknown(_) => return None,
+            Detail::Image(_) => "image",
+            Detail::Reason(_) => "reason",
+            Detail::Manifest(_) => "manifest",
+            Detail::Plan(_) => "plan",
+        })
+    }
+
+    /// A record written before `detail_kind`: only static sites wrote a
+    /// state-bucket key there (`releases/...`), which a reader must find.
+    fn legacy(text: String) -> Detail {
+        match text.as_str() {
+            "" => Detail::None,
+            t if t.starts_with("releases/") => Detail::Manifest(text),
+            _ => Detail::Unknown(text),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct DetailFields {
+    #[serde(default)]
+    detail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detail_kind: Option<String>,
+}
+
+impl Serialize for Detail {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        DetailFields {
+            detail: self.text().to_string(),
+            detail_kind: self.kind().map(str::to_owned),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Detail {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Detail, D::Error> {
+        let fields = DetailFields::deserialize(d)?;
+        Ok(match fields.detail_kind.as_deref() {
+            Some("image") => Detail::Image(fields.detail),
+            Some("reason") => Detail::Reason(fields.detail),
+            Some("manifest") => Detail::Manifest(fields.detail),
+            Some("plan") => Detail::Plan(fields.detail),
+            // A kind this version does not know (a newer one's): its text.
+            Some(_) => Detail::Unknown(fields.detail),
+            None => Detail::legacy(fields.detail),
+        })
+    }
 }
 
 /// One version of an S3 object (a terraform state), as a record keeps it.
@@ -258,5 +344,44 @@ impl StateStore {
             }
         }
         Ok(records)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Detail;
+
+    fn read(json: &str) -> Detail {
+        #[derive(serde::Deserialize)]
+        struct Wrapper {
+            #[serde(flatten)]
+            detail: Detail,
+        }
+        serde_json::from_str::<Wrapper>(json).unwrap().detail
+    }
+
+    #[test]
+    fn a_detail_keeps_its_kind_and_old_records_still_read() {
+        for detail in [
+            Detail::Image("repo:v2@sha256:ab".into()),
+            Detail::Reason("--to 3".into()),
+            Detail::Manifest("releases/web/r1.rollback-x.json".into()),
+            Detail::Plan("Plan: 1 to add".into()),
+            Detail::None,
+        ] {
+            let json = serde_json::to_value(&detail).unwrap();
+            assert_eq!(json["detail"], detail.text(), "the text stays where it was");
+            assert_eq!(read(&json.to_string()), detail);
+        }
+        // Records written before `detail_kind`: a manifest key is found as one.
+        assert_eq!(
+            read(r#"{"detail": "releases/web/r1.json"}"#),
+            Detail::Manifest("releases/web/r1.json".into())
+        );
+        assert_eq!(
+            read(r#"{"detail": "repo:v1"}"#),
+            Detail::Unknown("repo:v1".into())
+        );
+        assert_eq!(read("{}"), Detail::None);
     }
 }

@@ -170,20 +170,6 @@ impl StateStore {
         }
     }
 
-    /// The lock of `target`, except in a dry run, which writes nothing (a lock
-    /// included); release it with [`Lock::release_taken`].
-    pub async fn lock_unless_dry_run(
-        &self,
-        target: &str,
-        force: bool,
-        dry_run: bool,
-    ) -> Result<Option<Lock>, LockError> {
-        if dry_run {
-            return Ok(None);
-        }
-        self.lock(target, force).await.map(Some)
-    }
-
     /// Who holds `target`'s lock, if anyone.
     pub async fn lock_holder(&self, target: &str) -> Result<Option<Holder>, StateError> {
         self.get_json(&key(target)).await
@@ -191,14 +177,6 @@ impl StateStore {
 }
 
 impl Lock {
-    /// Releases a lock from [`StateStore::lock_unless_dry_run`], if one was taken.
-    pub async fn release_taken(lock: Option<Lock>) -> Result<(), StateError> {
-        match lock {
-            Some(lock) => lock.release().await,
-            None => Ok(()),
-        }
-    }
-
     pub async fn release(self) -> Result<(), StateError> {
         held().retain(|(store, key)| !(key == &self.key && store.bucket == self.store.bucket));
         self.store

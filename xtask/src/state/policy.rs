@@ -97,7 +97,7 @@ mod tests {
             git_sha: None,
             deployed: deployed.into(),
             replaced: Some(replaced.into()),
-            detail: String::new(),
+            detail: Default::default(),
             outcome,
             message: String::new(),
             started_at: String::new(),

@@ -1,34 +1,30 @@
-//! One pipeline for every target kind; per kind, only what differs.
+//! Running planned targets: one pipeline for every kind (`pipeline.rs`: lock →
+//! the kind's step → verification → ledger entry → release), and a folder per
+//! kind with only what differs — its steps (`deploy.rs`, `rollback.rs`), what
+//! it shows (`report.rs`, `status.rs`) and its rows of [`explain`]: its crate's
+//! errors in deploy.toml's and the flags' words, bad input staying bad input
+//! (exit code 2).
 //!
-//! ```text
-//! run(ctx, name, noun, dry_run, force_unlock, step):
-//!   take the target's lock (not in a dry run)
-//!   → step(started): the kind's deploy or rollback → StepEnd (result, maybe a ledger Entry)
-//!                                                   | StepError (error, maybe an Entry)
-//!   → append the Entry to the ledger, completed with who, when, where and the commit
-//!   → release the lock
-//!   → the TargetResult, or the error (with what became of the ledger record)
-//! ```
-//!
-//! A kind's folder holds its steps (`deploy.rs`, `rollback.rs`), what it shows
-//! (`report.rs`), and its `explain`: its crate's errors in deploy.toml's and the
-//! flags' words, bad input staying bad input (exit code 2).
+//! A kind's step function does what must happen before the lock (input checks
+//! that need AWS, a build) and returns the [`pipeline::Step`] to run under it;
+//! [`run`] hands it to the pipeline, the one place that does.
 
 pub mod drift;
 pub mod ecs;
+mod entry;
+mod explain;
+pub mod pipeline;
 pub mod static_site;
 pub mod terraform;
 pub mod verification;
 
-use std::future::Future;
+pub use entry::Entry;
+pub use explain::explain;
 
-use crate::config::TargetSettings;
 use crate::context::EnvContext;
-use crate::plan::PlannedTarget;
+use crate::plan::{PlannedTarget, Settings};
 use crate::state::checks::Checks;
-use crate::state::ledger::{self, Action, Outcome, Record};
-use crate::state::lock::Lock;
-use crate::state::now_rfc3339;
+use pipeline::{Job, Locking, Mode, Revert, Step};
 
 /// How one target's deploy or rollback ended, for the summary.
 #[derive(Debug, Clone)]
@@ -41,6 +37,8 @@ pub struct TargetResult {
     pub duration: Option<std::time::Duration>,
     /// What it pinned and checked (or would, in a dry run), for `--format json`.
     pub checks: Box<Checks>,
+    /// A rollback: the revert that keeps git true to what runs now.
+    pub revert: Option<Revert>,
 }
 
 impl TargetResult {
@@ -51,16 +49,14 @@ impl TargetResult {
             summary: summary.into(),
             duration: None,
             checks: Box::default(),
+            revert: None,
         }
     }
 
     pub fn failed(target: &str, summary: impl Into<String>) -> TargetResult {
         TargetResult {
-            target: target.into(),
             ok: false,
-            summary: summary.into(),
-            duration: None,
-            checks: Box::default(),
+            ..TargetResult::ok(target, summary)
         }
     }
 }
@@ -78,145 +74,9 @@ pub struct Observed {
     pub image_tag_moved: Option<String>,
 }
 
-/// What a kind says in its ledger record; the pipeline adds the rest.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    pub action: Action,
-    /// What this put in place: a task definition ARN, a release id, a commit.
-    pub deployed: String,
-    pub replaced: Option<String>,
-    pub detail: String,
-    pub outcome: Outcome,
-    pub message: String,
-    /// A rollback: the commit of the deploy it rolled away from, when the
-    /// ledger knows it (see `Record::seen_commit`).
-    pub rolled_away_from: Option<String>,
-    /// Terraform targets: the state object the apply left (boxed: most
-    /// entries have none, and a step's error carries its entry).
-    pub state_object: Option<Box<ledger::StateObject>>,
-    /// Boxed: most entries have none, and results travel by value.
-    pub checks: Box<Checks>,
-}
-
-/// How a kind's step ended.
-pub enum StepEnd {
-    /// Nothing to record: a dry run, nothing to do, not applied.
-    Unrecorded(TargetResult),
-    Recorded(Entry, TargetResult),
-}
-
-/// A step that failed: its error (already in the user's words) and, when it
-/// wrote something, the ledger record that says so.
-pub struct StepError {
-    pub error: anyhow::Error,
-    pub entry: Option<Box<Entry>>,
-}
-
-impl From<anyhow::Error> for StepError {
-    fn from(error: anyhow::Error) -> StepError {
-        StepError { error, entry: None }
-    }
-}
-
-/// When the step started: ledger ids and release ids are made from it.
-#[derive(Debug, Clone)]
-pub struct Started {
-    pub at: String,
-}
-
-/// Runs `step` for target `name` under its lock (none in a dry run, which
-/// writes nothing, the ledger included) and records what it did. `noun` names
-/// the run in messages ("deploy", "rollback", "terraform run").
-pub async fn run<F, Fut>(
-    ctx: &EnvContext<'_>,
-    name: &str,
-    noun: &str,
-    dry_run: bool,
-    force_unlock: bool,
-    step: F,
-) -> anyhow::Result<TargetResult>
-where
-    F: FnOnce(Started) -> Fut,
-    Fut: Future<Output = Result<StepEnd, StepError>>,
-{
-    let lock = ctx
-        .store
-        .lock_unless_dry_run(name, force_unlock, dry_run)
-        .await?;
-    let started = Started { at: now_rfc3339() };
-    let ended = step(started.clone()).await;
-    let (entry, result) = match ended {
-        Ok(StepEnd::Unrecorded(result)) => (None, Ok(result)),
-        Ok(StepEnd::Recorded(entry, result)) => (Some(entry), Ok(result)),
-        Err(StepError { error, entry }) => (entry.map(|e| *e), Err(error)),
-    };
-    let appended = match entry {
-        Some(entry) if !dry_run => ctx.store.append(&record(ctx, name, &started, entry)).await,
-        _ => Ok(()),
-    };
-    Lock::release_taken(lock).await?;
-    match (result, appended) {
-        (Ok(result), Ok(())) => Ok(result),
-        (Ok(_), Err(a)) => Err(anyhow::Error::new(a).context(format!(
-            "the {noun} finished but its ledger record was not written"
-        ))),
-        (Err(e), Ok(())) => Err(e),
-        (Err(e), Err(a)) => {
-            Err(e.context(format!("its ledger record was not written either: {a}")))
-        }
-    }
-}
-
-fn record(ctx: &EnvContext<'_>, name: &str, started: &Started, entry: Entry) -> Record {
-    Record {
-        id: ledger::new_id(&started.at),
-        target: name.into(),
-        env: ctx.env.clone(),
-        action: entry.action,
-        git_sha: ctx.git_sha.clone(),
-        deployed: entry.deployed,
-        replaced: entry.replaced,
-        detail: entry.detail,
-        outcome: entry.outcome,
-        message: entry.message,
-        started_at: started.at.clone(),
-        finished_at: now_rfc3339(),
-        who: crate::state::who(),
-        rolled_away_from: entry.rolled_away_from,
-        state_object: entry.state_object.map(|b| *b),
-        checks: *entry.checks,
-    }
-}
-
-/// The next steps after a rollback, so git stays true to what runs: revert the
-/// commit the rolled-back deploy shipped, on a branch from the environment's
-/// branch, for a pull request. `-m 1` only for a merge (git refuses it for a
-/// plain commit). `None`: the ledger does not know the commit.
-pub fn revert_hint(ctx: &EnvContext<'_>, name: &str, sha: Option<&str>) -> String {
-    let branch = ctx.ws.config.environments[&ctx.env]
-        .branch
-        .clone()
-        .or_else(|| ctx.ws.config.project.default_branch.clone())
-        .unwrap_or_else(|| "main".into());
-    let Some(sha) = sha else {
-        return format!("IMPORTANT: create a revert PR to keep git history accurate: revert the commit that shipped what was rolled back (see `cargo xtask history {name} {}`) on a branch from {branch}\n", ctx.env);
-    };
-    let commit = git2::Oid::from_str(sha)
-        .ok()
-        .and_then(|id| ctx.ws.repo.find_commit(id).ok());
-    let revert = match commit.map(|c| c.parent_count()) {
-        Some(n) if n > 1 => format!("git revert -m 1 {sha}"),
-        _ => format!("git revert {sha}"),
-    };
-    let short = &sha[..sha.len().min(7)];
-    let topic = format!("revert-{name}-{}-{short}", ctx.env);
-    format!(
-        "IMPORTANT: create a revert PR to keep git history accurate (then open a pull request from {topic} into {branch}):\n  git fetch origin {branch}\n  git switch -c {topic} origin/{branch}\n  {revert}\n  git push origin {topic}\n"
-    )
-}
-
 /// What every target's deploy takes from the flags.
 pub struct DeployOptions {
+    pub mode: Mode,
     pub ecs: ecs::DeployOptions,
     pub site: static_site::SiteOptions,
     pub terraform: terraform::DeployOptions,
@@ -224,64 +84,143 @@ pub struct DeployOptions {
     pub build: bool,
 }
 
-/// One planned target's deploy, by its kind; a static site with a `build` is
-/// built first. `alone`: no other target deploys at the same time (a progress
-/// bar would be torn by their lines).
-pub async fn deploy(
-    ctx: &EnvContext<'_>,
-    target: &PlannedTarget,
-    opts: &DeployOptions,
-    alone: bool,
-) -> anyhow::Result<TargetResult> {
-    let name = target.name.as_str();
-    match &target.settings.values {
-        TargetSettings::Ecs(ecs) => ecs::deploy(ctx, name, ecs, &opts.ecs).await,
-        TargetSettings::StaticSite(site) => {
-            if let (Some(build), true) = (&site.build, opts.build) {
-                crate::build::run(name, &ctx.ws.root, build, &site.build_env).await?;
-            }
-            let site_opts = static_site::SiteOptions {
-                progress_bar: alone,
-                ..opts.site.clone()
-            };
-            static_site::deploy(ctx, name, site, &site_opts).await
+impl DeployOptions {
+    /// A deploy of static sites alone (a preview): the other kinds' options
+    /// are not read.
+    pub fn site_only(site: static_site::SiteOptions) -> DeployOptions {
+        DeployOptions {
+            mode: Mode::Write,
+            ecs: ecs::DeployOptions {
+                image_tag: String::new(),
+                build_image: false,
+                rollback_on_failure: true,
+                watch: api::WatchSettings::default(),
+            },
+            site,
+            terraform: terraform::DeployOptions {
+                approve: false,
+                expect_plan: None,
+            },
+            build: false,
         }
-        TargetSettings::Terraform(tf) => terraform::deploy(ctx, name, tf, &opts.terraform).await,
     }
 }
 
 /// What every target's rollback takes from the flags.
 pub struct RollbackOptions {
+    pub mode: Mode,
     pub ecs: ecs::RollbackOptions,
     pub site: static_site::RollbackOptions,
+    pub terraform: terraform::RollbackOptions,
 }
 
-/// One planned target's rollback, by its kind (a terraform target's is a git
-/// revert, which `cmd/rollback.rs` prepares without AWS).
-pub async fn rollback(
-    ctx: &EnvContext<'_>,
+/// What to run for a target.
+#[derive(Clone, Copy)]
+pub enum Run<'a> {
+    /// `alone`: no other target deploys at the same time (a progress bar
+    /// would be torn by their lines).
+    Deploy {
+        opts: &'a DeployOptions,
+        alone: bool,
+    },
+    Rollback(&'a RollbackOptions),
+}
+
+/// One planned target's deploy or rollback, through the pipeline.
+pub async fn run(
+    ctx: &EnvContext,
     target: &PlannedTarget,
-    opts: &RollbackOptions,
+    what: Run<'_>,
 ) -> anyhow::Result<TargetResult> {
+    let job = job(target, what);
+    let step = match what {
+        Run::Deploy { opts, alone } => deploy(ctx, target, opts, alone).await?,
+        Run::Rollback(opts) => rollback(ctx, target, opts).await?,
+    };
+    pipeline::run(ctx, job, step).await
+}
+
+/// What the pipeline needs to know around the target's step.
+fn job<'a>(target: &'a PlannedTarget, what: Run<'_>) -> Job<'a> {
     let name = target.name.as_str();
-    match &target.settings.values {
-        TargetSettings::Ecs(ecs) => ecs::rollback(ctx, name, ecs, &opts.ecs).await,
-        TargetSettings::StaticSite(site) => static_site::rollback(ctx, name, site, &opts.site).await,
-        TargetSettings::Terraform(_) => Ok(TargetResult::failed(
-            name,
-            "shared infrastructure is rolled back with git: git revert -m 1 <merge-commit-sha>, push, and let the deploy run",
-        )),
+    let terraform = matches!(target.settings, Settings::Terraform(_));
+    match what {
+        Run::Deploy { opts, .. } => {
+            let poll = match &target.settings {
+                Settings::StaticSite(_) => opts.site.verify_poll(),
+                _ => opts.ecs.watch.poll_interval,
+            };
+            let verify = target.settings.verify().map(|v| verify::VerifySettings {
+                poll_interval: poll,
+                ..v.clone()
+            });
+            Job {
+                target: name,
+                noun: if terraform { "terraform run" } else { "deploy" },
+                mode: opts.mode,
+                locking: Locking::TargetLock,
+                verify,
+            }
+        }
+        Run::Rollback(opts) => Job {
+            target: name,
+            noun: "rollback",
+            mode: opts.mode,
+            // A terraform rollback prepares a git revert: nothing remote to lock.
+            locking: if terraform {
+                Locking::None
+            } else {
+                Locking::TargetLock
+            },
+            verify: None,
+        },
+    }
+}
+
+/// The kind's deploy step; a static site with a `build` is built first.
+async fn deploy<'a>(
+    ctx: &'a EnvContext,
+    target: &'a PlannedTarget,
+    opts: &'a DeployOptions,
+    alone: bool,
+) -> anyhow::Result<Step<'a>> {
+    let (name, mode) = (target.name.as_str(), opts.mode);
+    match &target.settings {
+        Settings::Ecs(s) => ecs::deploy(ctx, name, s, &opts.ecs, mode).await,
+        Settings::StaticSite(s) => {
+            if let (Some(build), true) = (&s.build, opts.build) {
+                crate::build::run(name, build).await?;
+            }
+            let site = static_site::SiteOptions {
+                progress_bar: alone,
+                ..opts.site.clone()
+            };
+            static_site::deploy(ctx, name, s, site, mode).await
+        }
+        Settings::Terraform(s) => terraform::deploy(ctx, name, s, &opts.terraform, mode).await,
+    }
+}
+
+/// The kind's rollback step.
+async fn rollback<'a>(
+    ctx: &'a EnvContext,
+    target: &'a PlannedTarget,
+    opts: &'a RollbackOptions,
+) -> anyhow::Result<Step<'a>> {
+    let (name, mode) = (target.name.as_str(), opts.mode);
+    match &target.settings {
+        Settings::Ecs(s) => ecs::rollback(ctx, name, s, &opts.ecs, mode).await,
+        Settings::StaticSite(s) => static_site::rollback(ctx, name, s, &opts.site, mode).await,
+        Settings::Terraform(_) => terraform::rollback(ctx, name, &opts.terraform, mode).await,
     }
 }
 
 /// What runs in one planned target now, by its kind.
-pub async fn status(ctx: &EnvContext<'_>, target: &PlannedTarget) -> anyhow::Result<Observed> {
-    match &target.settings.values {
-        TargetSettings::Ecs(ecs) => ecs::status(ctx, &target.name, ecs)
-            .await
-            .map_err(anyhow::Error::msg),
-        TargetSettings::StaticSite(site) => static_site::status(ctx, &target.name, site).await,
-        TargetSettings::Terraform(tf) => terraform::status(ctx, &target.name, tf).await,
+pub async fn status(ctx: &EnvContext, target: &PlannedTarget) -> anyhow::Result<Observed> {
+    match &target.settings {
+        Settings::Ecs(s) => Ok(ecs::status(ctx, &target.name, s).await?),
+        Settings::StaticSite(s) => static_site::status(ctx, &target.name, s).await,
+        Settings::Terraform(s) => terraform::status(ctx, &target.name, s).await,
     }
 }
 
@@ -289,30 +228,30 @@ pub async fn status(ctx: &EnvContext<'_>, target: &PlannedTarget) -> anyhow::Res
 /// resources, created where missing; what was created, or `None` for a kind
 /// whose resources Terraform owns.
 pub async fn bootstrap(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     target: &PlannedTarget,
     image_tags: &[String],
 ) -> anyhow::Result<Option<Vec<String>>> {
     let name = target.name.clone();
-    match &target.settings.values {
-        TargetSettings::Ecs(ecs) => {
+    match &target.settings {
+        Settings::Ecs(s) => {
             let clients = api::Clients::new(&ctx.sdk);
-            let done = api::bootstrap(&clients, &ecs.service(), image_tags)
+            let done = api::bootstrap(&clients, &s.service, image_tags)
                 .await
                 .map_err(|e| anyhow::Error::new(e).context(name))?;
             Ok(Some(done.created))
         }
-        TargetSettings::StaticSite(site) => {
+        Settings::StaticSite(s) => {
             // The bucket only: a distribution's id cannot be known before it
             // exists, so deploy.toml could not name one made here.
             let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
-            let region = ctx.ws.config.region(&ctx.env);
+            let region = &ctx.env.region;
             let created =
-                web_deployer::preview::ensure_private_versioned(&s3, &site.bucket, region)
+                web_deployer::preview::ensure_private_versioned(&s3, &s.site.bucket, region)
                     .await
                     .map_err(|e| anyhow::Error::new(e).context(name))?;
             Ok(Some(created))
         }
-        TargetSettings::Terraform(_) => Ok(None),
+        Settings::Terraform(_) => Ok(None),
     }
 }

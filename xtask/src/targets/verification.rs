@@ -5,13 +5,12 @@
 //! Rolling back on a failure is the kind's (its own rollback path).
 
 use crate::context::EnvContext;
-use crate::error::BadInput;
 use crate::state::checks::{CheckOutcome, VerificationCheck};
 
 /// Reads the alarms before the deploy: the names of those already in ALARM.
 /// A missing alarm is bad input (exit 2), found before anything is written.
 pub async fn before(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
     settings: &verify::VerifySettings,
 ) -> anyhow::Result<Vec<String>> {
@@ -20,7 +19,7 @@ pub async fn before(
     }
     let states = verify::alarms_before(&ctx.sdk, &settings.alarms)
         .await
-        .map_err(|e| explain(ctx, name, e))?;
+        .map_err(|e| super::explain(&ctx.config_file, name, e))?;
     let firing: Vec<String> = states
         .iter()
         .filter(|s| s.in_alarm())
@@ -37,7 +36,7 @@ pub async fn before(
 
 /// The smoke check, then the bake; progress on stderr.
 pub async fn run(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
     settings: &verify::VerifySettings,
     ignored: &[String],
@@ -61,7 +60,7 @@ pub async fn run(
         verify::Progress::BakePassed => eprintln!("{name}: verify: no alarm went off"),
     })
     .await
-    .map_err(|e| explain(ctx, name, e))
+    .map_err(|e| super::explain(&ctx.config_file, name, e))
 }
 
 /// What a dry run would check, as a line for people.
@@ -110,17 +109,5 @@ pub fn check(
             .filter(|v| !v.passed())
             .map(verify::Verdict::describe),
         rolled_back,
-    }
-}
-
-fn explain(ctx: &EnvContext<'_>, name: &str, e: verify::VerifyError) -> anyhow::Error {
-    if e.is_bad_input() {
-        let file = ctx.config_name();
-        BadInput(format!(
-            "{name}: {e} (check verify and alarms in {file} and the region)"
-        ))
-        .into()
-    } else {
-        anyhow::Error::new(e).context(format!("{name}: verification"))
     }
 }

@@ -84,3 +84,41 @@ pub(super) fn progress_line(event: &api::TaskProgress<'_>, region: &str) -> Stri
         }
     }
 }
+
+/// What a dry run would run before the rollout, as a line for people.
+pub(super) fn planned(name: &str, task: &api::OneOffTask, cluster: &str) -> String {
+    format!(
+        "{name}: before the rollout, would run `{}` in container {} of the new revision on cluster {cluster}, as the service runs its tasks (network configuration, launch type or capacity providers), within {}; the rollout would start only if it exits 0\n",
+        command_line(task),
+        task.container,
+        humantime::format_duration(task.timeout)
+    )
+}
+
+/// The message of a deploy whose task did not exit 0, and where it logged.
+pub(super) fn failure(
+    task: Option<&api::OneOffTask>,
+    report: &api::DeployReport,
+    to: &api::Revision,
+    region: &str,
+) -> (String, String) {
+    let task = task.expect("a before_rollout task ran");
+    let run = report.before_rollout.as_ref().expect("its run is reported");
+    let message = format!(
+        "before_rollout `{}` {}{}; the service was not touched: {} runs; {} never ran and was deregistered",
+        command_line(task),
+        run.describe(),
+        run.task_arn
+            .as_deref()
+            .map(|a| format!(" (task {a})"))
+            .unwrap_or_default(),
+        report.from.short(),
+        to.short()
+    );
+    let logs = run
+        .logs
+        .as_ref()
+        .map(|l| format!(" {}", logs_hint(l, region)))
+        .unwrap_or_default();
+    (message, logs)
+}

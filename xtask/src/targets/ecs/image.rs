@@ -16,85 +16,96 @@ use std::process::Stdio;
 use tokio::io::AsyncWriteExt;
 use tokio::process::Command;
 
-use crate::config::EcsTarget;
 use crate::context::EnvContext;
 use crate::error::BadInput;
+use crate::plan::ImageBuild;
+use crate::targets::explain;
+use crate::targets::pipeline::Mode;
 
-/// Makes sure `tag` is in the target's ECR repository, building and pushing it
-/// when the target has a `dockerfile`. Returns whether a dry run would have
-/// pushed it (so the dry run does not ask for it in ECR).
+/// The image a deploy names: `repository:tag` in the target's ECR.
+pub struct Image<'a> {
+    pub target: &'a str,
+    pub repository: &'a str,
+    pub tag: &'a str,
+}
+
+/// Makes sure the image is in ECR, building and pushing it with `build`.
+/// Returns whether a dry run would have pushed it (so the dry run does not ask
+/// for it in ECR).
 pub async fn ensure(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     clients: &api::Clients,
-    target: &str,
-    config: &EcsTarget,
-    tag: &str,
-    dry_run: bool,
+    image: &Image<'_>,
+    build: &ImageBuild,
+    mode: Mode,
 ) -> anyhow::Result<bool> {
-    let Some(dockerfile) = &config.dockerfile else {
-        return Ok(false);
-    };
-    let (config_file, root) = (ctx.ws.config.file.as_path(), ctx.ws.root.as_path());
+    let Image {
+        target,
+        repository,
+        tag,
+    } = *image;
+    check_inputs(&ctx.config_file, target, build)?;
     let ecr = &clients.ecr;
-    let build = DockerBuild::new(target, config_file, root, config, dockerfile)?;
-    let repository = &config.ecr_repository;
+    let explained = |e| explain(&ctx.config_file, target, e);
     let uri = api::repository_uri(ecr, repository)
         .await
-        .map_err(|e| super::explain(ctx, target, e))?;
+        .map_err(explained)?;
     let image = format!("{uri}:{tag}");
     if api::tag_exists(ecr, repository, tag)
         .await
-        .map_err(|e| super::explain(ctx, target, e))?
+        .map_err(explained)?
     {
         eprintln!("{target}: image {image} is in ECR already; not rebuilt");
         return Ok(false);
     }
-    if dry_run {
+    if mode.dry_run() {
         eprintln!(
             "{target}: dry run: would build {} and push {image}",
-            dockerfile
+            build.dockerfile
         );
         return Ok(true);
     }
 
-    let login = api::registry_login(ecr, &uri)
-        .await
-        .map_err(|e| super::explain(ctx, target, e))?;
-    let docker = docker_program();
-    let shown = docker.to_string_lossy().into_owned();
-    eprintln!("{target}: docker login {}", login.registry);
-    run_docker(
+    let login = api::registry_login(ecr, &uri).await.map_err(explained)?;
+    let docker = Docker {
+        program: docker_program(),
         target,
-        &docker,
-        root,
-        &[
-            "login",
-            "--username",
-            &login.username,
-            "--password-stdin",
-            &login.registry,
-        ],
-        Some(&login.password),
-    )
-    .await?;
-    let build_args = build.args(&image);
-    eprintln!("{target}: {shown} {}", build_args.join(" "));
-    let pushed = async {
-        run_docker(
-            target,
-            &docker,
-            root,
-            &build_args.iter().map(String::as_str).collect::<Vec<_>>(),
-            None,
+        root: &build.root,
+    };
+    eprintln!("{target}: docker login {}", login.registry);
+    docker
+        .run(
+            &[
+                "login",
+                "--username",
+                &login.username,
+                "--password-stdin",
+                &login.registry,
+            ],
+            Some(&login.password),
         )
         .await?;
+    let build_args = args(build, &image);
+    eprintln!(
+        "{target}: {} {}",
+        docker.program.to_string_lossy(),
+        build_args.join(" ")
+    );
+    let pushed = async {
+        docker
+            .run(
+                &build_args.iter().map(String::as_str).collect::<Vec<_>>(),
+                None,
+            )
+            .await?;
         eprintln!("{target}: docker push {image}");
-        run_docker(target, &docker, root, &["push", &image], None).await
+        docker.run(&["push", &image], None).await
     }
     .await;
     // The login is stored in docker's config file: do not leave it behind for
     // whoever uses the machine next (shared CI runners). Best effort.
-    if run_docker(target, &docker, root, &["logout", &login.registry], None)
+    if docker
+        .run(&["logout", &login.registry], None)
         .await
         .is_err()
     {
@@ -106,64 +117,43 @@ pub async fn ensure(
 /// Fargate runs linux/amd64 unless the task definition asks for ARM64.
 const DEFAULT_PLATFORM: &str = "linux/amd64";
 
-/// `docker build`'s inputs, checked before anything runs.
-struct DockerBuild<'a> {
-    dockerfile: &'a str,
-    context: &'a str,
-    config: &'a EcsTarget,
+/// The Dockerfile and the context, checked before anything runs.
+fn check_inputs(config_file: &str, target: &str, build: &ImageBuild) -> Result<(), BadInput> {
+    let at = |key: &str, what: &str, path: &str| {
+        BadInput(format!(
+            "{config_file}: targets.{target}.{key}: {path} is not {what} (paths are relative to the repository root)"
+        ))
+    };
+    if !build.root.join(&build.dockerfile).is_file() {
+        return Err(at("dockerfile", "a file", &build.dockerfile));
+    }
+    if !build.root.join(&build.context).is_dir() {
+        return Err(at("docker_context", "a folder", &build.context));
+    }
+    Ok(())
 }
 
-impl<'a> DockerBuild<'a> {
-    fn new(
-        target: &str,
-        config_file: &Path,
-        root: &Path,
-        config: &'a EcsTarget,
-        dockerfile: &'a str,
-    ) -> Result<DockerBuild<'a>, BadInput> {
-        let context = config.docker_context.as_deref().unwrap_or(".");
-        let at = |key: &str, what: &str, path: &str| {
-            BadInput(format!(
-                "{}: targets.{target}.{key}: {path} is not {what} (paths are relative to the repository root)",
-                config_file.display()
-            ))
-        };
-        if !root.join(dockerfile).is_file() {
-            return Err(at("dockerfile", "a file", dockerfile));
-        }
-        if !root.join(context).is_dir() {
-            return Err(at("docker_context", "a folder", context));
-        }
-        Ok(DockerBuild {
-            dockerfile,
-            context,
-            config,
-        })
+/// `build --file F --platform P [--target T] [--build-arg K=V]... --tag IMAGE CONTEXT`.
+fn args(build: &ImageBuild, image: &str) -> Vec<String> {
+    let platform = build
+        .platform
+        .clone()
+        .unwrap_or_else(|| DEFAULT_PLATFORM.into());
+    let mut args = vec![
+        "build".into(),
+        "--file".into(),
+        build.dockerfile.clone(),
+        "--platform".into(),
+        platform,
+    ];
+    if let Some(stage) = &build.stage {
+        args.extend(["--target".into(), stage.clone()]);
     }
-
-    /// `build --file F --platform P [--target T] [--build-arg K=V]... --tag IMAGE CONTEXT`.
-    fn args(&self, image: &str) -> Vec<String> {
-        let platform = self
-            .config
-            .docker_platform
-            .clone()
-            .unwrap_or_else(|| DEFAULT_PLATFORM.into());
-        let mut args = vec![
-            "build".into(),
-            "--file".into(),
-            self.dockerfile.into(),
-            "--platform".into(),
-            platform,
-        ];
-        if let Some(stage) = &self.config.docker_target {
-            args.extend(["--target".into(), stage.clone()]);
-        }
-        for (name, value) in &self.config.docker_build_args {
-            args.extend(["--build-arg".into(), format!("{name}={value}")]);
-        }
-        args.extend(["--tag".into(), image.into(), self.context.into()]);
-        args
+    for (name, value) in &build.build_args {
+        args.extend(["--build-arg".into(), format!("{name}={value}")]);
     }
+    args.extend(["--tag".into(), image.into(), build.context.clone()]);
+    args
 }
 
 fn docker_program() -> OsString {
@@ -199,42 +189,46 @@ async fn spawn_retrying_busy(
     }
 }
 
-/// Runs one docker command at the repository root; `stdin` is written to it.
-async fn run_docker(
-    target: &str,
-    docker: &OsString,
-    root: &Path,
-    args: &[&str],
-    stdin: Option<&str>,
-) -> anyhow::Result<()> {
-    let step = args.first().copied().unwrap_or("");
-    let mut command = Command::new(docker);
-    command.args(args).current_dir(root);
-    let mut child = spawn_retrying_busy(&mut command, stdin.is_some())
-        .await
-        .map_err(|e| -> anyhow::Error {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                BadInput(format!(
-                    "{target}: {} not found: install Docker, set DOCKER to the docker executable, or push the image yourself and deploy with --no-build",
-                    docker.to_string_lossy()
-                ))
-                .into()
-            } else {
-                anyhow::Error::new(e).context(format!("{target}: starting docker {step}"))
-            }
-        })?;
-    if let Some(input) = stdin {
-        let mut pipe = child.stdin.take().expect("stdin is piped");
-        pipe.write_all(input.as_bytes())
+/// docker, run for one target at the repository root.
+struct Docker<'a> {
+    program: OsString,
+    target: &'a str,
+    root: &'a Path,
+}
+
+impl Docker<'_> {
+    /// Runs one docker command; `stdin` is written to it.
+    async fn run(&self, args: &[&str], stdin: Option<&str>) -> anyhow::Result<()> {
+        let (target, docker) = (self.target, &self.program);
+        let step = args.first().copied().unwrap_or("");
+        let mut command = Command::new(docker);
+        command.args(args).current_dir(self.root);
+        let mut child = spawn_retrying_busy(&mut command, stdin.is_some())
             .await
-            .with_context(|| format!("{target}: writing to docker {step}"))?;
+            .map_err(|e| -> anyhow::Error {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    BadInput(format!(
+                        "{target}: {} not found: install Docker, set DOCKER to the docker executable, or push the image yourself and deploy with --no-build",
+                        docker.to_string_lossy()
+                    ))
+                    .into()
+                } else {
+                    anyhow::Error::new(e).context(format!("{target}: starting docker {step}"))
+                }
+            })?;
+        if let Some(input) = stdin {
+            let mut pipe = child.stdin.take().expect("stdin is piped");
+            pipe.write_all(input.as_bytes())
+                .await
+                .with_context(|| format!("{target}: writing to docker {step}"))?;
+        }
+        let status = child
+            .wait()
+            .await
+            .with_context(|| format!("{target}: waiting for docker {step}"))?;
+        if !status.success() {
+            anyhow::bail!("{target}: docker {step} failed ({status}); the service was not changed");
+        }
+        Ok(())
     }
-    let status = child
-        .wait()
-        .await
-        .with_context(|| format!("{target}: waiting for docker {step}"))?;
-    if !status.success() {
-        anyhow::bail!("{target}: docker {step} failed ({status}); the service was not changed");
-    }
-    Ok(())
 }

@@ -16,36 +16,36 @@ mod status;
 
 pub use deploy::{deploy, DeployOptions};
 pub use rollback::{rollback, RollbackOptions};
-pub use status::status;
+pub use status::{status, StatusError};
 
-use crate::context::EnvContext;
-use crate::error::BadInput;
+use super::explain::CrateError;
 
-/// An `api` error in the words of deploy.toml and the flags, with the
-/// target's name; bad input stays bad input (exit code 2).
-pub(crate) fn explain(ctx: &EnvContext<'_>, name: &str, e: api::ApiError) -> anyhow::Error {
-    if !e.is_bad_input() {
-        return anyhow::Error::new(e).context(name.to_string());
+impl CrateError for api::ApiError {
+    fn is_bad_input(&self) -> bool {
+        api::ApiError::is_bad_input(self)
     }
-    let file = ctx.config_name();
-    let message = match &e {
-        api::ApiError::ImageNotFound { .. } => {
-            format!("{e}: push it first, or pass the tag that was pushed (--image-tag)")
+
+    fn advice(&self, file: &str) -> String {
+        use api::ApiError;
+        match self {
+            ApiError::ImageNotFound { .. } => {
+                format!("{self}: push it first, or pass the tag that was pushed (--image-tag)")
+            }
+            ApiError::RepositoryNotFound { .. } => {
+                format!("{self} (check ecr_repository in {file} and the region)")
+            }
+            ApiError::ServiceNotFound { .. } => {
+                format!("{self} (check cluster and service in {file} and the region)")
+            }
+            ApiError::ContainerNotFound { .. } => format!("{self}; check container in {file}"),
+            ApiError::NoEarlierRevision { .. } => format!("{self} (pass --to REV)"),
+            ApiError::BadRevision(rev) => {
+                format!("--to {rev}: expected a revision number or a task definition ARN")
+            }
+            ApiError::RevisionNotFound { .. } => format!("--to: {self}"),
+            _ => self.to_string(),
         }
-        api::ApiError::RepositoryNotFound { .. } => {
-            format!("{e} (check ecr_repository in {file} and the region)")
-        }
-        api::ApiError::ServiceNotFound { .. } => {
-            format!("{e} (check cluster and service in {file} and the region)")
-        }
-        api::ApiError::ContainerNotFound { .. } => format!("{e}; check container in {file}"),
-        api::ApiError::NoEarlierRevision { .. } => format!("{e} (pass --to REV)"),
-        api::ApiError::BadRevision(rev) => {
-            format!("--to {rev}: expected a revision number or a task definition ARN")
-        }
-        _ => e.to_string(),
-    };
-    BadInput(format!("{name}: {message}")).into()
+    }
 }
 
 /// Where to look when a rollout failed.

@@ -3,41 +3,46 @@
 //! image's tag pushed again since (another digest), a deployment in progress, a rollback ECS made by itself (circuit breaker or
 //! alarm) since the ledger's newest record.
 
-use crate::config::EcsTarget;
 use crate::context::EnvContext;
+use crate::plan::EcsSettings;
 use crate::state::ledger::{Action, Outcome, Record};
 use crate::state::policy;
+use crate::state::StateError;
 use crate::targets::drift::{parse_time, rfc3339, Drift};
 use crate::targets::Observed;
 
+/// Why a service's status could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    #[error(transparent)]
+    Service(#[from] api::ApiError),
+    #[error(transparent)]
+    Ledger(#[from] StateError),
+}
+
 pub async fn status(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
-    config: &EcsTarget,
-) -> Result<Observed, String> {
-    let settings = config.service();
+    s: &EcsSettings,
+) -> Result<Observed, StatusError> {
+    let settings = &s.service;
     let clients = api::Clients::new(&ctx.sdk);
-    let seen = api::observe(&clients.ecs, &settings)
-        .await
-        .map_err(|e| e.to_string())?;
+    let seen = api::observe(&clients.ecs, settings).await?;
     // A pinned image (`tag@sha256:...`) whose tag names other bytes in ECR now.
-    let pinned = api::status(&clients, &settings)
-        .await
-        .map_err(|e| e.to_string())?;
+    let pinned = api::status(&clients, settings).await?;
     let history = ctx
         .store
         .history_until(name, |read| policy::live(read).is_some())
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     let mut drift = Vec::new();
     if let Some(live) = policy::live(&history) {
         if live.deployed == seen.revision.arn {
-            if let Some(d) = moved_tag(ctx, name, &clients, &settings, &seen, live).await {
+            if let Some(d) = moved_tag(ctx, name, &clients, settings, &seen, live).await {
                 drift.push(d);
             }
         } else {
             drift.push(
-                other_task_definition(ctx, name, &clients, &settings, &seen, live, history.first())
+                other_task_definition(ctx, name, &clients, settings, &seen, live, history.first())
                     .await,
             );
         }
@@ -64,7 +69,7 @@ pub async fn status(
                 since: event.at.map(rfc3339),
                 action: format!(
                     "nothing to put back if the ledger agrees above; find out why the deployment failed: {}",
-                    super::events_hint(&settings).trim_start_matches("See the service events: ")
+                    super::events_hint(settings).trim_start_matches("See the service events: ")
                 ),
             });
         }
@@ -81,7 +86,7 @@ pub async fn status(
 /// The service runs another task definition than the ledger's last successful
 /// deploy or rollback left.
 async fn other_task_definition(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
     clients: &api::Clients,
     settings: &api::ServiceSettings,
@@ -89,7 +94,7 @@ async fn other_task_definition(
     live: &Record,
     newest: Option<&Record>,
 ) -> Drift {
-    let env = &ctx.env;
+    let env = &ctx.env.name;
     let ours = api::Revision::parse(&live.deployed);
     let ours_short = ours
         .as_ref()
@@ -150,7 +155,7 @@ async fn other_task_definition(
 /// our deploy: tasks ECS starts from now on (a scale-out, a replaced task) pull
 /// other code than the tasks our deploy started.
 async fn moved_tag(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
     clients: &api::Clients,
     settings: &api::ServiceSettings,
@@ -184,7 +189,7 @@ async fn moved_tag(
             "tasks started from now on run that image"
         }
     };
-    let env = &ctx.env;
+    let env = &ctx.env.name;
     Some(Drift {
         kind: "image-tag-moved",
         what: format!(
@@ -207,7 +212,7 @@ async fn moved_tag(
 }
 
 /// A deployment has not finished: ours (xtask holds the lock) or someone else's.
-async fn in_progress(ctx: &EnvContext<'_>, name: &str, seen: &api::ServiceObservation) -> Drift {
+async fn in_progress(ctx: &EnvContext, name: &str, seen: &api::ServiceObservation) -> Drift {
     let primary = seen.deployments.first();
     let holder = ctx.store.lock_holder(name).await.ok().flatten();
     let whose = match &holder {
@@ -231,7 +236,7 @@ async fn in_progress(ctx: &EnvContext<'_>, name: &str, seen: &api::ServiceObserv
         since: primary.and_then(|d| d.created_at).map(rfc3339),
         action: format!(
             "wait for it to finish, then check again: `cargo xtask status --env {}`",
-            ctx.env
+            ctx.env.name
         ),
     }
 }

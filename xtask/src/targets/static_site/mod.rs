@@ -5,28 +5,28 @@
 //! (`20261126T120000.123Z-3f2c1ab`), its manifest `releases/<target>/<id>.json`.
 //! The ledger record of a deploy has `deployed` = the release, `replaced` = the
 //! release before; a rollback's has `deployed` = the release it restored, so
-//! rolling back twice walks further back, as for ECS.
+//! rolling back twice walks further back, as for ECS. Each record's `detail`
+//! names the manifest of what it left in the bucket.
 
 mod deploy;
 mod progress;
 mod report;
+mod restore;
 mod rollback;
 mod status;
-mod verified;
 
 pub use deploy::deploy;
 pub use rollback::{rollback, RollbackOptions};
 pub use status::status;
 
 use crate::context::EnvContext;
-use crate::error::BadInput;
-use crate::state::ledger::Record;
+use crate::state::ledger::{Detail, Record};
 use crate::state::releases::release_key;
+
+use super::explain::CrateError;
 
 #[derive(Clone)]
 pub struct SiteOptions {
-    pub dry_run: bool,
-    pub force_unlock: bool,
     pub concurrency: usize,
     pub max_deletes: Option<usize>,
     pub wait: Option<web_deployer::WaitSettings>,
@@ -39,12 +39,8 @@ impl SiteOptions {
     pub fn from_flags(
         site: &crate::flags::SiteFlags,
         watch: &crate::flags::WatchFlags,
-        dry_run: bool,
-        force_unlock: bool,
     ) -> SiteOptions {
         SiteOptions {
-            dry_run,
-            force_unlock,
             concurrency: site.concurrency,
             max_deletes: site.max_deletes,
             wait: site.wait.then_some(web_deployer::WaitSettings {
@@ -54,42 +50,46 @@ impl SiteOptions {
             progress_bar: true,
         }
     }
+
+    /// How often a verification polls: `--poll-interval` with `--wait`, else 2s.
+    pub fn verify_poll(&self) -> std::time::Duration {
+        self.wait
+            .as_ref()
+            .map_or(std::time::Duration::from_secs(2), |w| w.poll_interval)
+    }
 }
 
-/// A `web-deployer` error in the words of deploy.toml and the flags, with the
-/// target's name; bad input stays bad input (exit code 2).
-pub(crate) fn explain(
-    ctx: &EnvContext<'_>,
-    name: &str,
-    e: web_deployer::WebError,
-) -> anyhow::Error {
-    use web_deployer::WebError;
-    if !e.is_bad_input() {
-        return anyhow::Error::new(e).context(name.to_string());
+impl CrateError for web_deployer::WebError {
+    fn is_bad_input(&self) -> bool {
+        web_deployer::WebError::is_bad_input(self)
     }
-    let file = ctx.config_name();
-    let message = match &e {
-        WebError::BuildDirMissing(dir) => format!(
-            "build_dir {}: does not exist; build the site first (or check build_dir in {file})",
-            dir.display()
-        ),
-        WebError::BuildDirNotAFolder(dir) => format!("build_dir {}: is not a folder", dir.display()),
-        WebError::BuildDirEmpty(dir) => format!(
-            "build_dir {}: holds no file to upload; build the site first (an empty build would empty the site)",
-            dir.display()
-        ),
-        WebError::BadCacheRule { index, message } => format!(
-            "cache rule {index} (the {}. [[cache]] table): {message}",
-            index + 1
-        ),
-        WebError::BucketNotFound(_) => format!("{e} (check bucket in {file} and the region)"),
-        WebError::DistributionNotFound(_) => format!("{e} (check distribution in {file})"),
-        WebError::TooManyDeletes { count, .. } => format!(
-            "{e} (max_deletes); check build_dir, or if that is meant, rerun with --max-deletes {count}"
-        ),
-        _ => e.to_string(),
-    };
-    BadInput(format!("{name}: {message}")).into()
+
+    fn advice(&self, file: &str) -> String {
+        use web_deployer::WebError;
+        match self {
+            WebError::BuildDirMissing(dir) => format!(
+                "build_dir {}: does not exist; build the site first (or check build_dir in {file})",
+                dir.display()
+            ),
+            WebError::BuildDirNotAFolder(dir) => {
+                format!("build_dir {}: is not a folder", dir.display())
+            }
+            WebError::BuildDirEmpty(dir) => format!(
+                "build_dir {}: holds no file to upload; build the site first (an empty build would empty the site)",
+                dir.display()
+            ),
+            WebError::BadCacheRule { index, message } => format!(
+                "cache rule {index} (the {}. [[cache]] table): {message}",
+                index + 1
+            ),
+            WebError::BucketNotFound(_) => format!("{self} (check bucket in {file} and the region)"),
+            WebError::DistributionNotFound(_) => format!("{self} (check distribution in {file})"),
+            WebError::TooManyDeletes { count, .. } => format!(
+                "{self} (max_deletes); check build_dir, or if that is meant, rerun with --max-deletes {count}"
+            ),
+            _ => self.to_string(),
+        }
+    }
 }
 
 /// A manifest as read, with its equal headers shared again (memory).
@@ -98,18 +98,17 @@ fn shared(mut manifest: web_deployer::Manifest) -> web_deployer::Manifest {
     manifest
 }
 
-/// The manifest of the state a record left: its `detail`, else the release's.
+/// The manifest of the state a record left: the one it names, else the release's.
 fn manifest_of(name: &str, record: &Record) -> String {
-    if record.detail.starts_with("releases/") {
-        record.detail.clone()
-    } else {
-        release_key(name, &record.deployed)
+    match &record.detail {
+        Detail::Manifest(key) => key.clone(),
+        _ => release_key(name, &record.deployed),
     }
 }
 
 /// The manifest of what the bucket serves now, by the ledger's live record.
 async fn live_manifest(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
     live: Option<&Record>,
 ) -> anyhow::Result<Option<web_deployer::Manifest>> {

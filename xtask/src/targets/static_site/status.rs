@@ -3,18 +3,15 @@
 //! or removed out of band, found from the listing (ETags and sizes against the
 //! manifest's), never by reading an object.
 
-use crate::config::StaticSiteTarget;
 use crate::context::EnvContext;
+use crate::plan::SiteSettings;
 use crate::state::ledger::Action;
 use crate::state::policy;
 use crate::targets::drift::{rfc3339, Drift};
 use crate::targets::Observed;
 
-pub async fn status(
-    ctx: &EnvContext<'_>,
-    name: &str,
-    config: &StaticSiteTarget,
-) -> anyhow::Result<Observed> {
+pub async fn status(ctx: &EnvContext, name: &str, s: &SiteSettings) -> anyhow::Result<Observed> {
+    let bucket = &s.site.bucket;
     let live = ctx.store.newest(name, policy::live).await?;
     let Some(live) = live else {
         return Ok(Observed {
@@ -33,7 +30,7 @@ pub async fn status(
         "release {} (by {how} at {})",
         live.deployed, live.finished_at
     );
-    let put_back = format!("`cargo xtask deploy {name} --env {}`", ctx.env);
+    let put_back = format!("`cargo xtask deploy {name} --env {}`", ctx.env.name);
     let mut drift = Vec::new();
     match super::live_manifest(ctx, name, Some(&live)).await? {
         None => drift.push(Drift {
@@ -47,22 +44,22 @@ pub async fn status(
         }),
         Some(manifest) => {
             let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
-            let keys = web_deployer::drift(&s3, &config.bucket, &manifest)
+            let keys = web_deployer::drift(&s3, bucket, &manifest)
                 .await
-                .map_err(|e| super::explain(ctx, name, e))?;
+                .map_err(|e| crate::targets::explain(&ctx.config_file, name, e))?;
             for k in keys {
                 let (kind, what) = match k.how {
                     web_deployer::KeyChange::Changed => (
                         "object-changed",
-                        format!("{} in s3://{} is not the live release's ({} has other content)", k.key, config.bucket, live.deployed),
+                        format!("{} in s3://{} is not the live release's ({} has other content)", k.key, bucket, live.deployed),
                     ),
                     web_deployer::KeyChange::Added => (
                         "object-added",
-                        format!("{} in s3://{} is in no release (added out of band)", k.key, config.bucket),
+                        format!("{} in s3://{} is in no release (added out of band)", k.key, bucket),
                     ),
                     web_deployer::KeyChange::Removed => (
                         "object-removed",
-                        format!("{} of release {} is missing from s3://{}", k.key, live.deployed, config.bucket),
+                        format!("{} of release {} is missing from s3://{}", k.key, live.deployed, bucket),
                     ),
                 };
                 drift.push(Drift {

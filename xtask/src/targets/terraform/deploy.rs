@@ -1,132 +1,121 @@
-//! A terraform deploy: the stack's folder and the network plan's tfvars first,
-//! then under the lock `init`, `plan`, the summary, and `apply` only when
-//! approved; an apply (or a failed one) is recorded in the ledger.
+//! A terraform deploy: before the lock, the stack's folder, terraform itself and
+//! the network plan's tfvars (made by `ci generate`, checked here); then under
+//! the lock `init`, `plan`, the summary, and `apply` only when approved. An
+//! apply (or a failed one) is recorded in the ledger.
 
-use anyhow::Context;
-
-use crate::config::TerraformTarget;
 use crate::context::EnvContext;
 use crate::error::BadInput;
-use crate::state::ledger::{Action, Outcome};
+use crate::plan::{GeneratedFile, StackSettings};
+use crate::state::ledger::Detail;
 use crate::state::policy;
-use crate::targets::{self, Entry, StepEnd, StepError, TargetResult};
+use crate::targets::pipeline::{Mode, Step, StepEnd, StepError};
+use crate::targets::{explain, Entry, TargetResult};
 
-use super::{approval, explain_in, network_tfvars, report::show_event, uncommitted, DeployOptions};
+use super::{approval, report::show_event, DeployOptions};
 
-pub async fn deploy(
-    ctx: &EnvContext<'_>,
-    name: &str,
-    config: &TerraformTarget,
-    opts: &DeployOptions,
-) -> anyhow::Result<TargetResult> {
-    let region = ctx.ws.config.region(&ctx.env);
-    let settings = config.stack(&ctx.ws.root, region);
-    if !settings.dir.is_dir() {
+pub async fn deploy<'a>(
+    ctx: &'a EnvContext,
+    name: &'a str,
+    s: &'a StackSettings,
+    opts: &'a DeployOptions,
+    mode: Mode,
+) -> anyhow::Result<Step<'a>> {
+    let file = &ctx.config_file;
+    if !s.stack.dir.is_dir() {
         return Err(BadInput::error(format!(
-            "{name}: {}: no such folder (check targets.{name}.dir in {})",
-            settings.dir.display(),
-            ctx.ws.config.file.display()
+            "{name}: {}: no such folder (check targets.{name}.dir in {file})",
+            s.stack.dir.display()
         )));
     }
-    let terraform = shared_infra::Terraform::from_env().map_err(|e| explain_in(ctx, name, e))?;
+    let terraform = shared_infra::Terraform::from_env().map_err(|e| explain(file, name, e))?;
     eprintln!("{name}: terraform is {}", terraform.program().display());
-    if let Some((path, text)) = network_tfvars(&ctx.ws.config, name, config, &ctx.env)? {
-        let full = ctx.ws.root.join(&path);
-        if std::fs::read_to_string(&full).ok().as_deref() != Some(text.as_str()) {
-            std::fs::write(&full, &text).with_context(|| format!("writing {}", full.display()))?;
-            eprintln!(
-                "{name}: wrote {} from the network plan in {} (it was missing or different: commit it)",
-                path.display(),
-                ctx.ws.config.file.display()
-            );
-        }
+    if let Some(generated) = &s.network_tfvars {
+        check_generated(file, name, generated)?;
     }
     // Terraform applies the folder as it is on disk, which the ledger's commit
     // may not describe.
-    let dirty = uncommitted(&ctx.ws.repo, &config.dir);
-    if let Some(paths) = &dirty {
+    if let Some(u) = &s.uncommitted {
         eprintln!(
-            "{name}: WARNING: {} has uncommitted changes ({paths}): the plan is of the working tree, not of the commit",
-            config.dir
+            "{name}: WARNING: {} has uncommitted changes ({}): the plan is of the working tree, not of the commit",
+            u.dir, u.paths
         );
     }
     let approval = approval(opts.approve);
     let request = shared_infra::DeployRequest {
-        dry_run: opts.dry_run,
+        dry_run: mode.dry_run(),
         approval: approval.clone(),
         expected_plan: opts.expect_plan.clone(),
     };
-    let noun = "terraform run";
-    targets::run(
-        ctx,
-        name,
-        noun,
-        opts.dry_run,
-        opts.force_unlock,
-        |_| async move {
-            let run = {
-                let (name, settings, env) = (name.to_string(), settings.clone(), ctx.env.clone());
-                // `vars`, their {TARGET.OUTPUT}s filled: the module's input variables.
-                let variables: shared_infra::Variables = config.vars.clone();
-                tokio::task::spawn_blocking(move || {
-                    shared_infra::deploy_with_variables(
-                        &terraform,
-                        &settings,
-                        &variables,
-                        &request,
-                        |e| show_event(&name, &env, e),
-                    )
+    Ok(Box::new(move |_| {
+        Box::pin(async move {
+            let (stack, vars, env) = (s.stack.clone(), s.vars.clone(), ctx.env.name.clone());
+            let target = name.to_string();
+            let run = tokio::task::spawn_blocking(move || {
+                shared_infra::deploy_with_variables(&terraform, &stack, &vars, &request, |e| {
+                    show_event(&target, &env, e)
                 })
-            };
+            });
             let report = run
                 .await
                 .map_err(|panicked| {
                     anyhow::Error::new(panicked).context(format!("{name}: the terraform run"))
                 })?
-                .map_err(|e| explain_in(ctx, name, e))?;
-            let entry = match entry(ctx, &report, &approval, &dirty) {
-                Some(mut entry) => {
-                    // What ran before: the commit of the last successful apply.
-                    entry.replaced = ctx
-                        .store
-                        .newest(name, policy::last_deploy)
-                        .await
-                        .map_err(anyhow::Error::from)?
-                        .map(|r| r.deployed);
-                    entry.state_object =
-                        super::status::state_object(ctx, name, config.state(region))
-                            .await
-                            .map(Box::new);
-                    Some(entry)
-                }
-                None => None,
-            };
+                .map_err(|e| explain(file, name, e))?;
             let result = result(ctx, name, &report)?;
-            Ok(match entry {
-                Some(entry) => StepEnd::Recorded(entry, result),
+            Ok(match entry(ctx, &report, &approval, s) {
+                Some(entry) => StepEnd::Recorded(recorded(ctx, name, s, entry).await?, result),
                 None => StepEnd::Unrecorded(result),
             })
-        },
-    )
-    .await
+        })
+    }))
+}
+
+/// The tfvars file on disk is the one deploy.toml renders; a deploy never
+/// writes it (it would leave the repository unlike its commit).
+fn check_generated(file: &str, name: &str, generated: &GeneratedFile) -> Result<(), BadInput> {
+    let problem = match std::fs::read_to_string(&generated.path) {
+        Ok(text) if text == generated.text => return Ok(()),
+        Ok(_) => "differs from the network plan in",
+        Err(_) => "is missing; it is made from the network plan in",
+    };
+    Err(BadInput(format!(
+        "{name}: {} {problem} {file}: run `cargo xtask ci generate` and commit it",
+        generated.shown
+    )))
+}
+
+/// The entry, with what ran before (the commit of the last successful apply)
+/// and the state object the apply left.
+async fn recorded(
+    ctx: &EnvContext,
+    name: &str,
+    s: &StackSettings,
+    mut entry: Entry,
+) -> Result<Entry, StepError> {
+    let last = ctx.store.newest(name, policy::last_deploy).await;
+    entry.replaced = last.map_err(anyhow::Error::from)?.map(|r| r.deployed);
+    entry.state_object = super::status::state_object(ctx, name, s.stack.state.as_ref())
+        .await
+        .map(Box::new);
+    Ok(entry)
 }
 
 /// The ledger entry of an apply (or of an apply that failed part way); none
 /// when nothing was applied.
 fn entry(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     report: &shared_infra::DeployReport,
     approval: &Option<shared_infra::Approval>,
-    dirty: &Option<String>,
+    s: &StackSettings,
 ) -> Option<Entry> {
-    let (outcome, message) = match &report.outcome {
+    let (failed, message) = match &report.outcome {
         // The fingerprint ties the record to the plan its reviewers saw.
         shared_infra::DeployOutcome::Applied => (
-            Outcome::Succeeded,
+            false,
             format!("applied plan {}", report.summary.fingerprint),
         ),
         shared_infra::DeployOutcome::ApplyFailed { message } => (
-            Outcome::Failed,
+            true,
             format!("apply failed part way (some changes may be in place): {message}"),
         ),
         _ => return None,
@@ -135,30 +124,27 @@ fn entry(
         || "no approval needed".into(),
         |a| format!("approved by {}", a.describe()),
     );
-    Some(Entry {
-        action: Action::Deploy,
-        // The commit applied.
-        deployed: ctx.git_sha.clone().unwrap_or_else(|| "(no commit)".into()),
-        replaced: None,
-        detail: report.summary.headline(),
-        outcome,
-        message: match dirty {
-            Some(paths) => format!("{message}; {approved}; with uncommitted changes: {paths}"),
-            None => format!("{message}; {approved}"),
-        },
-        rolled_away_from: None,
-        state_object: None,
-        checks: Default::default(),
-    })
+    let message = match &s.uncommitted {
+        Some(u) => format!(
+            "{message}; {approved}; with uncommitted changes: {}",
+            u.paths
+        ),
+        None => format!("{message}; {approved}"),
+    };
+    // The commit applied.
+    let commit = ctx.git_sha.clone().unwrap_or_else(|| "(no commit)".into());
+    let detail = Detail::Plan(report.summary.headline());
+    let entry = Entry::deploy(commit, None, detail, message.clone());
+    Some(if failed { entry.failed(message) } else { entry })
 }
 
 fn result(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
     report: &shared_infra::DeployReport,
 ) -> Result<TargetResult, StepError> {
     let headline = report.summary.headline();
-    let env = &ctx.env;
+    let env = &ctx.env.name;
     Ok(match &report.outcome {
         shared_infra::DeployOutcome::NoChanges => TargetResult::ok(name, headline),
         shared_infra::DeployOutcome::DryRun => {

@@ -3,18 +3,14 @@
 //! written since (an apply from elsewhere, `terraform import`, `state rm`)
 //! means what runs may not be what this repository describes.
 
-use crate::config::TerraformTarget;
 use crate::context::EnvContext;
+use crate::plan::StackSettings;
 use crate::state::ledger::{Action, StateObject};
 use crate::state::policy;
 use crate::targets::drift::{rfc3339, Drift};
 use crate::targets::Observed;
 
-pub async fn status(
-    ctx: &EnvContext<'_>,
-    name: &str,
-    config: &TerraformTarget,
-) -> anyhow::Result<Observed> {
+pub async fn status(ctx: &EnvContext, name: &str, s: &StackSettings) -> anyhow::Result<Observed> {
     let applied = ctx.store.newest(name, policy::last_deploy).await?;
     let running = applied.as_ref().map_or_else(
         || "never applied by xtask".to_string(),
@@ -34,19 +30,18 @@ pub async fn status(
         .into_iter()
         .find(|r| r.action == Action::Deploy);
     let mut drift = Vec::new();
-    let region = ctx.ws.config.region(&ctx.env);
-    let location = config.state(region);
+    let location = s.stack.state.as_ref();
     if let (Some(record), Some(location)) = (&newest_apply, &location) {
         // Records from before state versions were kept say nothing to compare.
         if let Some(left) = &record.state_object {
-            let env = &ctx.env;
+            let env = &ctx.env.name;
             let action = format!(
                 "see what differs: `cargo xtask deploy {name} --env {env} --dry-run`; put ours back: `cargo xtask deploy {name} --env {env} --approve`; if the change was meant, nothing"
             );
             let clients = shared_infra::Clients::new(&ctx.sdk);
             let now = shared_infra::state_version(&clients, location)
                 .await
-                .map_err(|e| super::explain(&ctx.config_name(), name, e))?;
+                .map_err(|e| crate::targets::explain(&ctx.config_file, name, e))?;
             match now {
                 None => drift.push(Drift {
                     kind: "state-missing",
@@ -86,13 +81,13 @@ pub async fn status(
 /// The state object as an apply left it, for its ledger record; `None` (and a
 /// warning) when it cannot be read: the apply stands either way.
 pub async fn state_object(
-    ctx: &EnvContext<'_>,
+    ctx: &EnvContext,
     name: &str,
-    location: Option<shared_infra::StateLocation>,
+    location: Option<&shared_infra::StateLocation>,
 ) -> Option<StateObject> {
     let location = location?;
     let clients = shared_infra::Clients::new(&ctx.sdk);
-    match shared_infra::state_version(&clients, &location).await {
+    match shared_infra::state_version(&clients, location).await {
         Ok(Some(v)) => Some(StateObject {
             version_id: v.version_id,
             etag: v.etag,

@@ -1,0 +1,296 @@
+//! The one pipeline every target's deploy and rollback goes through:
+//!
+//! ```text
+//! run(ctx, job, step):
+//!   take the target's lock (not in a dry run, nor for a job without one)
+//!   → read the alarms the verification watches (one already in ALARM is not blamed)
+//!   → step(started): the kind's deploy or rollback → StepEnd | StepError
+//!       Deployed: verify (smoke check, bake); on failure the kind's undo puts
+//!                 back what ran before, and the record says what and how
+//!       DryRun:   the verification it would run
+//!   → append the Entry to the ledger, completed with who, when, where, the commit
+//!   → release the lock
+//!   → the TargetResult, or the error (with what became of the ledger record)
+//! ```
+//!
+//! A kind supplies its step (what it checks and builds before the lock is done
+//! by then) and its report; everything here is written once.
+
+use futures_util::future::LocalBoxFuture;
+
+use crate::context::EnvContext;
+use crate::state::checks::CheckOutcome;
+use crate::state::ledger::{self, Record};
+use crate::state::now_rfc3339;
+
+use super::{verification, Entry, TargetResult};
+
+/// Whether a run writes, and how it treats a lock left behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Say what would change; write nothing, the ledger and the lock included.
+    DryRun,
+    Write,
+    /// `--force-unlock`: remove a lock left by a crashed run first.
+    WriteForceUnlock,
+}
+
+impl Mode {
+    pub fn dry_run(self) -> bool {
+        self == Mode::DryRun
+    }
+}
+
+/// Whether a job holds the target's lock while it runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locking {
+    /// One deploy or rollback per target and environment at a time.
+    TargetLock,
+    /// It writes nothing remote (a terraform rollback prepares a git revert).
+    None,
+}
+
+/// One target's job: what the pipeline needs to know around its step.
+pub struct Job<'a> {
+    pub target: &'a str,
+    /// Names the run in messages ("deploy", "rollback", "terraform run").
+    pub noun: &'static str,
+    pub mode: Mode,
+    pub locking: Locking,
+    /// The verification after a `Deployed` step, with the run's poll interval.
+    pub verify: Option<verify::VerifySettings>,
+}
+
+/// When the step started: ledger ids and release ids are made from it.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub at: String,
+}
+
+/// A kind's step, run under the lock.
+pub type Step<'a> =
+    Box<dyn FnOnce(Started) -> LocalBoxFuture<'a, Result<StepEnd<'a>, StepError>> + 'a>;
+
+/// Puts back what ran before a deploy whose verification failed; says what runs now.
+pub type Undo<'a> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<String, StepError>> + 'a>;
+
+/// How a kind's step ended.
+pub enum StepEnd<'a> {
+    /// Nothing to record: nothing to do, not applied, a dry run of a rollback.
+    Unrecorded(TargetResult),
+    /// A dry run of a deploy that would deploy: the verification it would run
+    /// is added.
+    DryRun(TargetResult),
+    Recorded(Entry, TargetResult),
+    /// Deployed: verified next (when the target verifies), `undo` putting back
+    /// what ran before if that fails. `what` names what was deployed.
+    Deployed {
+        entry: Entry,
+        result: TargetResult,
+        what: String,
+        undo: Undo<'a>,
+    },
+}
+
+/// A step that failed: its error (already in the user's words) and, when it
+/// wrote something, the ledger record that says so.
+pub struct StepError {
+    pub error: anyhow::Error,
+    pub entry: Option<Box<Entry>>,
+}
+
+impl From<anyhow::Error> for StepError {
+    fn from(error: anyhow::Error) -> StepError {
+        StepError { error, entry: None }
+    }
+}
+
+impl From<crate::error::BadInput> for StepError {
+    fn from(e: crate::error::BadInput) -> StepError {
+        anyhow::Error::from(e).into()
+    }
+}
+
+/// Runs `step` for `job` and records what it did.
+pub async fn run(ctx: &EnvContext, job: Job<'_>, step: Step<'_>) -> anyhow::Result<TargetResult> {
+    let lock = match (job.mode, job.locking) {
+        (Mode::DryRun, _) | (_, Locking::None) => None,
+        (mode, Locking::TargetLock) => Some(
+            ctx.store
+                .lock(job.target, mode == Mode::WriteForceUnlock)
+                .await?,
+        ),
+    };
+    let started = Started { at: now_rfc3339() };
+    let ended = match &job.verify {
+        Some(v) => match verification::before(ctx, job.target, v).await {
+            Ok(ignored) => verified(ctx, &job, v, &ignored, step(started.clone()).await).await,
+            Err(e) => Err(e.into()),
+        },
+        None => step(started.clone()).await,
+    };
+    let (entry, result) = match ended {
+        Ok(StepEnd::Unrecorded(result) | StepEnd::DryRun(result)) => (None, Ok(result)),
+        Ok(StepEnd::Recorded(entry, result) | StepEnd::Deployed { entry, result, .. }) => {
+            (Some(entry), Ok(result))
+        }
+        Err(StepError { error, entry }) => (entry.map(|e| *e), Err(error)),
+    };
+    let appended = match entry {
+        Some(entry) if !job.mode.dry_run() => {
+            ctx.store
+                .append(&record(ctx, job.target, &started, entry))
+                .await
+        }
+        _ => Ok(()),
+    };
+    if let Some(lock) = lock {
+        lock.release().await?;
+    }
+    let noun = job.noun;
+    match (result, appended) {
+        (Ok(result), Ok(())) => Ok(result),
+        (Ok(_), Err(a)) => Err(anyhow::Error::new(a).context(format!(
+            "the {noun} finished but its ledger record was not written"
+        ))),
+        (Err(e), Ok(())) => Err(e),
+        (Err(e), Err(a)) => {
+            Err(e.context(format!("its ledger record was not written either: {a}")))
+        }
+    }
+}
+
+/// A step's end with its verification: run after a deploy (undone when it
+/// fails), or planned in a dry run.
+async fn verified<'a>(
+    ctx: &EnvContext,
+    job: &Job<'_>,
+    v: &verify::VerifySettings,
+    ignored: &[String],
+    ended: Result<StepEnd<'a>, StepError>,
+) -> Result<StepEnd<'a>, StepError> {
+    let name = job.target;
+    match ended? {
+        StepEnd::DryRun(mut result) => {
+            crate::output::detail(&verification::planned(name, v));
+            result.checks.verification = Some(verification::check(v, ignored, None, None));
+            Ok(StepEnd::DryRun(result))
+        }
+        StepEnd::Deployed {
+            mut entry,
+            mut result,
+            what,
+            undo,
+        } => {
+            let verdict = verification::run(ctx, name, v, ignored)
+                .await
+                .unwrap_or_else(|e| verify::Verdict::SmokeFailed {
+                    url: "(none)".into(),
+                    expected: 0,
+                    last: crate::error::one_line(&e),
+                    after: std::time::Duration::ZERO,
+                });
+            if verdict.passed() {
+                let check = verification::check(v, ignored, Some(&verdict), None);
+                entry.checks.verification = Some(check.clone());
+                result.checks.verification = Some(check);
+                return Ok(StepEnd::Recorded(entry, result));
+            }
+            let now = undo().await?;
+            let check = verification::check(v, ignored, Some(&verdict), Some(now.clone()));
+            debug_assert_eq!(check.outcome, CheckOutcome::Failed);
+            let message = format!(
+                "{what} was deployed, then verification failed: {}; {now}",
+                verdict.describe()
+            );
+            entry.checks.verification = Some(check);
+            let entry = entry.failed(message.clone());
+            let mut result = TargetResult::failed(name, message);
+            result.checks = entry.checks.clone();
+            Ok(StepEnd::Recorded(entry, result))
+        }
+        other => Ok(other),
+    }
+}
+
+fn record(ctx: &EnvContext, name: &str, started: &Started, entry: Entry) -> Record {
+    Record {
+        id: ledger::new_id(&started.at),
+        target: name.into(),
+        env: ctx.env.name.clone(),
+        action: entry.action,
+        git_sha: ctx.git_sha.clone(),
+        deployed: entry.deployed,
+        replaced: entry.replaced,
+        detail: entry.detail,
+        outcome: entry.outcome,
+        message: entry.message,
+        started_at: started.at.clone(),
+        finished_at: now_rfc3339(),
+        who: crate::state::who(),
+        rolled_away_from: entry.rolled_away_from,
+        state_object: entry.state_object.map(|b| *b),
+        checks: *entry.checks,
+    }
+}
+
+/// What a rollback undoes, by the ledger: the commit the environment had seen
+/// before it (recorded as the rollback's `rolled_away_from`, so the next
+/// `deploy --changed` does not undo it), and the commit whose revert keeps git
+/// true to what runs. `undone` is the deploy it rolls away from, `live` the
+/// newest record that left the target in a known state.
+pub fn rolled_away(undone: Option<&Record>, live: Option<&Record>) -> RolledAway {
+    RolledAway {
+        from: undone
+            .or(live)
+            .and_then(|r| r.seen_commit())
+            .map(str::to_owned),
+        revert: match undone.and_then(|r| r.git_sha.clone()) {
+            Some(sha) => Revert::Commit(sha),
+            None => Revert::Unknown,
+        },
+    }
+}
+
+/// See [`rolled_away`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolledAway {
+    pub from: Option<String>,
+    pub revert: Revert,
+}
+
+/// After a rollback, git should say what runs: the commit to revert, when the
+/// ledger knows which shipped what was rolled back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Revert {
+    Commit(String),
+    Unknown,
+}
+
+/// The error of a step that failed before it wrote anything.
+pub fn failed_before_writing(name: &str, what: &str, e: impl Into<anyhow::Error>) -> StepError {
+    e.into()
+        .context(format!(
+            "{name}: {what} failed before it changed anything (nothing was changed): run it again"
+        ))
+        .into()
+}
+
+/// The error of a step cut off after it wrote: `state` says what the target
+/// may be in, and the way back is printed; `entry` records it.
+pub fn failed_part_way(
+    ctx: &EnvContext,
+    name: &str,
+    what: &str,
+    state: &str,
+    e: impl Into<anyhow::Error>,
+    entry: Option<Entry>,
+) -> StepError {
+    let env = &ctx.env.name;
+    StepError {
+        error: e.into().context(format!(
+            "{name}: {what} failed part way; {state}: see `cargo xtask status --env {env}`; deploy again, or `cargo xtask rollback {name} {env}` puts back what ran before"
+        )),
+        entry: entry.map(Box::new),
+    }
+}

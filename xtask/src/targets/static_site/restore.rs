@@ -1,0 +1,58 @@
+//! A static site's undo after a failed verification: the release before is
+//! restored the way `rollback` restores one (server-side copies of its
+//! recorded versions, index.html last); what the site serves then goes into
+//! the deploy's ledger record.
+
+use crate::context::EnvContext;
+use crate::plan::SiteSettings;
+use crate::targets::pipeline::Undo;
+
+use super::progress::Progress;
+use super::SiteOptions;
+
+/// What the undo of one deploy needs.
+pub(super) struct Restore<'a> {
+    pub ctx: &'a EnvContext,
+    pub name: &'a str,
+    pub s: &'a SiteSettings,
+    pub opts: SiteOptions,
+    /// The release deployed, and its manifest.
+    pub release: String,
+    pub deployed: web_deployer::Manifest,
+    /// The release that was live before, and its manifest.
+    pub before: Option<(String, web_deployer::Manifest)>,
+}
+
+pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
+    Box::new(move || {
+        Box::pin(async move {
+            let (name, env) = (r.name, &r.ctx.env.name);
+            let Some((before, target)) = r.before else {
+                return Ok(format!(
+                    "nothing ran before {}: it stays in place",
+                    r.release
+                ));
+            };
+            eprintln!("{name}: verification failed: restoring release {before}");
+            let request = web_deployer::RollbackRequest {
+                target,
+                current: Some(r.deployed),
+                dry_run: false,
+                concurrency: r.opts.concurrency,
+                max_deletes: r.opts.max_deletes,
+                wait: r.opts.wait.clone(),
+            };
+            let clients = web_deployer::Clients::new(&r.ctx.sdk);
+            let mut progress = Progress::new(name, "copy", r.opts.progress_bar);
+            let result =
+                web_deployer::rollback(&clients, &r.s.site, &request, |e| progress.show(e)).await;
+            progress.finish();
+            Ok(match result {
+                Ok(_) => format!("rolled back: release {before} is served again"),
+                Err(e) => format!(
+                    "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
+                ),
+            })
+        })
+    })
+}
