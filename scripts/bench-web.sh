@@ -27,14 +27,14 @@
 #             removed at exit unless KEEP=1; a WORK you name is never removed]
 #
 # The emulator is the pinned moto from scripts/emulator.sh (.emulator/venv), on a
-# free port, behind test-support/rollout_proxy.py: moto 5.2.5 answers
-# GetBucketVersioning with an XML root the AWS SDK rejects, and the proxy fixes
-# it (and counts the S3 requests per bucket). Both tools go through the proxy;
-# `aws s3 sync` is also timed against moto directly, to show the proxy's share.
+# free port, behind the AWS front (test-support/aws_front/): moto 5.2.5 answers
+# GetBucketVersioning with an XML root the AWS SDK rejects, and the front fixes
+# it (and counts the S3 requests per bucket). Both tools go through the front;
+# `aws s3 sync` is also timed against moto directly, to show the front's share.
 # moto answers a PUT in about 3 ms of its own CPU (15-19 s for 5,000), real S3 in tens of
 # milliseconds of latency ("median latencies often in the tens of milliseconds" for
-# requests under 512 KB, AWS's S3 performance guide); the proxy can hold each S3
-# request for a seeded uniform draw from a MIN-MAX range (POST /__rollout/latency),
+# requests under 512 KB, AWS's S3 performance guide); the front can hold each S3
+# request for a seeded uniform draw from a MIN-MAX range (POST /__front/latency),
 # which is how the LATENCY runs and the sweep see a client's concurrency play
 # against latency. moto's CPU per request stays the floor under every run.
 # awscli goes into its own venv (.emulator/awscli-venv), made on first use.
@@ -115,26 +115,26 @@ fi
 
 # --- The emulator ------------------------------------------------------------
 moto_port="$(free_port)"
-proxy_port="$(free_port)"
+front_port="$(free_port)"
 "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" >"$WORK/moto.log" 2>&1 &
 pids+=($!)
-"$venv/bin/python" "$root/test-support/rollout_proxy.py" --port "$proxy_port" \
-  --upstream "http://127.0.0.1:$moto_port" >"$WORK/proxy.log" 2>&1 &
+PYTHONPATH="$root/test-support" "$venv/bin/python" -B -m aws_front --port "$front_port" \
+  --upstream "http://127.0.0.1:$moto_port" >"$WORK/front.log" 2>&1 &
 pids+=($!)
 moto="http://127.0.0.1:$moto_port"
-proxy="http://127.0.0.1:$proxy_port"
+front="http://127.0.0.1:$front_port"
 for _ in $(seq 1 200); do
   curl -fsS -o /dev/null "$moto/moto-api/" 2>/dev/null \
-    && curl -fsS -o /dev/null "$proxy/__rollout/health" 2>/dev/null && break
+    && curl -fsS -o /dev/null "$front/__front/health" 2>/dev/null && break
   sleep 0.1
 done
-curl -fsS -o /dev/null "$proxy/__rollout/health" || die "moto or the proxy did not start; see $WORK/*.log"
-say "moto on $moto, the proxy on $proxy"
+curl -fsS -o /dev/null "$front/__front/health" || die "moto or the AWS front did not start; see $WORK/*.log"
+say "moto on $moto, the AWS front on $front"
 
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION=us-east-1
-export AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="$proxy"
+export AWS_EC2_METADATA_DISABLED=true AWS_ENDPOINT_URL="$front"
 unset AWS_PROFILE GITHUB_ACTIONS GITHUB_EVENT_NAME GITHUB_EVENT_PATH
-aws() { "$aws_bin" --endpoint-url "${ENDPOINT:-$proxy}" "$@"; }
+aws() { "$aws_bin" --endpoint-url "${ENDPOINT:-$front}" "$@"; }
 
 bucket_n=0
 new_bucket() {  # a fresh versioned bucket, named in $BUCKET (no subshell: the counter must stick)
@@ -143,12 +143,12 @@ new_bucket() {  # a fresh versioned bucket, named in $BUCKET (no subshell: the c
   aws s3api create-bucket --bucket "$BUCKET" >/dev/null
   aws s3api put-bucket-versioning --bucket "$BUCKET" --versioning-configuration Status=Enabled >/dev/null
 }
-set_latency() {  # MS or MIN-MAX: every S3 request through the proxy waits that long
-  curl -fsS -o /dev/null -X POST "$proxy/__rollout/latency" -d "{\"s3_ms\": \"$1\"}" \
-    || die "the proxy refused latency $1"
+set_latency() {  # MS or MIN-MAX: every S3 request through the front waits that long
+  curl -fsS -o /dev/null -X POST "$front/__front/latency" -d "{\"s3_ms\": \"$1\"}" \
+    || die "the front refused latency $1"
 }
 calls() {  # S3 requests on a bucket so far, as "op key" lines
-  curl -fsS "$proxy/__rollout/s3?bucket=$1" | python3 -c 'import json, sys; [print(op, key) for op, key in json.load(sys.stdin)]'
+  curl -fsS "$front/__front/s3?bucket=$1" | python3 -c 'import json, sys; [print(op, key) for op, key in json.load(sys.stdin)]'
 }
 
 # --- The sites -----------------------------------------------------------------
@@ -382,7 +382,7 @@ Runs: xtask cold ${xc[*]}; raw PUTs ${rc[*]}; xtask redeploy ${xr[*]}; sync cold
 Peak memory of an xtask cold deploy: $((cold_rss / 1024)) MB; its own CPU time (last run): ${cold_cpu} s.
 moto's CPU time during the cold deploys: xtask ${xm[*]} s; aws s3 sync ${sm[*]} s.
 
-Cold deploys with S3 latency injected by the proxy (median of $RUNS runs; xtask at its default concurrency, aws s3 sync at its default 10):
+Cold deploys with S3 latency injected by the AWS front (median of $RUNS runs; xtask at its default concurrency, aws s3 sync at its default 10):
 
 | injected latency per S3 request | xtask deploy | aws s3 sync | raw PUTs (32 in flight) | xtask / sync | runs (xtask / sync / raw, s) |
 |---|---:|---:|---:|---:|---|

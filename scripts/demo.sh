@@ -2,7 +2,7 @@
 # The main job, end to end, against the local emulator — from a fresh clone with
 # only the Rust toolchain, git, Python 3 and Terraform 1.10+:
 #
-#   1. installs and starts the emulator (moto, with the rollout proxy in front
+#   1. installs and starts the emulator (moto, with the AWS front before it
 #      that simulates ECS rollouts, which moto cannot do);
 #   2. makes a git repository of examples/connect2 with a first commit and
 #      bootstraps its `local` environment (state buckets, ECR repository and
@@ -66,7 +66,7 @@ xtask bootstrap --env local --with-resources --image-tag "$first" --repo "$demo"
 step "the API's network and health endpoint   (Terraform's and the app's job in AWS)"
 # The emulator's service gets a subnet and a security group, so its one-off
 # tasks (the migrations) run in the service's network, as in AWS.
-network="$(curl -fsS -X POST "$endpoint/__rollout/network")"
+network="$(curl -fsS -X POST "$endpoint/__front/network")"
 subnet="$(printf '%s' "$network" | python3 -c 'import json,sys; print(json.load(sys.stdin)["subnet"])')"
 group="$(printf '%s' "$network" | python3 -c 'import json,sys; print(json.load(sys.stdin)["security_group"])')"
 curl -fsS -o /dev/null "$endpoint/" \

@@ -3,9 +3,10 @@
 #
 #   scripts/emulator.sh install        create .emulator/venv with moto[server] (idempotent)
 #   scripts/emulator.sh start [PORT]   start moto_server on 127.0.0.1 and, in front of it on
-#                                      PORT (default 5055), the rollout proxy that simulates
-#                                      ECS rollouts (test-support/rollout_proxy.py); wait
-#                                      until both answer; print the endpoint URL
+#                                      PORT (default 5055), the AWS front that simulates what
+#                                      moto lacks (test-support/aws_front/, ECS rollouts,
+#                                      one-off tasks, faults); wait until both answer; print
+#                                      the endpoint URL
 #   scripts/emulator.sh stop           stop the server started by `start`
 #   scripts/emulator.sh path           print the moto_server executable
 #
@@ -41,27 +42,27 @@ answers() { curl -fsS -o /dev/null "$1" 2>/dev/null; }
 start() {
   install
   local port="${1:-5055}" moto_port=$(( ${1:-5055} + 1 ))
-  if answers "http://127.0.0.1:$port/__rollout/health"; then
+  if answers "http://127.0.0.1:$port/__front/health"; then
     echo "http://127.0.0.1:$port"; return 0
   fi
   nohup "$venv/bin/moto_server" -H 127.0.0.1 -p "$moto_port" > "$dir/moto.log" 2>&1 &
   echo $! > "$dir/moto.pid"
-  nohup "$venv/bin/python" "$root/test-support/rollout_proxy.py" --port "$port" \
-    --upstream "http://127.0.0.1:$moto_port" > "$dir/proxy.log" 2>&1 &
-  echo $! > "$dir/proxy.pid"
+  PYTHONPATH="$root/test-support" nohup "$venv/bin/python" -B -m aws_front --port "$port" \
+    --upstream "http://127.0.0.1:$moto_port" > "$dir/front.log" 2>&1 &
+  echo $! > "$dir/front.pid"
   for _ in $(seq 1 150); do
-    if answers "http://127.0.0.1:$moto_port/moto-api/" && answers "http://127.0.0.1:$port/__rollout/health"; then
+    if answers "http://127.0.0.1:$moto_port/moto-api/" && answers "http://127.0.0.1:$port/__front/health"; then
       echo "http://127.0.0.1:$port"; return 0
     fi
     sleep 0.1
   done
-  echo "emulator: no answer on 127.0.0.1:$port/$moto_port; see $dir/moto.log and $dir/proxy.log" >&2
+  echo "emulator: no answer on 127.0.0.1:$port/$moto_port; see $dir/moto.log and $dir/front.log" >&2
   stop
   exit 1
 }
 
 stop() {
-  for name in proxy moto; do
+  for name in front moto; do
     if [ -f "$dir/$name.pid" ]; then
       kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
       rm -f "$dir/$name.pid"

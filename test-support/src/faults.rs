@@ -1,4 +1,4 @@
-//! Faults the rollout proxy injects in front of moto, which never throttles,
+//! Faults the AWS front injects in front of moto, which never throttles,
 //! never fails a request on its own and never drops a connection: what real
 //! AWS does under load or on a bad network. Each fault is scoped to one S3
 //! bucket or one ECS cluster (names are unique per test, so tests that run in
@@ -110,7 +110,7 @@ impl Fault {
 }
 
 impl Emulator {
-    /// From now on, requests that match `fault` fail. Panics if the proxy refuses it.
+    /// From now on, requests that match `fault` fail. Panics if the front refuses it.
     pub fn inject(&self, fault: &Fault) {
         let mut body = serde_json::json!({
             "kind": fault.kind.as_str(),
@@ -124,15 +124,14 @@ impl Emulator {
             FaultScope::Bucket(b) => body["bucket"] = b.as_str().into(),
             FaultScope::Cluster(c) => body["cluster"] = c.as_str().into(),
         }
-        self.control("POST", "/__rollout/faults", &body.to_string());
+        self.control("POST", "/faults", &body.to_string());
     }
 
     /// How many requests the faults of `scope` have failed so far, in total.
     pub fn faults_fired(&self, scope: &FaultScope) -> u64 {
-        let answer = self.control("GET", "/__rollout/faults", "");
-        let faults: Vec<serde_json::Value> = serde_json::from_str(&answer).unwrap_or_else(|e| {
-            panic!("rollout proxy: faults are not a JSON list ({e}): {answer}")
-        });
+        let answer = self.control("GET", "/faults", "");
+        let faults: Vec<serde_json::Value> = serde_json::from_str(&answer)
+            .unwrap_or_else(|e| panic!("aws front: faults are not a JSON list ({e}): {answer}"));
         let (field, name) = match scope {
             FaultScope::Bucket(b) => ("bucket", b),
             FaultScope::Cluster(c) => ("cluster", c),
@@ -150,6 +149,6 @@ impl Emulator {
             FaultScope::Bucket(b) => format!("bucket={}", crate::emulator::query_escape(b)),
             FaultScope::Cluster(c) => format!("cluster={}", crate::emulator::query_escape(c)),
         };
-        self.control("DELETE", &format!("/__rollout/faults?{query}"), "");
+        self.control("DELETE", &format!("/faults?{query}"), "");
     }
 }

@@ -1,17 +1,17 @@
 //! Test harness shared by the workspace's tests.
 //!
 //! - [`emulator`]: one moto server (in server mode, on 127.0.0.1) per test
-//!   process, behind the rollout proxy (`rollout_proxy.py`: it simulates ECS
-//!   rollouts, see [`RolloutScenario`], and corrects moto answers the SDK
-//!   rejects), and an `SdkConfig` pointed at the proxy. If either cannot start,
+//!   process, behind the AWS front (`aws_front/`, a Python package: it
+//!   simulates ECS rollouts, see [`RolloutScenario`], and corrects moto answers
+//!   the SDK rejects), and an `SdkConfig` pointed at the front. If either cannot start,
 //!   the test panics with the reason: a test that cannot reach its emulator
 //!   fails, it never skips.
 //! - [`TaskScenario`]: how one-off ECS tasks (RunTask) go, which the same
-//!   proxy runs, and [`Network`]: a subnet in moto's EC2 for awsvpc services.
+//!   front runs, and [`Network`]: a subnet in moto's EC2 for awsvpc services.
 //! - [`HealthEndpoint`]: a local HTTP server answering the status a test sets,
 //!   and [`alarm`] / [`set_alarm`]: CloudWatch alarms in moto, for verifications.
 //! - [`Fault`]: throttling, server errors and dropped connections, injected by
-//!   the same proxy for one bucket or cluster (moto never fails on its own).
+//!   the same front for one bucket or cluster (moto never fails on its own).
 //! - [`GitRepo`]: a real git repository in a temp folder, driven by the `git`
 //!   command line, for change-detection tests.
 //! - [`TerraformStandIn`]: a stand-in `terraform` that records its calls, and

@@ -1,4 +1,4 @@
-//! One-off ECS tasks (RunTask) in the emulator: the rollout proxy runs them
+//! One-off ECS tasks (RunTask) in the emulator: the AWS front runs them
 //! (moto's need real subnets and never finish), each cluster's as its
 //! [`TaskScenario`] says; and the network an awsvpc service needs in moto.
 
@@ -33,7 +33,7 @@ pub struct Network {
 }
 
 impl Emulator {
-    /// Sets how the one-off tasks of `cluster` go. Panics if the proxy refuses.
+    /// Sets how the one-off tasks of `cluster` go. Panics if the front refuses.
     pub fn set_task(&self, cluster: &str, scenario: TaskScenario) {
         let (outcome, exit_code) = match scenario.outcome {
             TaskOutcome::Exits(code) => ("exits", code),
@@ -46,7 +46,7 @@ impl Emulator {
             "exit_code": exit_code,
             "steps": scenario.steps,
         });
-        self.control("POST", "/__rollout/task", &body.to_string());
+        self.control("POST", "/task", &body.to_string());
     }
 
     /// The one-off tasks started in `cluster`, in order: each with `taskArn`,
@@ -54,20 +54,17 @@ impl Emulator {
     /// `stopRequested` (StopTask's reason, or null).
     pub fn tasks_for(&self, cluster: &str) -> Vec<serde_json::Value> {
         let name = cluster.rsplit('/').next().unwrap_or(cluster);
-        let path = format!(
-            "/__rollout/tasks?cluster={}",
-            crate::emulator::query_escape(name)
-        );
+        let path = format!("/tasks?cluster={}", crate::emulator::query_escape(name));
         let answer = self.control("GET", &path, "");
         serde_json::from_str(&answer)
-            .unwrap_or_else(|e| panic!("rollout proxy: tasks are not a JSON list ({e}): {answer}"))
+            .unwrap_or_else(|e| panic!("aws front: tasks are not a JSON list ({e}): {answer}"))
     }
 
     /// A new VPC with a subnet and a security group in moto's EC2.
     pub fn network(&self) -> Network {
-        let answer = self.control("POST", "/__rollout/network", "{}");
+        let answer = self.control("POST", "/network", "{}");
         let value: serde_json::Value = serde_json::from_str(&answer)
-            .unwrap_or_else(|e| panic!("rollout proxy: network is not JSON ({e}): {answer}"));
+            .unwrap_or_else(|e| panic!("aws front: network is not JSON ({e}): {answer}"));
         Network {
             subnet: value["subnet"].as_str().expect("subnet").into(),
             security_group: value["security_group"]

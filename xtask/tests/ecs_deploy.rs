@@ -1,5 +1,5 @@
 //! `cargo xtask deploy/history/status` on an ECS target, as a user runs them:
-//! the binary against the emulator (moto behind the rollout proxy, which
+//! the binary against the emulator (moto behind the AWS front, which
 //! simulates rollouts), a real git repository and a real deploy.toml (the
 //! target: `test_support::EcsTarget`). Deploys that go through: the new
 //! revision, the image built and pushed when it is missing, dry runs, GitHub

@@ -1,5 +1,5 @@
 //! An ECS target's `before_rollout` task (database migrations), as a user meets
-//! it against the emulator (the rollout proxy runs one-off tasks, as the test's
+//! it against the emulator (the AWS front runs one-off tasks, as the test's
 //! task scenario says; the target: `test_support::EcsTarget`): RunTask of the
 //! new revision as the service runs its tasks, then the rollout only if it
 //! exited 0; a failure, a task that never starts and a timeout leave the

@@ -1,0 +1,86 @@
+"""What the front is made of: the layers every request goes through, in order,
+and the control API's route table. A new simulation is a module with any of
+`layer(req, next)`, `ROUTES` and `reset()`, listed here.
+
+A layer takes the request and `next` (the rest of the chain, ending at moto)
+and returns an Answer or a Hangup: it may answer itself, change the request
+before calling `next`, or change the answer after."""
+
+from . import (
+    cbor,
+    ecs_rollouts,
+    ecs_services,
+    ecs_tasks,
+    faults,
+    network,
+    recording,
+    s3_fixes,
+    upstream,
+)
+from .message import json_answer, local
+
+# Outermost first. CloudWatch's CBOR is translated before anything else looks
+# at a request, so every later layer sees one JSON protocol; traffic is
+# recorded before faults fail it; the simulations answer what reaches them.
+LAYERS = (
+    cbor.layer,
+    recording.layer,
+    faults.layer,
+    ecs_services.layer,
+    ecs_tasks.layer,
+    s3_fixes.layer,
+)
+
+# Modules with control routes (paths under CONTROL) and state to reset.
+MODULES = (recording, faults, ecs_rollouts, ecs_tasks, network)
+
+CONTROL = "/__front"
+
+
+def handle(req):
+    """The answer to `req`: through every layer, then moto."""
+
+    def at(i):
+        def next(r):
+            if i == len(LAYERS):
+                return upstream.forward(r)
+            return LAYERS[i](r, at(i + 1))
+
+        return next
+
+    return at(0)(req)
+
+
+def health(req):
+    """GET /health -> 200 "ok"."""
+    return local(200, b"ok", "text/plain")
+
+
+def reset(req):
+    """POST /reset: clears scenarios, rollouts, calls, tasks and faults."""
+    for module in MODULES:
+        if hasattr(module, "reset"):
+            module.reset()
+    return json_answer(200, {})
+
+
+def route_table():
+    table = {("GET", "/health"): health, ("HEAD", "/health"): health, ("POST", "/reset"): reset}
+    for module in MODULES:
+        for route, handler in getattr(module, "ROUTES", {}).items():
+            if route in table:
+                raise RuntimeError(f"two handlers for {route} ({module.__name__})")
+            table[route] = handler
+    return table
+
+
+ROUTES = route_table()
+
+
+def control(req):
+    """A control call (not forwarded): the route's answer, or 404."""
+    route = (req.method, req.path[len(CONTROL):])
+    handler = ROUTES.get(route)
+    if handler is None:
+        return json_answer(404, {"error": f"no control endpoint {req.method} {req.path}"})
+    return handler(req)

@@ -1,0 +1,92 @@
+"""moto, behind the front: every request the simulations do not answer
+themselves is forwarded to it, and the simulations ask it what they need."""
+
+import http.client
+import json
+import urllib.parse
+
+from .message import Answer
+
+# Headers that describe one connection, not the message: never forwarded as is.
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "trailers",
+    "transfer-encoding",
+    "upgrade",
+    "expect",
+    "content-length",
+}
+
+ECS_TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
+
+
+class Upstream:
+    def __init__(self, url):
+        parsed = urllib.parse.urlsplit(url)
+        if parsed.scheme != "http" or not parsed.hostname:
+            raise SystemExit(f"--upstream must be http://host:port, got {url!r}")
+        self.host = parsed.hostname
+        self.port = parsed.port or 80
+
+    def request(self, method, target, headers, body):
+        """moto's answer.
+
+        A new connection per request: moto's werkzeug server answers every
+        request with `Connection: close`, so there is nothing to keep alive.
+        """
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
+        try:
+            conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+            has_host = False
+            for name, value in headers:
+                if name.lower() == "host":
+                    has_host = True
+                conn.putheader(name, value)
+            if not has_host:
+                conn.putheader("Host", f"{self.host}:{self.port}")
+            if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
+                conn.putheader("Content-Length", str(len(body)))
+            conn.endheaders(body if body else None)
+            resp = conn.getresponse()
+            data = resp.read()
+            return Answer(resp.status, resp.reason, resp.getheaders(), data)
+        finally:
+            conn.close()
+
+
+MOTO = None  # set by connect()
+
+
+def connect(url):
+    global MOTO
+    MOTO = Upstream(url)
+
+
+def request(method, target, headers, body):
+    return MOTO.request(method, target, headers, body)
+
+
+def forward(req):
+    """`req` as it came (a chunked body is sent with a Content-Length)."""
+    headers = [(n, v) for n, v in req.headers if n.lower() not in HOP_BY_HOP]
+    return MOTO.request(req.method, req.target, headers, req.body)
+
+
+def ecs(operation, payload, auth_headers):
+    """An ECS call of the front's own (not recorded, not simulated): the
+    answer's JSON, or None when moto refused it."""
+    headers = [h for h in auth_headers if h[0].lower() == "authorization"]
+    headers += [
+        ("X-Amz-Target", ECS_TARGET_PREFIX + operation),
+        ("Content-Type", "application/x-amz-json-1.1"),
+    ]
+    status, _, _, data = MOTO.request("POST", "/", headers, json.dumps(payload).encode())
+    if status != 200:
+        return None
+    return json.loads(data)
