@@ -9,16 +9,8 @@ pub mod preview;
 pub mod rollback;
 pub mod status;
 
-use crate::flags::{Format, WatchFlags};
+use crate::flags::Format;
 use crate::targets::TargetResult;
-
-pub(crate) fn watch_settings(flags: &WatchFlags) -> api::WatchSettings {
-    api::WatchSettings {
-        timeout: flags.timeout,
-        poll_interval: flags.poll_interval,
-        ..api::WatchSettings::default()
-    }
-}
 
 /// Prints the per-target summary (a table, or with `json` one document); fails
 /// (exit 1) when any target failed.
