@@ -18,11 +18,11 @@ pub struct EnvContext<'a> {
 
 impl<'a> EnvContext<'a> {
     /// Checks the environment, the credentials and that the state bucket
-    /// exists, before anything else is called.
+    /// exists in the environment's region, before anything else is called.
     pub async fn new(ws: &'a Workspace, env: &str) -> anyhow::Result<EnvContext<'a>> {
         let ctx = Self::without_state_bucket(ws, env).await?;
-        if ctx.store.bucket_missing().await {
-            return Err(BadInput(ctx.store.missing_bucket_message()).into());
+        if let Some(problem) = ctx.store.bucket_problem().await {
+            return Err(BadInput(problem).into());
         }
         Ok(ctx)
     }
