@@ -49,6 +49,11 @@ pub enum WebError {
         "the invalidation {id} did not complete within {timeout:?} (it goes on in CloudFront)"
     )]
     InvalidationTimeout { id: String, timeout: Duration },
+    #[error("CloudFront distribution {distribution} still had too many invalidations in progress after {}s (TooManyInvalidationsInProgress: at most 3,000 file paths and 15 wildcard paths at a time)", waited.as_secs())]
+    InvalidationsBusy {
+        distribution: String,
+        waited: Duration,
+    },
     #[error("{operation} {key}: {message}")]
     Aws {
         operation: &'static str,

@@ -58,6 +58,10 @@ pub struct StaticSiteTarget {
     /// Past this many changed paths, one invalidation of `/*`.
     #[serde(default = "default_invalidation_max_paths")]
     pub invalidation_max_paths: usize,
+    /// How long a deploy or rollback keeps trying while CloudFront has too many
+    /// invalidations in progress on the distribution (default 10m).
+    #[serde(default)]
+    pub invalidation_busy_timeout: Option<ConfigDuration>,
     /// An HTTP smoke check after the deploy; a failure restores the release before.
     #[serde(default)]
     pub verify: Option<SmokeConfig>,
@@ -101,6 +105,17 @@ impl StaticSiteTarget {
 
     pub(super) fn check(&self) -> Result<(), (String, String)> {
         super::verify::check(&self.verify, &self.alarms, &self.bake)?;
+        // CloudFront takes at most 3,000 paths in one invalidation (413
+        // BatchTooLarge) and in progress at once.
+        if !(1..=3000).contains(&self.invalidation_max_paths) {
+            return Err((
+                "invalidation_max_paths".into(),
+                format!(
+                    "expected 1 to 3000 (CloudFront invalidates at most 3,000 paths at a time), got {}",
+                    self.invalidation_max_paths
+                ),
+            ));
+        }
         for (i, rule) in self.cache.iter().enumerate() {
             path_filter::single(&rule.glob)
                 .map_err(|e| (format!("cache[{i}].glob"), e.to_string()))?;
@@ -127,6 +142,10 @@ impl StaticSiteTarget {
             grace_releases: self.grace_releases,
             max_deletes: self.max_deletes,
             invalidation_max_paths: self.invalidation_max_paths,
+            invalidation_busy_timeout: self.invalidation_busy_timeout.map_or(
+                web_deployer::SiteSettings::DEFAULT_INVALIDATION_BUSY_TIMEOUT,
+                |t| t.0,
+            ),
         }
     }
 
