@@ -59,6 +59,9 @@ pub async fn run(
             humantime::format_duration(bake)
         ),
         verify::Progress::BakePassed => eprintln!("{name}: verify: no alarm went off"),
+        verify::Progress::AlarmsUnreadable { error } => {
+            eprintln!("{name}: verify: could not read the alarms ({error}); reading again")
+        }
     })
     .await
     .map_err(|e| explain(ctx, name, e))
