@@ -54,6 +54,8 @@ pub enum WebError {
         distribution: String,
         waited: Duration,
     },
+    #[error("bucket {bucket} is in region {region}, not the one these requests went to (S3 answered 301 PermanentRedirect)")]
+    WrongRegion { bucket: String, region: String },
     #[error("{operation} {key}: {message}")]
     Aws {
         operation: &'static str,
@@ -78,11 +80,29 @@ impl WebError {
                 | WebError::ControlCharacter { .. }
                 | WebError::BadCacheRule { .. }
                 | WebError::BucketNotFound(_)
+                | WebError::WrongRegion { .. }
                 | WebError::VersioningOff { .. }
                 | WebError::DistributionNotFound(_)
                 | WebError::TooManyDeletes { .. }
                 | WebError::NoVersion { .. }
         )
+    }
+}
+
+/// An S3 error with the operation and key it came from; S3's answer that the
+/// bucket lives in another region becomes [`WebError::WrongRegion`].
+pub(crate) fn s3_error<E>(
+    operation: &'static str,
+    bucket: &str,
+    key: &str,
+) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> WebError
+where
+    E: std::error::Error + 'static,
+{
+    let (bucket, key) = (bucket.to_string(), key.to_string());
+    move |e| match sdk_error::bucket_region(&e) {
+        Some(region) => WebError::WrongRegion { bucket, region },
+        None => aws(operation, &key)(e),
     }
 }
 

@@ -105,6 +105,7 @@ impl StaticSiteTarget {
 
     pub(super) fn check(&self) -> Result<(), (String, String)> {
         super::verify::check(&self.verify, &self.alarms, &self.bake)?;
+        self.check_preview_certificate()?;
         // CloudFront takes at most 3,000 paths in one invalidation (413
         // BatchTooLarge) and in progress at once.
         if !(1..=3000).contains(&self.invalidation_max_paths) {
@@ -119,6 +120,38 @@ impl StaticSiteTarget {
         for (i, rule) in self.cache.iter().enumerate() {
             path_filter::single(&rule.glob)
                 .map_err(|e| (format!("cache[{i}].glob"), e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// CloudFront serves an alternate domain name only with a certificate that
+    /// covers it, and takes ACM certificates from us-east-1 only (CloudFront
+    /// API reference, ViewerCertificate): a preview domain without one would
+    /// get a DNS record to a distribution that refuses it.
+    fn check_preview_certificate(&self) -> Result<(), (String, String)> {
+        let domain = self.preview_domain.as_deref();
+        let certificate = self.preview_certificate_arn.as_deref();
+        if domain.is_some() && certificate.is_none() {
+            return Err((
+                "preview_domain".into(),
+                "needs preview_certificate_arn: CloudFront serves a preview's own domain only with a certificate covering it (an ACM certificate in us-east-1); without preview_domain, previews use their *.cloudfront.net address".into(),
+            ));
+        }
+        // A `{TARGET.OUTPUT}` is only known when it is filled.
+        if let Some(arn) = certificate.filter(|a| !a.contains('{')) {
+            let region = arn.split(':').nth(3).unwrap_or_default();
+            if !arn.starts_with("arn:aws") || arn.split(':').nth(2) != Some("acm") {
+                return Err((
+                    "preview_certificate_arn".into(),
+                    format!("{arn:?} is not an ACM certificate ARN (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID)"),
+                ));
+            }
+            if region != "us-east-1" {
+                return Err((
+                    "preview_certificate_arn".into(),
+                    format!("{arn:?} is in {region}; CloudFront uses ACM certificates from us-east-1 only: request or import it there"),
+                ));
+            }
         }
         Ok(())
     }

@@ -84,6 +84,11 @@ pub(crate) fn explain(
         ),
         WebError::BucketNotFound(_) => format!("{e} (check bucket in {file} and the region)"),
         WebError::DistributionNotFound(_) => format!("{e} (check distribution in {file})"),
+        WebError::WrongRegion { region, .. } => format!(
+            "{e}: environment {env} uses {here}: set region = \"{region}\" under [environments.{env}] in {file}, or check bucket there",
+            env = ctx.env,
+            here = ctx.store.region,
+        ),
         WebError::TooManyDeletes { count, .. } => format!(
             "{e} (max_deletes); check build_dir, or if that is meant, rerun with --max-deletes {count}"
         ),
