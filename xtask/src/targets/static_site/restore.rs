@@ -47,8 +47,14 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
             let result =
                 web_deployer::rollback(&clients, &r.s.site, &request, |e| progress.show(e)).await;
             progress.finish();
+            let distribution = r.s.site.distribution_id.as_deref().unwrap_or("-");
             Ok(match result {
-                Ok(_) => format!("rolled back: release {before} is served again"),
+                Ok(report) => match report.invalidation_failure(distribution) {
+                    None => format!("rolled back: release {before} is served again"),
+                    Some(failure) => format!(
+                        "rolled back: release {before} is in the bucket again, but CloudFront may still serve the failed release's copies: {failure}"
+                    ),
+                },
                 Err(e) => format!(
                     "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
                 ),
