@@ -156,6 +156,21 @@ fn script_flag(script: &str, flags: &[&str]) -> Option<String> {
     })
 }
 
+/// `a/../b` as `b`, `./a` as `a`.
+fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            p => parts.push(p),
+        }
+    }
+    parts.join("/")
+}
+
 fn clean(dir: &str) -> String {
     dir.trim_start_matches("./")
         .trim_end_matches('/')
@@ -337,11 +352,7 @@ fn detect(
             .and_then(|(_, t)| js_string(t, "root"))
             .map(|r| clean(&r));
         let out = match vite_root {
-            Some(r)
-                if !r.is_empty() && r != "." && !out.starts_with('/') && !out.starts_with("..") =>
-            {
-                format!("{r}/{out}")
-            }
+            Some(r) if !out.starts_with('/') => normalize(&format!("{r}/{out}")),
             _ => out,
         };
         return site("Vite", out, from, Some("assets/**"));
