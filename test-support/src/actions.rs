@@ -336,6 +336,11 @@ fn to_text(v: &Value) -> String {
     }
 }
 
+/// An expression's value as `if:` reads it.
+pub fn truthy_value(v: &Value) -> bool {
+    truthy(v)
+}
+
 fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
@@ -561,9 +566,58 @@ impl Parser<'_> {
                 serde_json::from_str(s).unwrap_or_else(|e| panic!("fromJSON({s:?}): {e}"))
             }
             ("toJSON", [v]) => Value::String(serde_json::to_string_pretty(v).unwrap()),
+            ("hashFiles", patterns) if !patterns.is_empty() => {
+                Value::String(hash_files(self.ctx, patterns))
+            }
             _ => panic!("unsupported call {name}({args:?})"),
         }
     }
+}
+
+/// GitHub's `hashFiles(...)`: one hash of the files under
+/// `github.workspace` that match any pattern (GitHub's glob rules), in path
+/// order, or `''` when none does. The hash itself is not GitHub's SHA-256; a
+/// key depends on the same files.
+fn hash_files(ctx: &Value, patterns: &[Value]) -> String {
+    use std::hash::{Hash, Hasher};
+    let root = ctx["github"]["workspace"]
+        .as_str()
+        .expect("hashFiles needs github.workspace in the context");
+    let patterns: Vec<String> = patterns.iter().map(to_text).collect();
+    let filter = path_filter::PathFilter::new(&patterns).unwrap();
+    let mut files = Vec::new();
+    let mut todo = vec![std::path::PathBuf::from(root)];
+    while let Some(dir) = todo.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                if entry.file_name() != ".git" {
+                    todo.push(path);
+                }
+            } else {
+                let rel = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if filter.matches(&rel) {
+                    files.push(rel);
+                }
+            }
+        }
+    }
+    if files.is_empty() {
+        return String::new();
+    }
+    files.sort();
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for f in &files {
+        f.hash(&mut hasher);
+        std::fs::read(Path::new(root).join(f))
+            .unwrap()
+            .hash(&mut hasher);
+    }
+    format!("{:016x}", hasher.finish())
 }
 
 /// `a.b.c`, `needs.*.result`: a missing property is null.
