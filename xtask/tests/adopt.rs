@@ -171,13 +171,24 @@ async fn the_adoption_guide_runs_as_printed_on_a_monorepo_of_its_own() {
     let planned = planned_targets(&out);
     assert_eq!(planned, ["ledger"], "{out}");
 
-    // The upgrade leaves the same toolkit and a clean tree.
+    // A new release of the toolkit, then the upgrade: its files, committed.
+    let toolkit = place.home.join("src/deploy-toolkit");
+    std::fs::write(toolkit.join("docs/NEXT-RELEASE.md"), "the next release\n").unwrap();
+    std::fs::remove_file(toolkit.join("docs/timeline.png")).unwrap();
+    git(&toolkit, &["add", "-A"]);
+    git(&toolkit, &["commit", "-qm", "the next release"]);
     shell.run(&blocks[7]);
-    assert!(place
-        .monorepo
-        .join("tools/deploy/xtask/Cargo.toml")
-        .is_file());
+    let vendored = place.monorepo.join("tools/deploy");
+    assert!(vendored.join("docs/NEXT-RELEASE.md").is_file());
+    assert!(
+        !vendored.join("docs/timeline.png").exists(),
+        "a file the release dropped is gone"
+    );
     assert_eq!(git(&place.monorepo, &["status", "--porcelain"]), "");
+    assert_eq!(
+        git(&place.monorepo, &["log", "-1", "--format=%s"]),
+        "Upgrade the deploy toolkit"
+    );
 
     // The build job's steps, as written, in a clean clone.
     build_job_runs_as_written(&place);
