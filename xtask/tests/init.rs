@@ -105,7 +105,7 @@ fn a_service_a_site_and_stacks_become_targets_that_load() {
         tf.vars["vpc_id"], "{net.vpc_id}",
         "its variable takes net's output"
     );
-    assert!(tf.vars.get("region").is_none(), "too common a name to tell");
+    assert!(!tf.vars.contains_key("region"), "too common a name to tell");
     let TargetSettings::Terraform(net) = &config.target("net").unwrap().settings["stage"] else {
         panic!()
     };
@@ -138,7 +138,7 @@ fn a_service_a_site_and_stacks_become_targets_that_load() {
 /// apps that need a server are left out, with the reason.
 #[test]
 fn each_framework_gives_its_build_folder() {
-    let cases: &[(&str, &[(&str, &str)], Option<&str>)] = &[
+    let cases: &[Case] = &[
         (
             r#"{"scripts":{"build":"next build"},"dependencies":{"next":"15"}}"#,
             &[("next.config.mjs", "export default { output: 'export' }\n")],
@@ -452,6 +452,10 @@ fn init_never_overwrites_and_bad_input_is_one_line() {
     assert_one_line(&out, "found nothing to deploy");
     assert!(!empty.file("deploy.toml").exists());
 }
+
+/// A package.json, the files beside it, and the build folder wanted (`None`:
+/// no static site).
+type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], Option<&'a str>);
 
 fn assert_one_line(out: &Output, needle: &str) {
     let stderr = text(&out.stderr);
