@@ -137,7 +137,7 @@ fn notes(found: &init::Found, written: Option<&PathBuf>) -> String {
             out.push_str(&format!("  - {l}\n"));
         }
     }
-    if pick_check_lines(found) > 0 {
+    if check_count(found) > 0 {
         out.push_str("\nEvery guess is marked CHECK in deploy.toml.\n");
     }
     if written.is_some() {
@@ -152,7 +152,7 @@ fn notes(found: &init::Found, written: Option<&PathBuf>) -> String {
     out
 }
 
-fn pick_check_lines(found: &init::Found) -> usize {
+fn check_count(found: &init::Found) -> usize {
     found
         .notes
         .iter()

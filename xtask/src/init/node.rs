@@ -70,6 +70,11 @@ pub fn sites(
             }
         };
         let (build, extra_paths) = build_command(files, &dir, &pkg);
+        if !build.contains("npm ci") && !build.contains("--frozen-lockfile") {
+            notes.push(Note::Check(format!(
+                "{file}: no lockfile, so each build installs whatever versions resolve that day; commit one (then `npm ci` or the like)"
+            )));
+        }
         let name = if dir.is_empty() {
             sanitize(
                 pkg["name"]
