@@ -9,6 +9,14 @@
 #        downloads them too);
 #   new: the per-environment pipeline — the build job's artifact copied in
 #        (download-artifact), `chmod +x`, `.xtask/xtask deploy ...`.
+# And the pipeline's `build` job itself, from its start to the artifact's file
+# being there (the upload step's input):
+#   today: `cargo build` in the clone with the Cargo cache restored (warm: the
+#          target/ the cold build left at the same path);
+#   binary cache, warm: the key computed from the toolkit's sources (as
+#          hashFiles does: SHA-256 of each matching file), the cached
+#          `.xtask/xtask` extracted from its tarball (what actions/cache does);
+#   binary cache, cold: a miss, then the build as today (the cold build above).
 # The first AWS call is the first connection to AWS_ENDPOINT_URL, which points
 # at a listener that records when it was reached and then refuses the call.
 #
@@ -78,6 +86,42 @@ build_cold=$(python3 -c "print(f'{$(date +%s.%N) - $build_start:.1f}')")
 cp "$work/build-target/debug/xtask" "$work/artifact"
 artifact_mb=$(du -m "$work/artifact" | cut -f1)
 
+# The build job with the binary cache: its tarball, as actions/cache saves it.
+tar -cf "$work/xtask-cache.tar" -C "$work" --transform 's,^artifact$,.xtask/xtask,' artifact
+key_of() {
+  # hashFiles over the toolkit's own sources (the generated key's patterns).
+  python3 - "$1" <<'PY'
+import glob, hashlib, os, sys
+root = sys.argv[1]
+patterns = ["Cargo.lock", "Cargo.toml", "*/Cargo.toml", "*/build.rs", "*/src/**", "rust-toolchain.toml", "rust-toolchain"]
+files = sorted({f for p in patterns for f in glob.glob(os.path.join(root, p), recursive=True) if os.path.isfile(f)})
+outer = hashlib.sha256()
+for f in files:
+    outer.update(hashlib.sha256(open(f, "rb").read()).digest())
+print(outer.hexdigest())
+PY
+}
+build_job() {
+  local mode="$1" clone="$work/build"
+  rm -rf "$clone"
+  local start
+  start=$(date +%s.%N)
+  git clone -q "file://$repo" "$clone"
+  case "$mode" in
+    today-warm)
+      (cd "$clone" && CARGO_TARGET_DIR="$work/build-target" CARGO_PROFILE_DEV_DEBUG=0 \
+        cargo build -q --locked --package xtask && mkdir -p .xtask && cp "$work/build-target/debug/xtask" .xtask/xtask) ;;
+    cache-warm)
+      key_of "$clone" > "$work/key"
+      tar -xf "$work/xtask-cache.tar" -C "$clone" ;;
+  esac
+  [ -x "$clone/.xtask/xtask" ] || { echo "build job $mode: no .xtask/xtask" >&2; exit 1; }
+  python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')"
+}
+build_today_warm=$(build_job today-warm)
+build_cache_1=$(build_job cache-warm)
+build_cache_2=$(build_job cache-warm)
+
 old_cold=$(job "old, cold cache" old-cold)
 old_warm=$(job "old, warm cache" old-warm)
 new_1=$(job "new" new)
@@ -91,6 +135,13 @@ cat <<EOF
 | pipeline deploy job (artifact copied in), run 1 | ${new_1} s |
 | pipeline deploy job, run 2 | ${new_2} s |
 | pipeline build job, cold (once per run, not per deploy job) | ${build_cold} s |
+
+| build job: start → the artifact's file | |
+|---|---:|
+| today: \`cargo build\` with the Cargo cache restored (the workspace's crates rebuild) | ${build_today_warm} s |
+| binary cache, warm (a push that does not touch the toolkit), run 1 | ${build_cache_1} s |
+| binary cache, warm, run 2 | ${build_cache_2} s |
+| binary cache, cold (the toolkit changed): the cold build above | ${build_cold} s |
 
 artifact: ${artifact_mb} MB (debug, no debug info)
 EOF

@@ -44,6 +44,7 @@ mod faults;
 pub mod fixtures;
 mod git_repo;
 mod real_terraform;
+pub mod runner;
 mod services;
 pub mod state_bucket;
 mod tasks;

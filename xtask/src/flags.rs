@@ -39,6 +39,11 @@ pub enum Command {
     Bootstrap(BootstrapFlags),
     /// PR preview environments: up, down, list, sweep.
     Preview(PreviewFlags),
+    /// Write a first deploy.toml from what the repository holds: ECS services
+    /// from Dockerfiles, static sites from package.json builds, Terraform
+    /// stacks from environments/<env>/ folders, environments from branches.
+    /// Never overwrites a file.
+    Init(InitFlags),
 }
 
 impl Command {
@@ -50,7 +55,7 @@ impl Command {
             Command::History(f) => f.environment(),
             Command::Status(f) => Some(&f.env),
             Command::Bootstrap(f) => Some(&f.env),
-            Command::Plan(_) | Command::Ci(_) | Command::Preview(_) => None,
+            Command::Plan(_) | Command::Ci(_) | Command::Preview(_) | Command::Init(_) => None,
         }
     }
 }
@@ -544,4 +549,19 @@ pub struct PreviewSweep {
     pub dry_run: bool,
     #[command(flatten)]
     pub repo: RepoFlags,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct InitFlags {
+    /// The repository to read [default: the one around the current directory];
+    /// deploy.toml goes to its root.
+    #[arg(long, value_name = "DIR")]
+    pub repo: Option<PathBuf>,
+    /// Print the file (on stdout) and the notes (on stderr); write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// How AWS names are made: `{target}` is the target's name, `{project}`,
+    /// `{env}` and `{region}` are filled when a command runs.
+    #[arg(long, value_name = "PATTERN", default_value = crate::init::DEFAULT_NAMES)]
+    pub names: String,
 }

@@ -100,7 +100,7 @@ fn one_deploy_workflow_per_environment_with_a_job_per_target() {
     assert_eq!(
         names,
         [
-            "ci.yml",
+            "deploy-check.yml",
             "deploy-dev.yml",
             "deploy-prod.yml",
             "deploy-staging.yml",
@@ -350,4 +350,61 @@ fn check_fails_with_a_diff_after_a_hand_edit_and_generate_repairs_it() {
     assert!(!stale.exists());
     assert!(dir.path().join("hand-written.yml").exists());
     assert!(check(dir.path()).status.success());
+}
+
+#[test]
+fn generate_never_replaces_a_workflow_it_did_not_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let mine = dir.path().join("deploy-check.yml");
+    std::fs::write(&mine, "name: my own check\n").unwrap();
+    let out = xtask(&[
+        "ci",
+        "generate",
+        "--config",
+        example_config_path().to_str().unwrap(),
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("deploy-check.yml exists and was not written by `cargo xtask ci generate`"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mine).unwrap(),
+        "name: my own check\n"
+    );
+    assert_eq!(yaml_files(dir.path()).len(), 1, "nothing else written");
+}
+
+/// The binary's cache key hashes the toolkit's sources where it lives, and
+/// nothing else of the repository: a push that does not touch the toolkit
+/// restores the binary.
+#[test]
+fn the_binary_cache_key_is_made_of_the_toolkits_sources_only() {
+    let dir = tempfile::tempdir().unwrap();
+    generate_into(dir.path());
+    for file in yaml_files(dir.path()) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let keys: Vec<&str> = text
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("key: xtask-"))
+            .collect();
+        assert!(!keys.is_empty(), "{}: no binary cache", file.display());
+        for key in keys {
+            let files = key
+                .split("hashFiles(")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
+                .unwrap();
+            for f in files.split(", ") {
+                assert!(f.starts_with("'tools/deploy/"), "{}: {f}", file.display());
+            }
+            for wanted in ["Cargo.lock", "*/src/**", "*/Cargo.toml"] {
+                assert!(files.contains(&format!("'tools/deploy/{wanted}'")), "{key}");
+            }
+        }
+    }
 }

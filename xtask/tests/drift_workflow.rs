@@ -47,12 +47,12 @@ fn a_daily_read_only_status_job_per_environment_with_a_branch() {
     assert_eq!(steps[0]["with"]["ref"], "main");
     assert_eq!(steps[0]["with"]["persist-credentials"], false);
     assert_eq!(
-        steps[2]["with"]["role-to-assume"],
+        role_step(steps)["with"]["role-to-assume"],
         "${{ vars.AWS_READONLY_ROLE_ARN }}"
     );
     assert_eq!(
         steps.last().unwrap()["run"],
-        "cargo xtask status --env prod"
+        ".xtask/xtask status --env prod"
     );
 }
 
@@ -94,4 +94,16 @@ ecr_repository = "r"
             && !text.contains("role/deploy"),
         "{text}"
     );
+}
+
+/// The step that assumes the AWS role.
+fn role_step(steps: &[serde_yaml_ng::Value]) -> &serde_yaml_ng::Value {
+    steps
+        .iter()
+        .find(|s| {
+            s["uses"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("aws-actions/configure-aws-credentials@"))
+        })
+        .expect("a credentials step")
 }

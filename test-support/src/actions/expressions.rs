@@ -36,7 +36,8 @@ fn to_text(v: &Value) -> String {
     }
 }
 
-pub(super) fn truthy(v: &Value) -> bool {
+/// An expression's value as `if:` reads it.
+pub fn truthy(v: &Value) -> bool {
     match v {
         Value::Null => false,
         Value::Bool(b) => *b,
@@ -261,6 +262,10 @@ impl Parser<'_> {
                 serde_json::from_str(s).unwrap_or_else(|e| panic!("fromJSON({s:?}): {e}"))
             }
             ("toJSON", [v]) => Value::String(serde_json::to_string_pretty(v).unwrap()),
+            ("hashFiles", patterns) if !patterns.is_empty() => {
+                let patterns: Vec<String> = patterns.iter().map(to_text).collect();
+                Value::String(super::hash_files::hash_files(self.ctx, &patterns))
+            }
             _ => panic!("unsupported call {name}({args:?})"),
         }
     }

@@ -18,10 +18,11 @@
 //! of its own here.
 
 mod expressions;
+mod hash_files;
 mod run;
 mod steps;
 mod workflow;
 
-pub use expressions::{eval, interpolate};
+pub use expressions::{eval, interpolate, truthy as truthy_value};
 pub use run::{JobRun, Run};
 pub use workflow::Workflow;

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::steps::{cargo_cache, header, q};
+use super::steps::{cached_xtask, header, q, RUNNER, XTASK};
 use super::{Workflow, AWS_CREDENTIALS, CHECKOUT};
 use crate::config::Config;
 
@@ -54,7 +54,7 @@ jobs:
             out,
             "  drift-{env}:
     name: {}
-    runs-on: ubuntu-latest
+    runs-on: {RUNNER}
     environment: {}
     permissions:
       contents: read
@@ -69,7 +69,7 @@ jobs:
             q(env),
             q(branch),
         );
-        cargo_cache(&mut out);
+        cached_xtask(&mut out, config);
         let _ = write!(
             out,
             "      - uses: {AWS_CREDENTIALS}
@@ -77,7 +77,7 @@ jobs:
           role-to-assume: {role}
           aws-region: {}
       - name: status
-        run: cargo xtask status --env {env}
+        run: {XTASK} status --env {env}
 ",
             q(&super::steps::region(config, env)),
         );

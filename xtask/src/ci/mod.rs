@@ -8,9 +8,9 @@
 
 mod drift;
 pub mod pipeline;
-mod render;
+pub mod render;
 pub mod report;
-mod steps;
+pub mod steps;
 
 use crate::config::Config;
 
@@ -50,7 +50,7 @@ pub fn workflows(config: &Config) -> Vec<Workflow> {
         out.push(rollback);
     }
     out.extend(drift::drift(config));
-    out.push(render::ci());
+    out.push(render::check(config));
     out
 }
 

@@ -8,8 +8,10 @@
 //!                                                            report (always)
 //! ```
 //!
-//! - `build` compiles xtask once and uploads it; every other job downloads it,
-//!   so no deploy job compiles.
+//! - `build` restores xtask from the binary cache (keyed by the toolkit's own
+//!   sources) or compiles it, once, and uploads it; every other job downloads
+//!   it, so no deploy job compiles — unless the artifact is gone (a re-run or an
+//!   approval days later) and the cache too (`steps::download_xtask`).
 //! - `plan` decides: per target, changed since what is deployed of it in the
 //!   environment (the ledger), else since the push's `before`.
 //! - A target's job runs when the plan names it and none of the jobs it needs
@@ -22,7 +24,7 @@
 
 use std::fmt::Write;
 
-use super::steps::{self, q, XTASK};
+use super::steps::{self, q, RUNNER, XTASK};
 use super::Workflow;
 use crate::config::{Config, Target, TargetKind, TargetSettings};
 
@@ -115,7 +117,7 @@ jobs:
 ",
         q(&format!("deploy-{env}"))
     );
-    steps::build_job(&mut out);
+    steps::build_job(&mut out, config);
     plan_job_of_run(&mut out, config, env);
     // The jobs follow the plan of every target in this environment: its run
     // order, and its `after` for `needs`.
@@ -196,7 +198,7 @@ fn may_overlap(a: &str, b: &str) -> bool {
 fn job_head(out: &mut String, id: &str, title: &str, environment: Option<&str>, extra: &str) {
     let _ = writeln!(out, "  {id}:\n    name: {}", q(title));
     out.push_str(extra);
-    out.push_str("    runs-on: ubuntu-latest\n");
+    let _ = writeln!(out, "    runs-on: {RUNNER}");
     if let Some(environment) = environment {
         let _ = writeln!(out, "    environment: {}", q(environment));
         out.push_str("    permissions:\n      contents: read\n      id-token: write\n");
@@ -219,7 +221,7 @@ fn plan_job_of_run(out: &mut String, config: &Config, env: &str) {
     // Full history: the base of a target is the commit of its last deploy,
     // which may be far behind the push.
     steps::checkout(out, Some(0));
-    steps::download_xtask(out);
+    steps::download_xtask(out, config);
     steps::aws_credentials(out, config, env);
     let _ = write!(
         out,
@@ -322,7 +324,7 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
 /// A target job's steps before its command: the code, xtask, credentials.
 fn job_steps(out: &mut String, config: &Config, env: &str) {
     steps::checkout(out, None);
-    steps::download_xtask(out);
+    steps::download_xtask(out, config);
     steps::aws_credentials(out, config, env);
 }
 
@@ -344,7 +346,7 @@ fn report_job(out: &mut String, config: &Config, env: &str) {
         ),
     );
     steps::checkout(out, None);
-    steps::download_xtask(out);
+    steps::download_xtask(out, config);
     let _ = writeln!(
         out,
         "      - name: report

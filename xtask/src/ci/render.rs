@@ -9,12 +9,12 @@
 
 //!
 //! The deploy pipeline is in `pipeline.rs`; these are the workflows of one job
-//! each (the one job builds xtask once, with the Cargo cache).
+//! each (the job restores xtask from the binary cache, or builds it).
 
 use std::fmt::Write;
 
-use super::steps::{aws_steps, cargo_cache, header, q};
-use super::{Workflow, CHECKOUT};
+use super::steps::{aws_steps, cached_xtask, checkout, header, q, RUNNER, XTASK};
+use super::Workflow;
 use crate::config::{Config, TargetSettings};
 
 /// PR previews, when a static-site target has a preview bucket and the project
@@ -56,7 +56,7 @@ jobs:
             out,
             "  {job}:
     if: {condition}
-    runs-on: ubuntu-latest
+    runs-on: {RUNNER}
     environment: {}
     permissions:
       contents: read
@@ -72,7 +72,7 @@ jobs:
         name: preview up
         env:
           PR_NUMBER: ${{ github.event.pull_request.number }}
-        run: cargo xtask preview up --pr \"$PR_NUMBER\" --format github
+        run: .xtask/xtask preview up --pr \"$PR_NUMBER\" --format github
       - name: comment the URL
         env:
           GH_TOKEN: ${{ github.token }}
@@ -88,7 +88,7 @@ jobs:
                 "      - name: preview down
         env:
           PR_NUMBER: ${{ github.event.pull_request.number }}
-        run: cargo xtask preview down --pr \"$PR_NUMBER\"
+        run: .xtask/xtask preview down --pr \"$PR_NUMBER\"
 ",
             );
         }
@@ -165,7 +165,7 @@ jobs:
             out,
             "  rollback-{env}:
     if: inputs.env == {}
-    runs-on: ubuntu-latest
+    runs-on: {RUNNER}
     environment: {}
     permissions:
       contents: read
@@ -181,7 +181,7 @@ jobs:
             "      - name: rollback
         env:
           TARGET: ${{{{ inputs.target }}}}
-        run: cargo xtask rollback \"$TARGET\" {env}
+        run: {XTASK} rollback \"$TARGET\" {env}
 "
         );
     }
@@ -191,14 +191,19 @@ jobs:
     })
 }
 
-/// The toolkit's own checks in the monorepo: formatting, lints, tests, and
-/// that these workflows match deploy.toml.
-pub fn ci() -> Workflow {
+/// The file name of [`check`]'s workflow: not `ci.yml`, which a monorepo
+/// usually has already.
+pub const CHECK_FILE: &str = "deploy-check.yml";
+
+/// On every push and pull request: deploy.toml still loads, and these
+/// workflows still match it. (The toolkit's own tests run in the toolkit's
+/// repository, not in every monorepo that carries it.)
+pub fn check(config: &Config) -> Workflow {
     let mut out = String::new();
     header(&mut out);
     let _ = write!(
         out,
-        "name: 'deploy toolkit ci'
+        "name: 'deploy config'
 on:
   push: {{}}
   pull_request: {{}}
@@ -206,23 +211,23 @@ permissions:
   contents: read
 jobs:
   check:
-    runs-on: ubuntu-latest
+    name: 'deploy.toml and workflows'
+    runs-on: {RUNNER}
+    permissions:
+      contents: read
     steps:
-      - uses: {CHECKOUT}
-        with:
-          persist-credentials: false
 "
     );
-    cargo_cache(&mut out);
-    out.push_str(
-        "      - run: cargo fmt --all -- --check
-      - run: cargo clippy --workspace --all-targets -- -D warnings
-      - run: scripts/test.sh
-      - run: cargo xtask ci check
-",
+    checkout(&mut out, None);
+    cached_xtask(&mut out, config);
+    let _ = write!(
+        out,
+        "      - name: ci check
+        run: {XTASK} ci check
+"
     );
     Workflow {
-        file_name: "ci.yml".into(),
+        file_name: CHECK_FILE.into(),
         contents: out,
     }
 }

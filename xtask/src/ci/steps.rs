@@ -1,16 +1,36 @@
 //! The pieces every generated workflow is made of: the header, quoting, and the
-//! steps jobs share (checkout, the Cargo cache, OIDC credentials, the xtask
-//! binary built once per run and handed to the other jobs).
+//! steps jobs share (checkout, OIDC credentials, and how a job gets the xtask
+//! binary).
+//!
+//! How a job gets xtask (docs/ADOPTING.md, docs/DEPLOYMENT.md):
+//! - The binary is cached under a key made from the toolkit's own sources
+//!   ([`binary_key`]: its Cargo.lock, manifests and crates' `src/`), so a push
+//!   that does not touch the toolkit restores it instead of compiling it. It is
+//!   built where the toolkit lives (`project.toolkit`, e.g. the vendored
+//!   `tools/deploy`), with `--manifest-path`, never at the repository root.
+//! - In the deploy pipeline the `build` job restores or builds it once and
+//!   uploads it as the run's artifact; every other job downloads the artifact.
+//!   An artifact outlives neither its retention (an approval can wait 30 days)
+//!   nor a re-run of failed jobs days later (a `build` that succeeded is not
+//!   re-run), so a job whose download fails restores the binary from the cache,
+//!   and builds it when the cache has lost it too.
+//! - Workflows of one job restore it from the cache, or build it.
 
 use std::fmt::Write;
 
 use super::{AWS_CREDENTIALS, CACHE, CHECKOUT, DOWNLOAD_ARTIFACT, HEADER, UPLOAD_ARTIFACT};
 use crate::config::Config;
 
-/// The artifact the `build` job uploads, and the folder deploy jobs put it in.
+/// The artifact the `build` job uploads.
 pub const XTASK_ARTIFACT: &str = "xtask";
-/// How a job that downloaded the artifact runs xtask.
+/// Where every job puts the binary, and how it runs it.
 pub const XTASK: &str = ".xtask/xtask";
+/// The runner every generated job runs on; part of the binary's cache key, so
+/// a binary built on one image is never restored on another.
+pub const RUNNER: &str = "ubuntu-latest";
+/// Kept short: the binary cache, and a rebuild after it, cover a job that
+/// runs after the artifact expired.
+pub const ARTIFACT_RETENTION_DAYS: u32 = 1;
 
 pub fn header(out: &mut String) {
     out.push_str(HEADER);
@@ -35,24 +55,6 @@ pub fn checkout(out: &mut String, fetch_depth: Option<u32>) {
     }
 }
 
-/// Cargo's downloads and build folder, kept between runs: the AWS SDK crates
-/// take minutes to build. Caches are per branch on GitHub, so a pull request
-/// cannot fill the cache a deploy from the environment's branch restores.
-pub fn cargo_cache(out: &mut String) {
-    let _ = write!(
-        out,
-        "      - uses: {CACHE}
-        with:
-          path: |
-            ~/.cargo/registry
-            ~/.cargo/git
-            target
-          key: cargo-${{{{ runner.os }}}}-${{{{ hashFiles('**/Cargo.lock') }}}}
-          restore-keys: cargo-${{{{ runner.os }}}}-
-"
-    );
-}
-
 /// OIDC credentials for the environment's role.
 pub fn aws_credentials(out: &mut String, config: &Config, env: &str) {
     let environment = &config.environments[env];
@@ -71,57 +73,211 @@ pub fn aws_credentials(out: &mut String, config: &Config, env: &str) {
     );
 }
 
-/// The steps of a job that runs `cargo xtask` itself: checkout, the Cargo
-/// cache, then OIDC credentials (a workflow with one job: it builds once).
-pub fn aws_steps(out: &mut String, config: &Config, env: &str) {
-    checkout(out, None);
-    cargo_cache(out);
-    aws_credentials(out, config, env);
+/// Where the toolkit lives, as the workflows name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Toolkit {
+    /// Relative to the repository root; `.` for the root itself.
+    dir: String,
 }
 
-/// The `build` job: xtask built once (a debug build without debug info: the
-/// quickest to build, and small enough to hand on), uploaded for the other
-/// jobs of the run, which then start in seconds instead of compiling.
-pub fn build_job(out: &mut String) {
-    out.push_str(
+impl Toolkit {
+    pub fn of(config: &Config) -> Toolkit {
+        Toolkit {
+            dir: config.toolkit().to_string(),
+        }
+    }
+
+    /// `rel` inside the toolkit's folder, as a path from the repository root.
+    pub fn path(&self, rel: &str) -> String {
+        if self.dir == "." {
+            rel.to_string()
+        } else {
+            format!("{}/{rel}", self.dir)
+        }
+    }
+
+    /// The commands that build xtask and put it at [`XTASK`]: run as written
+    /// at the repository root, they produce the file the upload step names.
+    pub fn build_script(&self) -> String {
+        format!(
+            "cargo build --locked --manifest-path {} --package xtask\nmkdir -p .xtask\ncp {} {XTASK}\n",
+            self.path("Cargo.toml"),
+            self.path("target/debug/xtask"),
+        )
+    }
+
+    /// The binary's cache key: the runner, and a hash of what the binary is
+    /// built from — the lockfile, the manifests, the crates' sources and a
+    /// pinned toolchain — and of nothing else in the repository.
+    pub fn binary_key(&self) -> String {
+        let files: Vec<String> = [
+            "Cargo.lock",
+            "Cargo.toml",
+            "*/Cargo.toml",
+            "*/build.rs",
+            "*/src/**",
+            "rust-toolchain.toml",
+            "rust-toolchain",
+        ]
+        .iter()
+        .map(|f| q(&self.path(f)))
+        .collect();
+        format!(
+            "xtask-{RUNNER}-${{{{ runner.arch }}}}-${{{{ hashFiles({}) }}}}",
+            files.join(", ")
+        )
+    }
+}
+
+/// Cargo's downloads and the toolkit's build folder, for a build that the
+/// binary cache could not spare: the AWS SDK crates take minutes to build.
+/// Caches are per branch on GitHub, so a pull request cannot fill the cache a
+/// deploy from the environment's branch restores.
+fn cargo_cache(out: &mut String, toolkit: &Toolkit, condition: &str) {
+    let _ = write!(
+        out,
+        "      - if: {condition}
+        uses: {CACHE}
+        with:
+          path: |
+            ~/.cargo/registry
+            ~/.cargo/git
+            {}
+          key: cargo-${{{{ runner.os }}}}-${{{{ hashFiles({}) }}}}
+          restore-keys: cargo-${{{{ runner.os }}}}-
+",
+        toolkit.path("target"),
+        q(&toolkit.path("Cargo.lock")),
+    );
+}
+
+/// The build of xtask (a debug build without debug info: the quickest to
+/// build, and small enough to hand on), when `condition` holds.
+fn build(out: &mut String, toolkit: &Toolkit, title: &str, condition: &str) {
+    cargo_cache(out, toolkit, condition);
+    let _ = write!(
+        out,
+        "      - name: {}
+        if: {condition}
+        env:
+          CARGO_PROFILE_DEV_DEBUG: '0'
+        run: |
+",
+        q(title)
+    );
+    for line in toolkit.build_script().lines() {
+        let _ = writeln!(out, "          {line}");
+    }
+}
+
+/// The binary cache step, with id `xtask-cache`: restores [`XTASK`] on a
+/// hit, saves it at the job's end on a miss.
+fn binary_cache(out: &mut String, toolkit: &Toolkit, condition: Option<&str>) {
+    out.push_str("      - id: xtask-cache\n");
+    if let Some(condition) = condition {
+        let _ = writeln!(out, "        if: {condition}");
+    }
+    let _ = write!(
+        out,
+        "        uses: {CACHE}
+        with:
+          path: {XTASK}
+          key: {}
+",
+        toolkit.binary_key()
+    );
+}
+
+/// The `build` job: xtask restored from the binary cache, else built, then
+/// uploaded for the other jobs of the run, which start in seconds instead of
+/// compiling.
+pub fn build_job(out: &mut String, config: &Config) {
+    let toolkit = Toolkit::of(config);
+    let _ = write!(
+        out,
         "  build:
     name: 'build xtask'
-    runs-on: ubuntu-latest
+    runs-on: {RUNNER}
     permissions:
       contents: read
     steps:
-",
+"
     );
     checkout(out, None);
-    cargo_cache(out);
+    binary_cache(out, &toolkit, None);
+    build(
+        out,
+        &toolkit,
+        "build xtask",
+        "steps.xtask-cache.outputs.cache-hit != 'true'",
+    );
     let _ = write!(
         out,
-        "      - name: build xtask
-        env:
-          CARGO_PROFILE_DEV_DEBUG: '0'
-        run: cargo build --locked --package xtask
-      - uses: {UPLOAD_ARTIFACT}
+        "      - uses: {UPLOAD_ARTIFACT}
         with:
           name: {XTASK_ARTIFACT}
-          path: target/debug/xtask
-          retention-days: 1
+          path: {XTASK}
+          retention-days: {ARTIFACT_RETENTION_DAYS}
           if-no-files-found: error
 "
     );
 }
 
-/// The built xtask, from the `build` job, at [`XTASK`].
-pub fn download_xtask(out: &mut String) {
+/// A pipeline job's xtask at [`XTASK`]: the `build` job's artifact; when it
+/// is gone (expired, or a re-run days later), the binary cache; when that is
+/// gone too, a build.
+pub fn download_xtask(out: &mut String, config: &Config) {
+    let toolkit = Toolkit::of(config);
     let _ = write!(
         out,
-        "      - uses: {DOWNLOAD_ARTIFACT}
+        "      - id: xtask-artifact
+        continue-on-error: true
+        uses: {DOWNLOAD_ARTIFACT}
         with:
           name: {XTASK_ARTIFACT}
           path: .xtask
-      - name: make xtask executable
+"
+    );
+    let missing = "steps.xtask-artifact.outcome != 'success'";
+    binary_cache(out, &toolkit, Some(missing));
+    build(
+        out,
+        &toolkit,
+        "build xtask (no artifact, no cached binary)",
+        &format!("{missing} && steps.xtask-cache.outputs.cache-hit != 'true'"),
+    );
+    make_executable(out);
+}
+
+/// A one-job workflow's xtask at [`XTASK`]: from the binary cache, else built.
+pub fn cached_xtask(out: &mut String, config: &Config) {
+    let toolkit = Toolkit::of(config);
+    binary_cache(out, &toolkit, None);
+    build(
+        out,
+        &toolkit,
+        "build xtask",
+        "steps.xtask-cache.outputs.cache-hit != 'true'",
+    );
+    make_executable(out);
+}
+
+/// An artifact loses the executable bit on the way.
+fn make_executable(out: &mut String) {
+    let _ = write!(
+        out,
+        "      - name: make xtask executable
         run: chmod +x {XTASK}
 "
     );
+}
+
+/// The steps of a one-job workflow that runs xtask with the environment's
+/// role: checkout, xtask, then OIDC credentials.
+pub fn aws_steps(out: &mut String, config: &Config, env: &str) {
+    checkout(out, None);
+    cached_xtask(out, config);
+    aws_credentials(out, config, env);
 }
 
 /// The region of `env`, an environment of `config` (the workflows are rendered

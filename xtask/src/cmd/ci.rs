@@ -28,6 +28,18 @@ pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
         .collect();
     match flags.action {
         CiAction::Generate(_) => {
+            // Someone's own workflow of the same name is never replaced.
+            for w in &workflows {
+                let path = dir.join(&w.file_name);
+                if let Ok(on_disk) = std::fs::read_to_string(&path) {
+                    if !ci::is_generated(&on_disk) {
+                        return Err(BadInput::error(format!(
+                            "{} exists and was not written by `cargo xtask ci generate`: rename it (nothing was written)",
+                            path.display()
+                        )));
+                    }
+                }
+            }
             std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
             for (path, contents) in &wanted {
                 if std::fs::read_to_string(path).ok().as_deref() != Some(*contents) {

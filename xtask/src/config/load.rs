@@ -61,6 +61,9 @@ impl Loader<'_> {
             &raw.project.state_bucket,
             Allowed::Everywhere,
         )?;
+        if let Some(toolkit) = &raw.project.toolkit {
+            check_toolkit(toolkit).map_err(|m| self.error("project.toolkit", m))?;
+        }
         if let Some(env) = &raw.project.preview_environment {
             if !raw.environments.contains_key(env) {
                 return Err(self.error("project.preview_environment", unknown_env(env, &raw)));
@@ -420,6 +423,26 @@ fn fill_table(table: toml::Table, values: &[(&str, &str)]) -> toml::Table {
 
 /// Target and environment names end up in resource names, file names and
 /// workflow names: keep them plain.
+/// A folder inside the repository, written the same on every machine: the
+/// generated workflows put it in paths and cache keys.
+fn check_toolkit(dir: &str) -> Result<(), String> {
+    let ok = !dir.is_empty()
+        && !dir.starts_with('/')
+        && !dir.ends_with('/')
+        && dir.split('/').all(|part| {
+            !part.is_empty()
+                && part != ".."
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("`{dir}`: expected a folder relative to the repository root, such as `tools/deploy` (`/`-separated; letters, digits, `-`, `_`, `.`; no `..`)"))
+    }
+}
+
 fn check_name(name: &str) -> Result<(), String> {
     let ok = !name.is_empty()
         && name

@@ -55,6 +55,11 @@ pub struct Project {
     /// The environment PR previews deploy into (its account, region and role).
     #[serde(default)]
     pub preview_environment: Option<String>,
+    /// The folder holding the toolkit's own Cargo workspace, relative to the
+    /// repository root (`tools/deploy` when vendored, docs/ADOPTING.md); the
+    /// generated workflows build xtask there. Absent: the root itself.
+    #[serde(default)]
+    pub toolkit: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -214,6 +219,12 @@ impl Config {
             .get(env)
             .and_then(|e| e.region.as_deref())
             .unwrap_or(&self.project.region)
+    }
+
+    /// Where the toolkit's workspace is, relative to the repository root
+    /// (`.` when it is the root).
+    pub fn toolkit(&self) -> &str {
+        self.project.toolkit.as_deref().unwrap_or(".")
     }
 
     pub fn state_bucket(&self, env: &str) -> String {
