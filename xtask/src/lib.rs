@@ -15,6 +15,7 @@ pub mod error;
 pub mod flags;
 pub mod history;
 pub mod interrupt;
+pub mod notify;
 pub mod output;
 pub mod plan;
 pub mod revert;

@@ -11,6 +11,7 @@ mod duration;
 mod ecs;
 mod load;
 mod network;
+pub mod notify;
 pub mod outputs;
 mod static_site;
 mod template;
@@ -162,6 +163,8 @@ pub struct Config {
     pub environments: BTreeMap<String, Environment>,
     /// In run order: each target after everything it runs `after`.
     pub targets: Vec<Target>,
+    /// `[notify]` per environment name: who hears of its deploys and rollbacks.
+    pub notify: BTreeMap<String, notify::Notify>,
 }
 
 impl Config {

@@ -19,6 +19,25 @@ pub(super) fn rollout_failure(
     format!("rollout of {} {}; {now}", to.short(), end.describe())
 }
 
+/// Who put back what ran before a failed rollout: ECS, when its circuit
+/// breaker (or its alarms) had rolled the service back (the watch says so in
+/// these words); else the tool, when its own rollback completed.
+pub(super) fn put_back_by(
+    end: &api::RolloutEnd,
+    rollback: &Option<api::RolloutEnd>,
+) -> Option<crate::notify::PutBackBy> {
+    use crate::notify::PutBackBy;
+    match (end, rollback) {
+        (api::RolloutEnd::Failed { reason }, _)
+            if reason.starts_with("ECS rolled the service back") =>
+        {
+            Some(PutBackBy::Ecs)
+        }
+        (_, Some(r)) if r.succeeded() => Some(PutBackBy::Tool),
+        _ => None,
+    }
+}
+
 /// Progress lines on stderr: each change of counts once, each service event once.
 pub(super) struct ProgressPrinter {
     name: String,

@@ -5,7 +5,7 @@
 
 use crate::context::EnvContext;
 use crate::plan::SiteSettings;
-use crate::targets::pipeline::Undo;
+use crate::targets::pipeline::{Undo, Undone};
 
 use super::progress::Progress;
 use super::SiteOptions;
@@ -28,10 +28,10 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
         Box::pin(async move {
             let (name, env) = (r.name, &r.ctx.env.name);
             let Some((before, target)) = r.before else {
-                return Ok(format!(
-                    "nothing ran before {}: it stays in place",
-                    r.release
-                ));
+                return Ok(Undone {
+                    now: format!("nothing ran before {}: it stays in place", r.release),
+                    put_back: false,
+                });
             };
             eprintln!("{name}: verification failed: restoring release {before}");
             let request = web_deployer::RollbackRequest {
@@ -48,10 +48,16 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
                 web_deployer::rollback(&clients, &r.s.site, &request, |e| progress.show(e)).await;
             progress.finish();
             Ok(match result {
-                Ok(_) => format!("rolled back: release {before} is served again"),
-                Err(e) => format!(
-                    "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
-                ),
+                Ok(_) => Undone {
+                    now: format!("rolled back: release {before} is served again"),
+                    put_back: true,
+                },
+                Err(e) => Undone {
+                    now: format!(
+                        "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
+                    ),
+                    put_back: false,
+                },
             })
         })
     })
