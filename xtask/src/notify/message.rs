@@ -123,10 +123,13 @@ fn target_text(line: &Line) -> String {
     if let Some(what) = what(line) {
         out.push_str(&format!(": {}", escape(&what)));
     }
+    // What went wrong, or what was done (the command's summary).
     out.push('\n');
-    out.push_str(&escape(&cut(&line.summary, WHY_MAX)));
-    if let Some(why) = n.why.as_deref().filter(|w| *w != line.summary) {
-        out.push_str(&format!("\n*why:* {}", escape(&cut(why, WHY_MAX))));
+    match n.why.as_deref() {
+        Some(why) if !n.outcome.ok() => {
+            out.push_str(&format!("*why:* {}", escape(&cut(why, WHY_MAX))))
+        }
+        _ => out.push_str(&escape(&cut(&line.summary, WHY_MAX))),
     }
     let mut facts = Vec::new();
     if let Some(c) = &n.commit {
@@ -161,15 +164,20 @@ fn icon(outcome: Outcome) -> &'static str {
 
 /// The outcome in words.
 fn label(line: &Line) -> String {
-    match line.notice.outcome {
+    let n = &line.notice;
+    let failed = match n.check {
+        Some(check) => format!("failed ({})", check.describe()),
+        None => "failed".into(),
+    };
+    match n.outcome {
         Outcome::Deployed => "deployed".into(),
         Outcome::Unchanged => "no change".into(),
         Outcome::DryRun => "dry run".into(),
         Outcome::RolledBack => "rolled back".into(),
-        Outcome::Failed => "failed".into(),
-        Outcome::FailedRolledBack => match line.notice.put_back_by {
-            Some(PutBackBy::Ecs) => "failed, and ECS rolled it back".into(),
-            _ => "failed, and was rolled back".into(),
+        Outcome::Failed => failed,
+        Outcome::FailedRolledBack => match n.put_back_by {
+            Some(PutBackBy::Ecs) => format!("{failed}, and ECS rolled it back"),
+            _ => format!("{failed}, and was rolled back"),
         },
         Outcome::Superseded => "superseded by another deployment".into(),
         Outcome::Skipped => "did not run".into(),

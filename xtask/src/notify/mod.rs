@@ -56,9 +56,40 @@ impl Outcome {
         )
     }
 
-    /// Whether AWS changed, or something went wrong: worth a message.
+    /// Whether AWS changed (or, in a dry run, would), or something went
+    /// wrong: worth a message.
     fn newsworthy(self) -> bool {
-        !matches!(self, Outcome::Unchanged | Outcome::DryRun)
+        self != Outcome::Unchanged
+    }
+}
+
+/// The check that stopped a deploy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// ECS's deployment circuit breaker failed the deployment (with rollback
+    /// on, ECS rolls the service back itself).
+    CircuitBreaker,
+    /// The rollout did not complete: tasks stopped before healthy, ECS marked
+    /// it FAILED, or the timeout passed.
+    Rollout,
+    /// The HTTP smoke check after the rollout.
+    SmokeCheck,
+    /// A CloudWatch alarm during the bake.
+    Alarm,
+    /// The one-off task before the rollout (`before_rollout`).
+    BeforeRollout,
+}
+
+impl Check {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Check::CircuitBreaker => "ECS's deployment circuit breaker",
+            Check::Rollout => "the rollout",
+            Check::SmokeCheck => "the smoke check",
+            Check::Alarm => "an alarm",
+            Check::BeforeRollout => "the before_rollout task",
+        }
     }
 }
 
@@ -68,8 +99,17 @@ impl Outcome {
 pub enum PutBackBy {
     /// The tool, after a failed rollout or verification.
     Tool,
-    /// ECS itself (the deployment circuit breaker, or its alarms).
+    /// ECS itself: its rollback was under way when the tool looked.
     Ecs,
+}
+
+/// What stopped a deploy, and who put back what ran before: what a kind
+/// knows of a failure beyond its words, for the notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    pub check: Check,
+    /// `None`: nothing was put back (`--no-rollback`, or that failed too).
+    pub put_back_by: Option<PutBackBy>,
 }
 
 /// A commit, and who wrote it.
@@ -84,6 +124,10 @@ pub struct Commit {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     pub outcome: Outcome,
+    /// The check that stopped it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<Check>,
+    /// With `FailedRolledBack`: who put back what ran before.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub put_back_by: Option<PutBackBy>,
     /// What it put in place, or tried to (`family:7`, a release id).
@@ -104,6 +148,7 @@ impl Notice {
     pub fn new(outcome: Outcome) -> Notice {
         Notice {
             outcome,
+            check: None,
             put_back_by: None,
             deployed: None,
             replaced: None,
@@ -184,6 +229,9 @@ pub enum Mode {
 /// stderr what went where. A webhook that cannot be reached is a warning (an
 /// annotation under GitHub Actions); nothing here fails the run.
 pub async fn deliver(run: &Run, notify: &Notify, mode: Mode) {
+    if mode == Mode::DryRun {
+        return dry_run(run, notify);
+    }
     let wanting: Vec<&SlackWebhook> = notify.slack.iter().filter(|w| run.wanted_by(w)).collect();
     if wanting.is_empty() {
         if !notify.slack.is_empty() {
@@ -197,18 +245,6 @@ pub async fn deliver(run: &Run, notify: &Notify, mode: Mode) {
         return;
     }
     let body = payload(run).to_string();
-    if mode == Mode::DryRun {
-        let names: Vec<String> = wanting.iter().map(|w| format!("${}", w.url_env)).collect();
-        eprintln!(
-            "notify (dry run): nothing sent; a run that ended like this would post to {}:\n{}",
-            names.join(", "),
-            indent(&plain(run))
-        );
-        if crate::output::verbose() {
-            eprintln!("notify (dry run): the payload: {body}");
-        }
-        return;
-    }
     for webhook in wanting {
         let name = &webhook.url_env;
         let url = match std::env::var(name) {
@@ -237,6 +273,30 @@ pub async fn deliver(run: &Run, notify: &Notify, mode: Mode) {
                 "${name}: the message was not sent: {why}; the {} itself is not affected",
                 run.command
             )),
+        }
+    }
+}
+
+/// What a run that ended like this dry run would send, and where.
+fn dry_run(run: &Run, notify: &Notify) {
+    let mut lines = Vec::new();
+    for webhook in &notify.slack {
+        let name = &webhook.url_env;
+        let set = std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+        let unset = if set { "" } else { " (not set here)" };
+        lines.push(match (run.wanted_by(webhook), webhook.outcomes) {
+            (true, _) => format!("would post to ${name}{unset}"),
+            (false, Outcomes::Failed) => {
+                format!("${name}{unset} hears only of failures: it would get nothing unless a target failed")
+            }
+            (false, Outcomes::All) => format!("${name}{unset}: nothing to tell"),
+        });
+    }
+    eprintln!("notify (dry run): nothing sent; {}", lines.join("; "));
+    if notify.slack.iter().any(|w| run.wanted_by(w)) {
+        eprintln!("{}", indent(&plain(run)));
+        if crate::output::verbose() {
+            eprintln!("notify (dry run): the payload: {}", payload(run));
         }
     }
 }

@@ -39,9 +39,9 @@ pub struct TargetResult {
     pub checks: Box<Checks>,
     /// A rollback: the revert that keeps git true to what runs now.
     pub revert: Option<Revert>,
-    /// A failed deploy after which what ran before runs again: who put it
-    /// back (the kind knows; the pipeline puts it in the notice).
-    pub put_back_by: Option<crate::notify::PutBackBy>,
+    /// A failed deploy: the check that stopped it and who put back what ran
+    /// before (the kind knows; the pipeline puts it in the notice).
+    pub stopped: Option<crate::notify::Stopped>,
     /// What a notification says of it: the pipeline fills it from what it
     /// recorded; without one, it is told from `ok` and `summary`.
     pub notice: Option<Box<crate::notify::Notice>>,
@@ -56,7 +56,7 @@ impl TargetResult {
             duration: None,
             checks: Box::default(),
             revert: None,
-            put_back_by: None,
+            stopped: None,
             notice: None,
         }
     }

@@ -216,7 +216,13 @@ async fn verified<'a>(
             let entry = entry.failed(message.clone());
             let mut result = TargetResult::failed(name, message);
             result.checks = entry.checks.clone();
-            result.put_back_by = put_back.then_some(crate::notify::PutBackBy::Tool);
+            result.stopped = Some(crate::notify::Stopped {
+                check: match verdict {
+                    verify::Verdict::AlarmFired { .. } => crate::notify::Check::Alarm,
+                    _ => crate::notify::Check::SmokeCheck,
+                },
+                put_back_by: put_back.then_some(crate::notify::PutBackBy::Tool),
+            });
             Ok(StepEnd::Recorded(entry, result))
         }
         other => Ok(other),
@@ -241,7 +247,9 @@ fn noticed(
         Some(e) => match (e.outcome, e.action) {
             (Recorded::Succeeded, Action::Deploy) => Outcome::Deployed,
             (Recorded::Succeeded, Action::Rollback) => Outcome::RolledBack,
-            (Recorded::Failed, _) if result.put_back_by.is_some() => Outcome::FailedRolledBack,
+            (Recorded::Failed, _) if result.stopped.is_some_and(|s| s.put_back_by.is_some()) => {
+                Outcome::FailedRolledBack
+            }
             (Recorded::Failed, _) => Outcome::Failed,
         },
     };
@@ -251,9 +259,10 @@ fn noticed(
         _ => ctx.git_sha.clone(),
     };
     let mut notice = Notice::new(outcome);
-    notice.put_back_by = result
-        .put_back_by
-        .filter(|_| outcome == Outcome::FailedRolledBack);
+    if !outcome.ok() {
+        notice.check = result.stopped.map(|s| s.check);
+        notice.put_back_by = result.stopped.and_then(|s| s.put_back_by);
+    }
     notice.deployed = entry.map(|e| short_name(&e.deployed));
     notice.replaced = entry.and_then(|e| e.replaced.as_deref().map(short_name));
     notice.commit = commit.map(|sha| Commit { sha, author: None });

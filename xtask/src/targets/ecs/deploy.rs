@@ -173,16 +173,21 @@ fn ended<'a>(
         ),
         api::DeployOutcome::BeforeRolloutFailed { to } => {
             let (message, logs) = before_rollout::failure(task, report, to, region);
+            let mut result = TargetResult::failed(name, format!("{message}.{logs}"));
+            result.stopped = Some(crate::notify::Stopped {
+                check: crate::notify::Check::BeforeRollout,
+                put_back_by: None,
+            });
             (
                 Some(entry(to, message.clone()).failed(message.clone())),
-                TargetResult::failed(name, format!("{message}.{logs}")),
+                result,
             )
         }
         api::DeployOutcome::Failed { to, end, rollback } => {
             let message = report::rollout_failure(to, end, rollback, &report.from);
             let hint = super::events_hint(&s.service);
             let mut result = TargetResult::failed(name, format!("{message}. {hint}"));
-            result.put_back_by = report::put_back_by(end, rollback);
+            result.stopped = Some(report::stopped(end, rollback));
             (
                 Some(entry(to, message.clone()).failed(message.clone())),
                 result,

@@ -19,22 +19,32 @@ pub(super) fn rollout_failure(
     format!("rollout of {} {}; {now}", to.short(), end.describe())
 }
 
-/// Who put back what ran before a failed rollout: ECS, when its circuit
-/// breaker (or its alarms) had rolled the service back (the watch says so in
-/// these words); else the tool, when its own rollback completed.
-pub(super) fn put_back_by(
+/// What stopped a failed rollout, and who put back what ran before: the
+/// watch's reason (`api::RolloutEnd::Failed`) says when ECS's circuit breaker
+/// failed the deployment, and when ECS's own rollback was under way (another
+/// revision PRIMARY); else the tool put it back, if its rollback completed.
+pub(super) fn stopped(
     end: &api::RolloutEnd,
     rollback: &Option<api::RolloutEnd>,
-) -> Option<crate::notify::PutBackBy> {
-    use crate::notify::PutBackBy;
-    match (end, rollback) {
-        (api::RolloutEnd::Failed { reason }, _)
-            if reason.starts_with("ECS rolled the service back") =>
-        {
-            Some(PutBackBy::Ecs)
-        }
-        (_, Some(r)) if r.succeeded() => Some(PutBackBy::Tool),
-        _ => None,
+) -> crate::notify::Stopped {
+    use crate::notify::{Check, PutBackBy, Stopped};
+    let reason = match end {
+        api::RolloutEnd::Failed { reason } => reason.as_str(),
+        _ => "",
+    };
+    let by_ecs = reason.starts_with("ECS rolled the service back");
+    let back = rollback.as_ref().is_some_and(api::RolloutEnd::succeeded);
+    Stopped {
+        check: if by_ecs || reason.contains("circuit breaker") {
+            Check::CircuitBreaker
+        } else {
+            Check::Rollout
+        },
+        put_back_by: match (by_ecs, back) {
+            (true, _) => Some(PutBackBy::Ecs),
+            (false, true) => Some(PutBackBy::Tool),
+            (false, false) => None,
+        },
     }
 }
 
