@@ -231,6 +231,10 @@ async fn a_rollback_says_what_it_rolled_back_and_whose_commit_that_was() {
         )),
         "{section}"
     );
+    assert!(
+        section.contains("*why this version:* the ledger: it ran before the deploy"),
+        "{section}"
+    );
     // What was rolled back: the deploy of that commit.
     assert!(
         section.contains(&format!("commit `{}` by Test", &deployed[..7])),

@@ -125,8 +125,13 @@ fn target_text(line: &Line) -> String {
     }
     // What went wrong, or what was done (the command's summary).
     out.push('\n');
-    match n.why.as_deref() {
-        Some(why) if !n.outcome.ok() => {
+    match (n.why.as_deref(), n.outcome) {
+        (Some(why), Outcome::RolledBack) => out.push_str(&format!(
+            "{}\n*why this version:* {}",
+            escape(&cut(&line.summary, WHY_MAX)),
+            escape(&cut(why, WHY_MAX))
+        )),
+        (Some(why), outcome) if !outcome.ok() => {
             out.push_str(&format!("*why:* {}", escape(&cut(why, WHY_MAX))))
         }
         _ => out.push_str(&escape(&cut(&line.summary, WHY_MAX))),

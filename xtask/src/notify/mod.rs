@@ -139,7 +139,8 @@ pub struct Notice {
     /// The commit deployed; for a rollback, the commit of the deploy it rolled away from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub commit: Option<Commit>,
-    /// Why it failed, was put back, superseded or skipped (the check that failed).
+    /// Why it failed, was put back, superseded or skipped; for a rollback
+    /// asked for, why it went back to that version.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
 }

@@ -266,9 +266,17 @@ fn noticed(
     notice.deployed = entry.map(|e| short_name(&e.deployed));
     notice.replaced = entry.and_then(|e| e.replaced.as_deref().map(short_name));
     notice.commit = commit.map(|sha| Commit { sha, author: None });
-    if !outcome.ok() {
-        notice.why = Some(entry.map_or_else(|| result.summary.clone(), |e| e.message.clone()));
-    }
+    notice.why = match entry {
+        _ if outcome.ok() && outcome != Outcome::RolledBack => None,
+        // A rollback asked for: why it went back to that version.
+        Some(Entry {
+            detail: ledger::Detail::Reason(why),
+            ..
+        }) if outcome == Outcome::RolledBack => Some(why.clone()),
+        _ if outcome == Outcome::RolledBack => None,
+        Some(e) => Some(e.message.clone()),
+        None => Some(result.summary.clone()),
+    };
     result.notice = Some(Box::new(notice));
     result
 }
