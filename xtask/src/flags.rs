@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::error::BadInput;
 use crate::targets::pipeline::Mode;
+use crate::targets::static_site::SiteOptions;
 
 /// Deploys the parts of a monorepo that changed, in order, and puts any one of
 /// them back with one command.
@@ -146,6 +147,33 @@ pub struct SiteFlags {
     /// targets need their image tag in ECR already (no docker build and push).
     #[arg(long)]
     pub no_build: bool,
+}
+
+impl WatchFlags {
+    /// How a rollout is watched.
+    pub fn settings(&self) -> api::WatchSettings {
+        api::WatchSettings {
+            timeout: self.timeout,
+            poll_interval: self.poll_interval,
+            ..api::WatchSettings::default()
+        }
+    }
+}
+
+impl SiteFlags {
+    /// How a static site is deployed or rolled back; `--wait` waits up to
+    /// `--timeout`, polling every `--poll-interval`.
+    pub fn options(&self, watch: &WatchFlags) -> SiteOptions {
+        SiteOptions {
+            concurrency: self.concurrency,
+            max_deletes: self.max_deletes,
+            wait: self.wait.then_some(web_deployer::WaitSettings {
+                timeout: watch.timeout,
+                poll_interval: watch.poll_interval,
+            }),
+            progress_bar: true,
+        }
+    }
 }
 
 fn parse_concurrency(s: &str) -> Result<usize, String> {

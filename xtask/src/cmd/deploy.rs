@@ -120,9 +120,9 @@ fn options(flags: &DeployFlags, head: Option<&str>) -> anyhow::Result<targets::D
             image_tag,
             build_image: !flags.site.no_build,
             rollback_on_failure: !flags.no_rollback,
-            watch: super::watch_settings(&flags.watch),
+            watch: flags.watch.settings(),
         },
-        site: targets::static_site::SiteOptions::from_flags(&flags.site, &flags.watch),
+        site: flags.site.options(&flags.watch),
         terraform: targets::terraform::DeployOptions {
             approve: flags.approve,
             expect_plan: flags.expect_plan.clone(),

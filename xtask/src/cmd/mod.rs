@@ -9,19 +9,11 @@ pub mod preview;
 pub mod rollback;
 pub mod status;
 
-use crate::flags::{Format, WatchFlags};
+use crate::flags::Format;
 use crate::notify;
 use crate::targets::pipeline::Mode;
 use crate::targets::TargetResult;
 use crate::workspace::Workspace;
-
-pub(crate) fn watch_settings(flags: &WatchFlags) -> api::WatchSettings {
-    api::WatchSettings {
-        timeout: flags.timeout,
-        poll_interval: flags.poll_interval,
-        ..api::WatchSettings::default()
-    }
-}
 
 /// What ends a deploy or rollback besides its results: where it ran, how it
 /// reports, and whether it tells anyone.

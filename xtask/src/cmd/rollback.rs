@@ -100,11 +100,11 @@ fn options(ws: &Workspace, flags: &RollbackFlags) -> targets::RollbackOptions {
         mode: flags.mode(),
         ecs: targets::ecs::RollbackOptions {
             to: flags.to.clone(),
-            watch: super::watch_settings(&flags.watch),
+            watch: flags.watch.settings(),
         },
         site: targets::static_site::RollbackOptions {
             to: flags.to.clone(),
-            site: targets::static_site::SiteOptions::from_flags(&flags.site, &flags.watch),
+            site: flags.site.options(&flags.watch),
         },
         terraform: targets::terraform::RollbackOptions {
             commit: flags.commit.clone(),

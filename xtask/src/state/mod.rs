@@ -71,22 +71,36 @@ impl StateStore {
         missing_bucket(&self.bucket, &self.env)
     }
 
-    fn error<E: std::error::Error + 'static>(
+    /// An S3 call's error; S3's `NoSuchBucket` code says a set-up step is missing.
+    fn error<E>(&self, operation: &'static str, key: &str) -> impl FnOnce(E) -> StateError + '_
+    where
+        E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
+    {
+        let key = key.to_string();
+        move |e| StateError {
+            bucket: self.bucket.clone(),
+            env: self.env.clone(),
+            operation,
+            key,
+            missing_bucket: e.code() == Some("NoSuchBucket"),
+            message: sdk_error::describe(&e),
+        }
+    }
+
+    /// An error reading what S3 answered (the body, its JSON).
+    fn read_error<E: std::error::Error + 'static>(
         &self,
         operation: &'static str,
         key: &str,
     ) -> impl FnOnce(E) -> StateError + '_ {
         let key = key.to_string();
-        move |e| {
-            let message = sdk_error::describe(&e);
-            StateError {
-                bucket: self.bucket.clone(),
-                env: self.env.clone(),
-                operation,
-                key,
-                missing_bucket: message.contains("NoSuchBucket"),
-                message,
-            }
+        move |e| StateError {
+            bucket: self.bucket.clone(),
+            env: self.env.clone(),
+            operation,
+            key,
+            missing_bucket: false,
+            message: sdk_error::describe(&e),
         }
     }
 
@@ -110,11 +124,11 @@ impl StateStore {
             .body
             .collect()
             .await
-            .map_err(self.error("GetObject", key))?
+            .map_err(self.read_error("GetObject", key))?
             .into_bytes();
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(self.error("parsing", key))
+            .map_err(self.read_error("parsing", key))
     }
 
     async fn put_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), StateError> {

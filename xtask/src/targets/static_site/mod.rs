@@ -36,21 +36,6 @@ pub struct SiteOptions {
 }
 
 impl SiteOptions {
-    pub fn from_flags(
-        site: &crate::flags::SiteFlags,
-        watch: &crate::flags::WatchFlags,
-    ) -> SiteOptions {
-        SiteOptions {
-            concurrency: site.concurrency,
-            max_deletes: site.max_deletes,
-            wait: site.wait.then_some(web_deployer::WaitSettings {
-                timeout: watch.timeout,
-                poll_interval: watch.poll_interval,
-            }),
-            progress_bar: true,
-        }
-    }
-
     /// How often a verification polls: `--poll-interval` with `--wait`, else 2s.
     pub fn verify_poll(&self) -> std::time::Duration {
         self.wait
