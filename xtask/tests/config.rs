@@ -129,6 +129,12 @@ fn bad_files_name_the_key_and_what_was_expected() {
             "missing field `container`",
         ),
         (
+            "an address that is not a URL",
+            "build_dir = \"web/dist\"",
+            "build_dir = \"web/dist\"\nurl = \"app.connect.com\"",
+            "targets.web.url",
+        ),
+        (
             "unknown target key",
             "container = \"connect2-api\"",
             "container = \"connect2-api\"\nimage_tag = \"x\"",

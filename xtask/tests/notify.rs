@@ -251,6 +251,38 @@ async fn a_rollback_says_what_it_rolled_back_and_whose_commit_that_was() {
 }
 
 #[tokio::test]
+async fn a_deploy_job_hands_its_part_to_the_report_job_and_sends_nothing() {
+    let f = target_telling("").await;
+    let hook = SlackWebhook::start();
+    let github = tempfile::tempdir().unwrap();
+    let output = github.path().join("output");
+    let mut cmd = f.deploy_command("v2", &["--no-notify", "--format", "github"]);
+    cmd.env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_OUTPUT", &output);
+    let out = run(cmd, &hook);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(hook.received().is_empty());
+    let written = std::fs::read_to_string(&output).unwrap();
+    let notice = written
+        .lines()
+        .find_map(|l| l.strip_prefix("notice="))
+        .unwrap_or_else(|| panic!("no notice in $GITHUB_OUTPUT: {written}"));
+    let lines: Vec<xtask::notify::Line> = serde_json::from_str(notice).unwrap();
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0].target, "api");
+    assert_eq!(lines[0].notice.outcome, xtask::notify::Outcome::Deployed);
+    let replaced = format!("{}:1", f.family);
+    assert_eq!(lines[0].notice.replaced.as_deref(), Some(replaced.as_str()));
+    let head = f.repo.git(&["rev-parse", "HEAD"]);
+    let commit = lines[0].notice.commit.as_ref().unwrap();
+    assert_eq!(
+        (commit.sha.as_str(), commit.author.as_deref()),
+        (head.as_str(), Some("Test"))
+    );
+    assert!(lines[0].seconds.is_some());
+}
+
+#[tokio::test]
 async fn the_ci_run_is_linked() {
     let f = target_telling("").await;
     let hook = SlackWebhook::start();

@@ -100,25 +100,33 @@ async fn tell(end: &Ending<'_>, lines: Vec<notify::Line>) {
 /// Each result's line in the run's message: its notice, with the commit (the
 /// head's when the run recorded none) and the commit's author from git.
 fn lines(ws: &Workspace, results: &[TargetResult]) -> Vec<notify::Line> {
-    let head = ws.head_sha();
-    results
+    let mut lines: Vec<notify::Line> = results
         .iter()
-        .map(|r| {
-            let mut notice = r.notice();
-            if notice.commit.is_none() {
-                notice.commit = head.clone().map(|sha| notify::Commit { sha, author: None });
-            }
-            if let Some(commit) = &mut notice.commit {
-                commit.author = author(&ws.repo, &commit.sha);
-            }
-            notify::Line {
-                target: r.target.clone(),
-                summary: r.summary.clone(),
-                seconds: r.duration.map(|d| (d.as_secs_f64() * 10.0).round() / 10.0),
-                notice,
-            }
+        .map(|r| notify::Line {
+            target: r.target.clone(),
+            summary: r.summary.clone(),
+            seconds: r.duration.map(|d| (d.as_secs_f64() * 10.0).round() / 10.0),
+            notice: r.notice(),
         })
-        .collect()
+        .collect();
+    with_authors(ws, &mut lines);
+    lines
+}
+
+/// Each line's commit (the head's when it names none) with its author, from git.
+pub(crate) fn with_authors(ws: &Workspace, lines: &mut [notify::Line]) {
+    let head = ws.head_sha();
+    for line in lines {
+        let commit = &mut line.notice.commit;
+        if commit.is_none() {
+            *commit = head.clone().map(|sha| notify::Commit { sha, author: None });
+        }
+        if let Some(c) = commit {
+            if c.author.is_none() {
+                c.author = author(&ws.repo, &c.sha);
+            }
+        }
+    }
 }
 
 /// The author's name of commit `sha`, when the repository has it (a shallow

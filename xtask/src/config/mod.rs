@@ -134,6 +134,16 @@ pub enum TargetSettings {
 }
 
 impl TargetSettings {
+    /// Where people reach the target (ECS and static sites): its `url`, else
+    /// its smoke check's URL.
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            TargetSettings::Ecs(ecs) => ecs.address(),
+            TargetSettings::StaticSite(site) => site.address(),
+            TargetSettings::Terraform(_) => None,
+        }
+    }
+
     /// The kind's own checks beyond the types: the key (below the target's)
     /// and the message of the first problem.
     fn check(&self) -> Result<(), (String, String)> {
