@@ -62,7 +62,8 @@ pub(crate) async fn finish(end: &Ending<'_>, results: &[TargetResult]) -> anyhow
 
 /// A lone target's error: the document (with `json`) and the notification
 /// still say what failed (the error itself goes on, for its message and exit
-/// code).
+/// code). Bad input is not told: it wrote nothing, and writes nothing
+/// elsewhere either (exit 2 is for the person who typed it).
 pub(crate) async fn fail_alone(
     end: &Ending<'_>,
     target: &str,
@@ -75,7 +76,9 @@ pub(crate) async fn fail_alone(
             return err.context(format!("and its report failed too: {e:#}"));
         }
     }
-    tell(end, lines).await;
+    if crate::error::exit_code(&err) != 2 {
+        tell(end, lines).await;
+    }
     err
 }
 

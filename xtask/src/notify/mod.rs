@@ -238,8 +238,10 @@ pub async fn deliver(run: &Run, notify: &Notify, mode: Mode) {
         if !notify.slack.is_empty() {
             let why = if run.lines.is_empty() {
                 "no target ran"
+            } else if !run.lines.iter().any(|l| l.notice.outcome.newsworthy()) {
+                "nothing changed"
             } else {
-                "nothing changed, and no webhook asked for this outcome"
+                "its webhooks hear only of failures"
             };
             eprintln!("notify: no message ({why})");
         }
