@@ -219,19 +219,15 @@ fn job_head(
     out.push_str(extra);
     out.push_str("    runs-on: ubuntu-latest\n");
     if let Some(environment) = environment {
-        match environment.url {
-            Some(url) => {
-                let _ = writeln!(
-                    out,
-                    "    environment:\n      name: {}\n      url: {}",
-                    q(environment.name),
-                    q(url)
-                );
-            }
-            None => {
-                let _ = writeln!(out, "    environment: {}", q(environment.name));
-            }
-        }
+        let name = q(environment.name);
+        let _ = match environment.url {
+            Some(url) => writeln!(
+                out,
+                "    environment:\n      name: {name}\n      url: {}",
+                q(url)
+            ),
+            None => writeln!(out, "    environment: {name}"),
+        };
         out.push_str("    permissions:\n      contents: read\n      id-token: write\n");
     } else {
         out.push_str("    permissions:\n      contents: read\n");
