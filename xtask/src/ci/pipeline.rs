@@ -341,8 +341,7 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
             TargetKind::Terraform => "apply",
             TargetKind::Ecs | TargetKind::StaticSite => "deploy",
         };
-        // GitHub shows the address on the commit and the pull request; one
-        // that needs a stack's output to be known is left out.
+        // Shown on the commit and the PR; one that needs a stack's output is not.
         let url = target.settings[env].address().filter(|u| !u.contains('{'));
         job_head(
             out,
