@@ -52,7 +52,7 @@ pub mod state_bucket;
 mod tasks;
 mod terraform;
 mod verification;
-mod webhook;
+pub mod webhook;
 
 pub use buckets::enable_versioning;
 pub use cli::Xtask;

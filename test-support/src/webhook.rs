@@ -285,3 +285,38 @@ pub fn block_kit_problems(payload: &Value) -> Vec<String> {
     }
     problems
 }
+
+/// A message's sections' text, joined: what a reader of the channel sees.
+pub fn sections(message: &Value) -> String {
+    message["blocks"]
+        .as_array()
+        .expect("blocks")
+        .iter()
+        .filter(|b| b["type"] == "section")
+        .map(|b| b["text"]["text"].as_str().unwrap_or_default().to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A message's header (its first block's text).
+pub fn header(message: &Value) -> String {
+    message["blocks"][0]["text"]["text"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Slack's own checks, and the shape of the tool's messages: a header, a
+/// section per target, a context line, and a `text` fallback.
+pub fn assert_slack_shape(message: &Value, targets: usize) {
+    let problems = block_kit_problems(message);
+    assert!(problems.is_empty(), "{problems:?} in {message:#}");
+    let blocks = message["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks[0]["type"], "header", "{message:#}");
+    assert_eq!(blocks.last().unwrap()["type"], "context", "{message:#}");
+    assert_eq!(blocks.len(), targets + 2, "{message:#}");
+    assert!(
+        !message["text"].as_str().unwrap_or_default().is_empty(),
+        "a text fallback: {message:#}"
+    );
+}
