@@ -11,6 +11,9 @@
 //!
 //! Shared by the deploy crates the way `path-filter` is: it knows no service.
 
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::error::ErrorMetadata;
 use std::error::Error;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -71,6 +74,31 @@ fn describe_dyn(err: &(dyn Error + 'static)) -> String {
         Some(inner) if chain.len() > 1 => format!("{what}: {}", lowercase_first(inner)),
         _ => what.to_string(),
     }
+}
+
+/// The HTTP status of the service's answer, when one came.
+pub fn status<E>(err: &SdkError<E, HttpResponse>) -> Option<u16> {
+    err.raw_response().map(|r| r.status().as_u16())
+}
+
+/// The service's error code (`NoSuchBucket`, `TooManyInvalidationsInProgress`),
+/// when it answered with one.
+pub fn code<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Option<&str> {
+    err.as_service_error().and_then(|e| e.code())
+}
+
+/// The region S3 says a bucket is in, when it refused a request sent to another
+/// region: 301 PermanentRedirect with `x-amz-bucket-region` (a HEAD gets the
+/// header and no body). The SDK does not follow that redirect.
+pub fn bucket_region<E>(err: &SdkError<E, HttpResponse>) -> Option<String> {
+    let answer = err.raw_response()?;
+    if answer.status().as_u16() != 301 {
+        return None;
+    }
+    answer
+        .headers()
+        .get("x-amz-bucket-region")
+        .map(str::to_owned)
 }
 
 /// Whether a cause's `Display` is a Rust structure rather than a sentence.

@@ -41,7 +41,7 @@ pub(crate) async fn fetch(
             },
             _ => InfraError::Aws {
                 operation: "S3 GetObject (terraform state)",
-                message: sdk_error::describe(&e),
+                message: described(&e, &location.bucket),
             },
         })?;
     Ok(out
@@ -54,6 +54,20 @@ pub(crate) async fn fetch(
         })?
         .into_bytes()
         .to_vec())
+}
+
+/// An S3 error in words; S3's 301 names the region the bucket is really in
+/// (the SDK does not follow that redirect).
+pub(crate) fn described<E: std::error::Error + 'static>(
+    e: &aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>,
+    bucket: &str,
+) -> String {
+    match sdk_error::bucket_region(e) {
+        Some(region) => format!(
+            "bucket {bucket} is in region {region}, not the one the request went to (S3 answered 301 PermanentRedirect)"
+        ),
+        None => sdk_error::describe(e),
+    }
 }
 
 /// The root outputs of a state file, by name.

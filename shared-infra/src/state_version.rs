@@ -55,7 +55,7 @@ pub async fn state_version(
         Err(e) if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) => Ok(None),
         Err(e) => Err(InfraError::Aws {
             operation: "S3 HeadObject (terraform state)",
-            message: sdk_error::describe(&e),
+            message: crate::state::described(&e, &location.bucket),
         }),
     }
 }

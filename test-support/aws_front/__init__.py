@@ -13,15 +13,30 @@ where a layer steps in. The layers, outermost first (`app.LAYERS`):
 
   cbor          CloudWatch's Smithy RPC v2 CBOR <-> moto's awsJson1_0
   recording     every ECS operation and S3 request, for tests to read back
-  faults        throttling, errors, dropped/reset connections; S3 latency
+  faults        throttling, errors, conflicts, dropped/reset connections (S3,
+                ECS, CloudWatch, CloudFront); S3 latency
+  s3_regions    buckets in another region: 301 PermanentRedirect
+  cloudwatch_alarms
+                DescribeAlarms' AlarmTypes and pages; composite alarms
+  cloudfront_cache
+                edge caches: what stays stale, matching invalidation paths as
+                CloudFront does
+  cloudfront_invalidations
+                invalidations that take time, CloudFront's in-progress limits
+  cloudfront_oacs
+                origin access controls paged, unique, not deleted in use
+  cloudfront_fixes
+                an origin's OriginAccessControlId, which moto drops
   ecs_services  ECS rollouts (`ecs_rollouts` is the model: deployments, events,
                 scenarios healthy / crash-loop / stuck, the circuit breaker)
   ecs_tasks     one-off tasks (RunTask, DescribeTasks, StopTask), run here
   s3_fixes      moto's S3 answers the SDK rejects, corrected
 
 Each module's docstring says what it does and which AWS behaviour it follows.
-`message` names a request (service, operation; bucket and key for S3),
-`upstream` is moto, `server` the HTTP side, `app` the chain and the routes.
+`message` names a request (service, operation; bucket and key for S3; the
+ids in a CloudFront or Route53 path, named by `rest_names`), `upstream` is
+moto, `server` the HTTP side, `app` the chain and the routes, `cloudfront`
+CloudFront's XML.
 
 Adding a simulation: a module with `layer(req, next)` (answer, or change the
 request or the answer), `ROUTES` ({(METHOD, "/path"): handler(req) -> Answer})
@@ -48,10 +63,19 @@ Control API (not forwarded), under /__front:
 - POST /network                             -> {"subnet", "security_group"}: a new
        VPC, subnet and security group in moto's EC2
 - POST /latency {"s3_ms": [MIN, MAX]}       -> S3 latency (also --s3-latency-ms)
-- POST /faults {"bucket" | "cluster", "operation", "key", "kind", "times": 1,
-       "skip": 0, "percent", "seed"}        -> a fault (see `faults`)
+- POST /faults {"bucket" | "cluster" | "alarm" | "cloudfront", "operation", "key",
+       "kind", "times": 1, "skip": 0, "percent", "seed"} -> a fault (see `faults`)
 - GET  /faults                              -> every fault, with `seen` and `fired`
-- DELETE /faults?bucket=NAME|cluster=NAME   -> drops those faults
+- DELETE /faults?bucket=NAME|cluster=NAME|alarm=NAME|cloudfront=TEXT
+                                            -> drops those faults
+- POST /s3/region {"bucket", "region"}      -> the bucket lives in that region
+- POST /cloudfront/invalidations {"distribution", "takes_ms"}
+                                            -> its invalidations stay InProgress that long
+- POST /cloudfront/busy {"distribution", "file_paths", "wildcard_paths", "for_ms"}
+                                            -> someone else's invalidations in flight
+- GET  /cloudfront/stale?distribution=ID    -> the origin's keys edge caches may
+                                               serve an old copy of
+- POST /cloudfront/page-size {"max_items": N} -> ListOriginAccessControls pages (0: off)
 
 Clusters and services are matched by name: a name or an ARN is reduced to its
 last path segment.

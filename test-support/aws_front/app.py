@@ -8,6 +8,11 @@ before calling `next`, or change the answer after."""
 
 from . import (
     cbor,
+    cloudfront_cache,
+    cloudfront_fixes,
+    cloudfront_invalidations,
+    cloudfront_oacs,
+    cloudwatch_alarms,
     ecs_rollouts,
     ecs_services,
     ecs_tasks,
@@ -15,6 +20,7 @@ from . import (
     network,
     recording,
     s3_fixes,
+    s3_regions,
     upstream,
 )
 from .message import json_answer, local
@@ -22,17 +28,36 @@ from .message import json_answer, local
 # Outermost first. CloudWatch's CBOR is translated before anything else looks
 # at a request, so every later layer sees one JSON protocol; traffic is
 # recorded before faults fail it; the simulations answer what reaches them.
+# The edge cache watches the answers the invalidation limits let through.
 LAYERS = (
     cbor.layer,
     recording.layer,
     faults.layer,
+    s3_regions.layer,
+    cloudwatch_alarms.layer,
+    cloudfront_cache.layer,
+    cloudfront_invalidations.layer,
+    cloudfront_oacs.layer,
+    cloudfront_fixes.layer,
     ecs_services.layer,
     ecs_tasks.layer,
     s3_fixes.layer,
 )
 
 # Modules with control routes (paths under CONTROL) and state to reset.
-MODULES = (recording, faults, ecs_rollouts, ecs_tasks, network)
+MODULES = (
+    recording,
+    faults,
+    s3_regions,
+    cloudwatch_alarms,
+    cloudfront_cache,
+    cloudfront_fixes,
+    cloudfront_invalidations,
+    cloudfront_oacs,
+    ecs_rollouts,
+    ecs_tasks,
+    network,
+)
 
 CONTROL = "/__front"
 

@@ -1,12 +1,19 @@
 """Faults and latency: what real AWS does under load or on a bad network,
 which moto never does.
 
-A fault fails the requests on one S3 bucket (optionally only one operation,
-as `recording` names it, and one key) or naming one ECS cluster (optionally
-only one operation): after `skip` matching requests pass, the next `times`
-fail, as `kind` says:
-  throttle       S3: 503 SlowDown; ECS: 400 ThrottlingException
-  error          S3: 500 InternalError; ECS: 500 ServerException
+A fault fails the requests of one scope (optionally only one operation, as
+`message` names it, and for S3 one key): on one S3 bucket ("bucket"), naming
+one ECS cluster ("cluster"), naming one CloudWatch alarm ("alarm"), or
+CloudFront requests whose path or body holds a text ("cloudfront": a
+distribution id, a preview's comment). After `skip` matching requests pass,
+the next `times` fail, as `kind` says:
+  throttle       S3: 503 SlowDown; ECS: 400 ThrottlingException; CloudWatch:
+                 400 Throttling; CloudFront: 400 Throttling
+  error          S3: 500 InternalError; ECS: 500 ServerException; CloudWatch:
+                 500 InternalServiceError; CloudFront: 500 InternalFailure
+  conflict       S3 conditional writes only (If-None-Match / If-Match): 409
+                 ConditionalRequestConflict, nothing written, as S3 answers
+                 "if a concurrent operation occurs during the upload"
   drop           the connection is closed, the request never reaches moto
   drop-response  moto (and the simulations) do the work, then the connection
                  is closed without an answer (the client cannot tell it happened)
@@ -25,9 +32,11 @@ import time
 import uuid
 
 from . import ecs
-from .message import Hangup, json_answer, local
+from .message import Hangup, json_answer, local, text
 
-KINDS = ("throttle", "error", "drop", "drop-response", "reset")
+KINDS = ("throttle", "error", "conflict", "drop", "drop-response", "reset")
+# The scope keys, and the service each one is about.
+SCOPES = {"bucket": "s3", "cluster": "ecs", "alarm": "cloudwatch", "cloudfront": "cloudfront"}
 
 LOCK = threading.RLock()
 FAULTS = []  # Fault, in the order they were set
@@ -41,9 +50,9 @@ def reset():
 
 
 class Fault:
-    """Fails requests that match: an S3 bucket (and optionally operation and
-    key), or an ECS cluster (and optionally operation). `skip` matching requests
-    pass first, then `times` fail; `fired` counts the failed ones."""
+    """Fails requests that match its scope (and optionally operation and, for
+    S3, key). `skip` matching requests pass first, then `times` fail; `fired`
+    counts the failed ones."""
 
     def __init__(self, spec):
         if not isinstance(spec, dict):
@@ -51,14 +60,15 @@ class Fault:
         self.kind = spec.get("kind")
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {', '.join(KINDS)}")
-        self.bucket = spec.get("bucket")
-        self.cluster = spec.get("cluster")
-        if (self.bucket is None) == (self.cluster is None):
-            raise ValueError("give exactly one of bucket (S3) or cluster (ECS)")
-        if self.bucket is not None and not isinstance(self.bucket, str):
-            raise ValueError("bucket must be a string")
-        if self.cluster is not None and not isinstance(self.cluster, str):
-            raise ValueError("cluster must be a string")
+        given = [k for k in SCOPES if spec.get(k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(SCOPES)}")
+        self.scope = given[0]
+        self.name = spec[self.scope]
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"{self.scope} must be a non-empty string")
+        if self.kind == "conflict" and self.scope != "bucket":
+            raise ValueError("conflict is an S3 answer: give a bucket")
         self.operation = spec.get("operation")
         self.key = spec.get("key")
         # `percent`: each matching request fails with that chance (a seeded
@@ -81,14 +91,26 @@ class Fault:
         self.seen = 0
         self.fired = 0
 
-    def matches(self, bucket, clusters, operation, key):
-        if self.bucket is not None and self.bucket != bucket:
+    def matches(self, req):
+        if req.service != SCOPES[self.scope]:
             return False
-        if self.cluster is not None and ecs.last_segment(self.cluster) not in clusters:
+        if self.scope == "bucket" and req.bucket != self.name:
             return False
-        if self.operation is not None and self.operation != operation:
+        if self.scope == "cluster" and ecs.last_segment(self.name) not in ecs.clusters(
+            req.payload
+        ):
             return False
-        return self.key is None or self.key == key
+        if self.scope == "alarm" and self.name not in alarm_names(req.payload):
+            return False
+        if self.scope == "cloudfront" and self.name not in req.path + text(req.body):
+            return False
+        if self.operation is not None and self.operation != req.operation:
+            return False
+        if self.kind == "conflict" and not (
+            req.header("If-None-Match") or req.header("If-Match")
+        ):
+            return False
+        return self.key is None or self.key == req.key
 
     def take(self):
         """Whether this matching request fails."""
@@ -103,8 +125,7 @@ class Fault:
     def report(self):
         return {
             "kind": self.kind,
-            "bucket": self.bucket,
-            "cluster": self.cluster,
+            **{scope: (self.name if scope == self.scope else None) for scope in SCOPES},
             "operation": self.operation,
             "key": self.key,
             "times": self.times,
@@ -115,13 +136,24 @@ class Fault:
         }
 
 
-def take(bucket=None, clusters=(), operation=None, key=None):
+def take(req):
     """The kind of fault this request meets, if any (the first rule that fires)."""
     with LOCK:
         for fault in FAULTS:
-            if fault.matches(bucket, clusters, operation, key) and fault.take():
+            if fault.matches(req) and fault.take():
                 return fault.kind
     return None
+
+
+def alarm_names(payload):
+    """The alarms a CloudWatch request names (AlarmNames, AlarmName)."""
+    if not isinstance(payload, dict):
+        return []
+    names = payload.get("AlarmNames") or []
+    names = [n for n in names if isinstance(n, str)] if isinstance(names, list) else []
+    if isinstance(payload.get("AlarmName"), str):
+        names.append(payload["AlarmName"])
+    return names
 
 
 def s3_delay():
@@ -134,16 +166,11 @@ def s3_delay():
 
 
 def layer(req, next):
-    kind = None
     if req.service == "s3":
         delay = s3_delay()
         if delay:
             time.sleep(delay)
-        kind = take(bucket=req.bucket, operation=req.operation, key=req.key)
-    elif req.service == "ecs":
-        clusters = ecs.clusters(req.payload)
-        if clusters:
-            kind = take(clusters=clusters, operation=req.operation)
+    kind = take(req) if req.service in SCOPES.values() else None
     if kind is None:
         return next(req)
     return fail(req, kind, next)
@@ -157,27 +184,46 @@ def fail(req, kind, next):
     if kind in ("drop", "reset"):
         return Hangup(kind)
     request_id = uuid.uuid4().hex[:16].upper()
-    if req.service == "s3":
-        code, status, message = (
-            ("SlowDown", 503, "Please reduce your request rate.")
-            if kind == "throttle"
-            else ("InternalError", 500, "We encountered an internal error. Please try again.")
-        )
-        xml = (
-            '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{code}</Code><Message>{message}</Message>"
-            f"<RequestId>{request_id}</RequestId></Error>"
-        ).encode()
-        return local(status, xml, "application/xml")
-    code, status, message = (
-        ("ThrottlingException", 400, "Rate exceeded")
-        if kind == "throttle"
-        else ("ServerException", 500, "Service unavailable, injected by the proxy")
-    )
+    code, status, message = ANSWERS[req.service][kind]
+    if req.service in ("s3", "cloudfront"):
+        error = f"<Code>{code}</Code><Message>{message}</Message>"
+        if req.service == "cloudfront":
+            kind_of = "Sender" if status < 500 else "Receiver"
+            error = f"<ErrorResponse><Error><Type>{kind_of}</Type>{error}</Error>"
+            error += f"<RequestId>{request_id}</RequestId></ErrorResponse>"
+        else:
+            error = f"<Error>{error}<RequestId>{request_id}</RequestId></Error>"
+        xml = '<?xml version="1.0" encoding="UTF-8"?>\n' + error
+        return local(status, xml.encode(), "application/xml")
     data = json.dumps({"__type": code, "message": message}).encode()
-    return local(
-        status, data, "application/x-amz-json-1.1", [("x-amzn-RequestId", request_id)]
-    )
+    content_type = "application/x-amz-json-1.1" if req.service == "ecs" else "application/x-amz-json-1.0"
+    return local(status, data, content_type, [("x-amzn-RequestId", request_id)])
+
+
+# What each service answers for each kind that answers: (code, status, message).
+ANSWERS = {
+    "s3": {
+        "throttle": ("SlowDown", 503, "Please reduce your request rate."),
+        "error": ("InternalError", 500, "We encountered an internal error. Please try again."),
+        "conflict": (
+            "ConditionalRequestConflict",
+            409,
+            "A conflicting operation occurred. If using PutObject you can retry the request.",
+        ),
+    },
+    "ecs": {
+        "throttle": ("ThrottlingException", 400, "Rate exceeded"),
+        "error": ("ServerException", 500, "Service unavailable, injected by the proxy"),
+    },
+    "cloudwatch": {
+        "throttle": ("Throttling", 400, "Rate exceeded"),
+        "error": ("InternalServiceError", 500, "Internal service error, injected by the front"),
+    },
+    "cloudfront": {
+        "throttle": ("Throttling", 400, "Rate exceeded"),
+        "error": ("InternalFailure", 500, "Internal failure, injected by the front"),
+    },
+}
 
 
 def parse_latency(value):
@@ -211,8 +257,8 @@ def set_latency(req):
 
 
 def add_fault(req):
-    """POST /faults {"bucket" | "cluster", "operation", "key", "kind", "times",
-    "skip", "percent", "seed"}."""
+    """POST /faults {"bucket" | "cluster" | "alarm" | "cloudfront", "operation",
+    "key", "kind", "times", "skip", "percent", "seed"}."""
     try:
         fault = Fault(json.loads(req.body or b"{}"))
     except (ValueError, TypeError) as e:
@@ -229,15 +275,10 @@ def list_faults(req):
 
 
 def drop_faults(req):
-    """DELETE /faults?bucket=NAME|cluster=NAME."""
-    bucket = req.query("bucket")
-    cluster = req.query("cluster")
+    """DELETE /faults?bucket=NAME|cluster=NAME|alarm=NAME|cloudfront=TEXT."""
+    scopes = {scope: req.query(scope) for scope in SCOPES}
     with LOCK:
-        FAULTS[:] = [
-            f
-            for f in FAULTS
-            if not ((bucket and f.bucket == bucket) or (cluster and f.cluster == cluster))
-        ]
+        FAULTS[:] = [f for f in FAULTS if scopes.get(f.scope) != f.name]
     return json_answer(200, {})
 
 

@@ -6,6 +6,8 @@ import json
 import re
 import urllib.parse
 
+from . import rest_names
+
 # An HTTP answer: status, reason phrase (None: the standard one), headers as
 # (name, value) pairs, body bytes.
 Answer = collections.namedtuple("Answer", "status reason headers body")
@@ -40,7 +42,8 @@ class Request:
     "cloudfront", "route53" or None (not recognised); `operation` is the API
     operation's name where the front can tell it; `protocol` is "json",
     "rpc-v2-cbor", "rest" or None. S3 requests (path-style) also have `bucket`
-    and `key` ("" for bucket calls)."""
+    and `key` ("" for bucket calls); CloudFront and Route53 ones the `ids` in
+    their path (a distribution's, then an invalidation's, ...)."""
 
     def __init__(self, method, target, headers, body):
         self.method = method
@@ -55,6 +58,7 @@ class Request:
         self.protocol = None
         self.bucket = None
         self.key = None
+        self.ids = []  # CloudFront and Route53: the ids in the path, in order
         self._payload = None
         self._parsed = False
         self._classify()
@@ -103,6 +107,10 @@ class Request:
         if first in REST_VERSIONS:
             self.service = REST_VERSIONS[first]
             self.protocol = "rest"
+            rest = parts[1].strip("/").split("/") if len(parts) > 1 else []
+            self.operation, self.ids = rest_names.name(
+                self.service, self.method, rest, self.query_names()
+            )
             return
         if not first or DATE.fullmatch(first):
             return
@@ -165,3 +173,19 @@ def local(status, body, content_type="application/json", headers=()):
 
 def json_answer(status, value):
     return local(status, json.dumps(value).encode())
+
+
+def text(body):
+    """A body as text, for matching (bytes that are not UTF-8 replaced)."""
+    return body.decode("utf-8", "replace") if body else ""
+
+
+def signing_region(req):
+    """The region a SigV4 request was signed for (its credential scope), or None."""
+    auth = req.header("Authorization", "") or ""
+    found = re.search(r"Credential=[^/,\s]+/\d{8}/([^/,\s]+)/", auth)
+    if found:
+        return found.group(1)
+    credential = urllib.parse.unquote(req.query("X-Amz-Credential") or "")
+    parts = credential.split("/")
+    return parts[2] if len(parts) > 2 else None

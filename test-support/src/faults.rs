@@ -1,18 +1,24 @@
 //! Faults the AWS front injects in front of moto, which never throttles,
 //! never fails a request on its own and never drops a connection: what real
 //! AWS does under load or on a bad network. Each fault is scoped to one S3
-//! bucket or one ECS cluster (names are unique per test, so tests that run in
-//! parallel do not meet each other's faults).
+//! bucket, one ECS cluster, one CloudWatch alarm or the CloudFront requests
+//! naming something (names are unique per test, so tests that run in parallel
+//! do not meet each other's faults).
 
 use crate::emulator::Emulator;
 
 /// How a matching request fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FaultKind {
-    /// S3: 503 SlowDown; ECS: 400 ThrottlingException.
+    /// S3: 503 SlowDown; ECS: 400 ThrottlingException; CloudWatch and
+    /// CloudFront: 400 Throttling.
     Throttle,
-    /// S3: 500 InternalError; ECS: 500 ServerException.
+    /// S3: 500 InternalError; ECS: 500 ServerException; CloudWatch: 500
+    /// InternalServiceError; CloudFront: 500 InternalFailure.
     Error,
+    /// S3 conditional writes only (`If-None-Match`, `If-Match`): 409
+    /// ConditionalRequestConflict, nothing written.
+    Conflict,
     /// The connection is closed; the request never reaches moto.
     Drop,
     /// moto does the work, then the connection is closed without an answer.
@@ -26,6 +32,7 @@ impl FaultKind {
         match self {
             FaultKind::Throttle => "throttle",
             FaultKind::Error => "error",
+            FaultKind::Conflict => "conflict",
             FaultKind::Drop => "drop",
             FaultKind::DropResponse => "drop-response",
             FaultKind::Reset => "reset",
@@ -40,6 +47,23 @@ pub enum FaultScope {
     Bucket(String),
     /// ECS requests that name this cluster.
     Cluster(String),
+    /// CloudWatch requests that name this alarm.
+    Alarm(String),
+    /// CloudFront requests whose path or body holds this text (a
+    /// distribution id, a preview's comment).
+    CloudFront(String),
+}
+
+impl FaultScope {
+    /// The front's name for the scope, and its value.
+    fn field(&self) -> (&'static str, &str) {
+        match self {
+            FaultScope::Bucket(b) => ("bucket", b),
+            FaultScope::Cluster(c) => ("cluster", c),
+            FaultScope::Alarm(a) => ("alarm", a),
+            FaultScope::CloudFront(t) => ("cloudfront", t),
+        }
+    }
 }
 
 /// After `skip` matching requests pass, the next `times` fail as `kind` says.
@@ -85,6 +109,32 @@ impl Fault {
         }
     }
 
+    /// `times` failures of CloudWatch `operation` naming `alarm`.
+    pub fn cloudwatch(alarm: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
+        Fault {
+            scope: FaultScope::Alarm(alarm.into()),
+            operation: Some(operation.into()),
+            key: None,
+            kind,
+            times,
+            skip: 0,
+            percent: None,
+        }
+    }
+
+    /// `times` failures of CloudFront `operation` on requests naming `text`.
+    pub fn cloudfront(text: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
+        Fault {
+            scope: FaultScope::CloudFront(text.into()),
+            operation: Some(operation.into()),
+            key: None,
+            kind,
+            times,
+            skip: 0,
+            percent: None,
+        }
+    }
+
     pub fn on_key(mut self, key: &str) -> Fault {
         self.key = Some(key.into());
         self
@@ -120,10 +170,8 @@ impl Emulator {
             "skip": fault.skip,
             "percent": fault.percent,
         });
-        match &fault.scope {
-            FaultScope::Bucket(b) => body["bucket"] = b.as_str().into(),
-            FaultScope::Cluster(c) => body["cluster"] = c.as_str().into(),
-        }
+        let (field, name) = fault.scope.field();
+        body[field] = name.into();
         self.control("POST", "/faults", &body.to_string());
     }
 
@@ -132,23 +180,18 @@ impl Emulator {
         let answer = self.control("GET", "/faults", "");
         let faults: Vec<serde_json::Value> = serde_json::from_str(&answer)
             .unwrap_or_else(|e| panic!("aws front: faults are not a JSON list ({e}): {answer}"));
-        let (field, name) = match scope {
-            FaultScope::Bucket(b) => ("bucket", b),
-            FaultScope::Cluster(c) => ("cluster", c),
-        };
+        let (field, name) = scope.field();
         faults
             .iter()
-            .filter(|f| f[field].as_str() == Some(name.as_str()))
+            .filter(|f| f[field].as_str() == Some(name))
             .map(|f| f["fired"].as_u64().unwrap_or(0))
             .sum()
     }
 
     /// Drops the faults of `scope`: its requests pass again.
     pub fn clear_faults(&self, scope: &FaultScope) {
-        let query = match scope {
-            FaultScope::Bucket(b) => format!("bucket={}", crate::emulator::query_escape(b)),
-            FaultScope::Cluster(c) => format!("cluster={}", crate::emulator::query_escape(c)),
-        };
+        let (field, name) = scope.field();
+        let query = format!("{field}={}", crate::emulator::query_escape(name));
         self.control("DELETE", &format!("/faults?{query}"), "");
     }
 }

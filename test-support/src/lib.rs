@@ -57,7 +57,7 @@ pub mod webhook;
 pub use buckets::enable_versioning;
 pub use cli::Xtask;
 pub use docker::{DockerCall, DockerStandIn};
-pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
+pub use emulator::{emulator, unique_name, Busy, Emulator, RolloutOutcome, RolloutScenario};
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use fixtures::{
     ecs::EcsTarget, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,
@@ -69,5 +69,5 @@ pub use real_terraform::{
 pub use services::fargate_service;
 pub use tasks::{Network, TaskOutcome, TaskScenario};
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
-pub use verification::{alarm, set_alarm, HealthEndpoint};
+pub use verification::{alarm, composite_alarm, set_alarm, HealthEndpoint};
 pub use webhook::{block_kit_problems, Received, Reply, SlackWebhook};

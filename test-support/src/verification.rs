@@ -91,3 +91,16 @@ pub async fn set_alarm(name: &str, state: &str, reason: &str) {
         .await
         .unwrap_or_else(|e| panic!("SetAlarmState {name} {state}: {e:?}"));
 }
+
+/// A new composite alarm `name` in the emulator whose rule is `ALARM(of)`
+/// (`of` a metric alarm); SetAlarmState moves it like any alarm.
+pub async fn composite_alarm(name: &str, of: &str) {
+    let cw = aws_sdk_cloudwatch::Client::new(&emulator().sdk_config().await);
+    cw.put_composite_alarm()
+        .alarm_name(name)
+        .alarm_rule(format!("ALARM(\"{of}\")"))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("PutCompositeAlarm {name}: {e:?}"));
+    set_alarm(name, "OK", "created by the test").await;
+}

@@ -6,7 +6,10 @@
 //! - The caller reads the alarms' states before the deploy ([`alarms_before`]):
 //!   one already in ALARM then is reported up front and not blamed on the
 //!   deploy (it does not fail the bake); any other alarm in ALARM during the
-//!   bake fails the verification at once.
+//!   bake fails the verification at once. Only that fails it: a read CloudWatch
+//!   does not answer is reported and read again at the next poll.
+//! - Alarms are read as DescribeAlarms serves them: metric, composite and log
+//!   alarms (`AlarmTypes`; metric alarms only without it), page after page.
 //! - The smoke check runs first: a service that does not answer is not worth
 //!   baking. It follows no redirects (a 301 is a status like any other) and
 //!   reads no more of the body than it takes to end the request.
@@ -95,6 +98,11 @@ pub enum Progress<'a> {
         bake: Duration,
     },
     BakePassed,
+    /// A read of the alarms during the bake got no answer; the next poll
+    /// reads again (it is no verdict on the release).
+    AlarmsUnreadable {
+        error: &'a str,
+    },
 }
 
 /// Runs the smoke check, then watches the alarms for the bake; `ignored` are
@@ -119,7 +127,7 @@ pub async fn verify(
         bake: settings.bake,
     });
     let cloudwatch = aws_sdk_cloudwatch::Client::new(sdk);
-    let verdict = alarms::bake(&cloudwatch, settings, ignored).await?;
+    let verdict = alarms::bake(&cloudwatch, settings, ignored, &mut on_progress).await?;
     if verdict.passed() {
         on_progress(Progress::BakePassed);
     }

@@ -72,6 +72,22 @@ pub enum SiteOutcome {
 }
 
 impl SiteReport {
+    /// When the run's invalidation failed or did not complete in time (the
+    /// release is in place regardless): what happened, and the command that
+    /// invalidates by hand.
+    pub fn invalidation_failure(&self, distribution: &str) -> Option<String> {
+        let inv = self.invalidation.as_ref()?;
+        let what = match (&inv.error, inv.completed) {
+            (Some(e), _) => e.clone(),
+            (None, Some(false)) => "did not complete in time (it goes on in CloudFront)".into(),
+            _ => return None,
+        };
+        Some(format!(
+            "the invalidation {what}: invalidate by hand: {}",
+            invalidation::by_hand(distribution, &inv.paths)
+        ))
+    }
+
     pub fn dry_run(&self) -> bool {
         matches!(self.outcome, SiteOutcome::DryRun)
     }
@@ -91,7 +107,11 @@ impl SiteReport {
 
 #[derive(Debug, Clone)]
 pub struct InvalidationReport {
+    /// The paths invalidated (planned: to be invalidated); `/*` when CloudFront
+    /// took no more file paths for a while.
     pub paths: Vec<String>,
+    /// How long CloudFront's in-progress limit held it back.
+    pub waited: std::time::Duration,
     /// `None` for a dry run.
     pub id: Option<String>,
     /// With `--wait`: whether it completed in time.
@@ -123,6 +143,8 @@ pub enum Event<'a> {
     Invalidating {
         id: &'a str,
         paths: &'a [String],
+        /// How long CloudFront's in-progress limit held it back.
+        waited: std::time::Duration,
     },
 }
 
@@ -343,6 +365,7 @@ pub(crate) async fn execute(
         invalidation: (!plan.invalidation_paths.is_empty() && !options.already).then(|| {
             InvalidationReport {
                 paths: plan.invalidation_paths.clone(),
+                waited: std::time::Duration::ZERO,
                 id: None,
                 completed: None,
                 error: None,
@@ -391,20 +414,32 @@ pub(crate) async fn execute(
 
     if let (Some(inv), Some(distribution)) = (&mut report.invalidation, &settings.distribution_id) {
         let reference = format!("{release}-{}", caller_nonce());
-        match invalidation::create(&clients.cloudfront, distribution, &inv.paths, &reference).await
-        {
-            Ok(id) => {
+        let created = invalidation::create(
+            &clients.cloudfront,
+            distribution,
+            &inv.paths,
+            &reference,
+            settings.invalidation_busy_timeout,
+        )
+        .await;
+        match created {
+            Ok(created) => {
+                inv.paths = created.paths;
+                inv.waited = created.waited;
                 on_event(Event::Invalidating {
-                    id: &id,
+                    id: &created.id,
                     paths: &inv.paths,
+                    waited: created.waited,
                 });
                 if let Some(wait) = &options.wait {
-                    match invalidation::wait(&clients.cloudfront, distribution, &id, wait).await {
+                    match invalidation::wait(&clients.cloudfront, distribution, &created.id, wait)
+                        .await
+                    {
                         Ok(done) => inv.completed = Some(done),
                         Err(e) => inv.error = Some(e.to_string()),
                     }
                 }
-                inv.id = Some(id);
+                inv.id = Some(created.id);
             }
             Err(e) => inv.error = Some(e.to_string()),
         }

@@ -49,6 +49,13 @@ pub enum WebError {
         "the invalidation {id} did not complete within {timeout:?} (it goes on in CloudFront)"
     )]
     InvalidationTimeout { id: String, timeout: Duration },
+    #[error("CloudFront distribution {distribution} still had too many invalidations in progress after {}s (TooManyInvalidationsInProgress: at most 3,000 file paths and 15 wildcard paths at a time)", waited.as_secs())]
+    InvalidationsBusy {
+        distribution: String,
+        waited: Duration,
+    },
+    #[error("bucket {bucket} is in region {region}, not the one these requests went to (S3 answered 301 PermanentRedirect)")]
+    WrongRegion { bucket: String, region: String },
     #[error("{operation} {key}: {message}")]
     Aws {
         operation: &'static str,
@@ -73,11 +80,29 @@ impl WebError {
                 | WebError::ControlCharacter { .. }
                 | WebError::BadCacheRule { .. }
                 | WebError::BucketNotFound(_)
+                | WebError::WrongRegion { .. }
                 | WebError::VersioningOff { .. }
                 | WebError::DistributionNotFound(_)
                 | WebError::TooManyDeletes { .. }
                 | WebError::NoVersion { .. }
         )
+    }
+}
+
+/// An S3 error with the operation and key it came from; S3's answer that the
+/// bucket lives in another region becomes [`WebError::WrongRegion`].
+pub(crate) fn s3_error<E>(
+    operation: &'static str,
+    bucket: &str,
+    key: &str,
+) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> WebError
+where
+    E: std::error::Error + 'static,
+{
+    let (bucket, key) = (bucket.to_string(), key.to_string());
+    move |e| match sdk_error::bucket_region(&e) {
+        Some(region) => WebError::WrongRegion { bucket, region },
+        None => aws(operation, &key)(e),
     }
 }
 

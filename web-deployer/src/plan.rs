@@ -180,7 +180,7 @@ pub fn invalidation_paths<'a>(
         if headers.is_some_and(Headers::is_immutable) {
             continue;
         }
-        let path = format!("/{}", crate::remote::encode_path(key));
+        let path = crate::invalidation::path(key);
         // A folder's index is also served at the folder's own URL.
         if let Some(folder) = path.strip_suffix("/index.html") {
             paths.insert(format!("{folder}/"));

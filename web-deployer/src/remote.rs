@@ -3,7 +3,7 @@
 use aws_sdk_s3::types::BucketVersioningStatus;
 use std::collections::HashMap;
 
-use crate::error::{aws, WebError};
+use crate::error::{aws, s3_error, WebError};
 use crate::headers::Headers;
 use crate::manifest::Entry;
 
@@ -40,10 +40,10 @@ pub async fn check_versioning(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<(
         .send()
         .await
         .map_err(|e| {
-            if e.raw_response().is_some_and(|r| r.status().as_u16() == 404) {
+            if sdk_error::status(&e) == Some(404) {
                 WebError::BucketNotFound(bucket.into())
             } else {
-                aws("S3 GetBucketVersioning", bucket)(e)
+                s3_error("S3 GetBucketVersioning", bucket, bucket)(e)
             }
         })?;
     match out.status() {
@@ -67,7 +67,7 @@ pub async fn list(
     let mut objects = HashMap::new();
     let mut pages = s3.list_objects_v2().bucket(bucket).into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(aws("S3 ListObjectsV2", bucket))?;
+        let page = page.map_err(s3_error("S3 ListObjectsV2", bucket, bucket))?;
         for o in page.contents() {
             if let Some(key) = o.key() {
                 objects.insert(
@@ -96,7 +96,7 @@ pub async fn head(s3: &aws_sdk_s3::Client, bucket: &str, key: &str) -> Result<En
         .key(key)
         .send()
         .await
-        .map_err(aws("S3 HeadObject", key))?;
+        .map_err(s3_error("S3 HeadObject", bucket, key))?;
     let etag = out.e_tag().map(unquote);
     let md5 = out
         .metadata()
@@ -149,7 +149,7 @@ pub fn unquote(etag: &str) -> String {
 }
 
 /// A key or path percent-encoded for a URL, `/` kept: for CopyObject's source
-/// and CloudFront invalidation paths.
+/// (CloudFront invalidation paths are encoded otherwise: `invalidation::path`).
 pub fn encode_path(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     for b in key.bytes() {

@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 /// Which site to deploy, resolved for one environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,12 +20,16 @@ pub struct SiteSettings {
     pub max_deletes: usize,
     /// Past this many paths, one invalidation of `/*` instead.
     pub invalidation_max_paths: usize,
+    /// How long to keep trying while CloudFront has too many invalidations in
+    /// progress on the distribution (another deploy's, a person's).
+    pub invalidation_busy_timeout: Duration,
 }
 
 impl SiteSettings {
     pub const DEFAULT_GRACE_RELEASES: u32 = 2;
     pub const DEFAULT_MAX_DELETES: usize = 256;
     pub const DEFAULT_INVALIDATION_MAX_PATHS: usize = 20;
+    pub const DEFAULT_INVALIDATION_BUSY_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
     /// Settings with the defaults for everything but the three that name the site.
     pub fn new(build_dir: impl Into<PathBuf>, bucket: impl Into<String>) -> SiteSettings {
@@ -37,6 +42,7 @@ impl SiteSettings {
             grace_releases: Self::DEFAULT_GRACE_RELEASES,
             max_deletes: Self::DEFAULT_MAX_DELETES,
             invalidation_max_paths: Self::DEFAULT_INVALIDATION_MAX_PATHS,
+            invalidation_busy_timeout: Self::DEFAULT_INVALIDATION_BUSY_TIMEOUT,
         }
     }
 }

@@ -11,7 +11,7 @@ use md5::{Digest, Md5};
 use std::path::Path;
 use tokio::io::AsyncReadExt;
 
-use crate::error::{aws, io, WebError};
+use crate::error::{aws, io, s3_error, WebError};
 use crate::headers::phase;
 use crate::manifest::Entry;
 use crate::plan::{Source, Transfer};
@@ -95,7 +95,7 @@ async fn put(
         .metadata(MD5_METADATA, &f.md5)
         .send()
         .await
-        .map_err(aws("S3 PutObject", t.key()))?;
+        .map_err(s3_error("S3 PutObject", bucket, t.key()))?;
     Ok(entry(t, out.version_id(), out.e_tag()))
 }
 
@@ -117,7 +117,7 @@ async fn multipart(
         .metadata(MD5_METADATA, &f.md5)
         .send()
         .await
-        .map_err(aws("S3 CreateMultipartUpload", t.key()))?;
+        .map_err(s3_error("S3 CreateMultipartUpload", bucket, t.key()))?;
     let upload_id = created.upload_id().unwrap_or_default().to_string();
     let result = parts(clients, bucket, t, f, path, &upload_id).await;
     if result.is_err() {
@@ -168,7 +168,7 @@ async fn parts(
             .body(ByteStream::from(part))
             .send()
             .await
-            .map_err(aws("S3 UploadPart", t.key()))?;
+            .map_err(s3_error("S3 UploadPart", bucket, t.key()))?;
         completed.push(
             CompletedPart::builder()
                 .part_number(number)
@@ -201,7 +201,7 @@ async fn parts(
         )
         .send()
         .await
-        .map_err(aws("S3 CompleteMultipartUpload", t.key()))?;
+        .map_err(s3_error("S3 CompleteMultipartUpload", bucket, t.key()))?;
     Ok(entry(t, out.version_id(), out.e_tag()))
 }
 
@@ -227,7 +227,7 @@ async fn copy(
         .copy_source(source)
         .send()
         .await
-        .map_err(aws("S3 CopyObject", t.key()))?;
+        .map_err(s3_error("S3 CopyObject", bucket, t.key()))?;
     let etag = out.copy_object_result().and_then(|r| r.e_tag());
     Ok(Entry {
         version_id: out.version_id().map(str::to_owned),
@@ -271,7 +271,7 @@ pub async fn delete(clients: &Clients, bucket: &str, keys: &[String]) -> Result<
             )
             .send()
             .await
-            .map_err(aws("S3 DeleteObjects", bucket))?;
+            .map_err(s3_error("S3 DeleteObjects", bucket, bucket))?;
         if let Some(e) = out.errors().first() {
             return Err(WebError::Aws {
                 operation: "S3 DeleteObjects",

@@ -35,12 +35,12 @@ impl EnvContext {
         }
     }
 
-    /// Checks the credentials and that the state bucket exists, before
-    /// anything else is called.
+    /// Checks the credentials and that the state bucket exists in the
+    /// environment's region, before anything else is called.
     pub async fn require_state_bucket(&self) -> anyhow::Result<()> {
         self.check_credentials().await?;
-        if self.store.bucket_missing().await {
-            return Err(BadInput(self.store.missing_bucket_message()).into());
+        if let Some(problem) = self.store.bucket_problem().await {
+            return Err(BadInput(problem).into());
         }
         Ok(())
     }

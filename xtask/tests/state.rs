@@ -1,6 +1,6 @@
 //! The ledger and the lock, against the emulator's S3.
 
-use test_support::{emulator, unique_name};
+use test_support::{emulator, unique_name, Fault, FaultKind, FaultScope};
 use xtask::state::ledger::{Action, Outcome, Record};
 use xtask::state::lock::LockError;
 use xtask::state::StateStore;
@@ -63,6 +63,43 @@ async fn of_two_racing_deploys_exactly_one_gets_the_lock() {
         assert!(matches!(lost, LockError::Held { .. }), "{lost}");
         won.release().await.unwrap();
     }
+}
+
+/// S3 answers a conditional write 409 ConditionalRequestConflict while another
+/// write to the key is in flight, and says to retry (S3 user guide,
+/// conditional writes): the lock is taken on a retry, not reported as held.
+#[tokio::test]
+async fn a_conflicting_write_of_the_lock_is_retried_not_read_as_held() {
+    let store = store().await;
+    let scope = FaultScope::Bucket(store.bucket.clone());
+    emulator().inject(
+        &Fault::s3(&store.bucket, "PutObject", FaultKind::Conflict, 2).on_key("locks/api.json"),
+    );
+    let lock = store
+        .lock("api", false)
+        .await
+        .expect("409 ConditionalRequestConflict is retried");
+    assert_eq!(emulator().faults_fired(&scope), 2);
+    let holder = store.lock_holder("api").await.unwrap().expect("our lock");
+    assert_eq!(holder.pid, std::process::id());
+    lock.release().await.unwrap();
+}
+
+/// A conflict that does not pass is an S3 failure that says so, not a lock
+/// "held by someone".
+#[tokio::test]
+async fn a_conflict_that_lasts_is_an_error_naming_it() {
+    let store = store().await;
+    emulator().inject(
+        &Fault::s3(&store.bucket, "PutObject", FaultKind::Conflict, 1000).on_key("locks/api.json"),
+    );
+    let err = store.lock("api", false).await.expect_err("never written");
+    let msg = err.to_string();
+    assert!(!matches!(err, LockError::Held { .. }), "{msg}");
+    assert!(msg.contains("ConditionalRequestConflict"), "{msg}");
+    assert!(!msg.contains("locked by"), "{msg}");
+    assert!(store.lock_holder("api").await.unwrap().is_none());
+    emulator().clear_faults(&FaultScope::Bucket(store.bucket.clone()));
 }
 
 #[tokio::test]

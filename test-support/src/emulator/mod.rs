@@ -7,9 +7,11 @@
 //! ([`start`]), talks to the front's control API ([`control`]), and wraps the
 //! control calls by subject: rollouts and what was recorded.
 
+mod cloudfront;
 mod control;
 mod recording;
 mod rollouts;
+mod s3;
 mod start;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -17,6 +19,7 @@ use std::process::ChildStdin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+pub use cloudfront::Busy;
 pub(crate) use control::query_escape;
 pub use rollouts::{RolloutOutcome, RolloutScenario};
 

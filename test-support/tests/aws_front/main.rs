@@ -8,8 +8,14 @@
 //! so no EC2 subnet or security group is needed.
 //!
 //! One module per part of the front: `rollouts` (with its service fixture,
-//! `service`), `forwarding` (S3 corrections and plain forwarding).
+//! `service`), `forwarding` (S3 corrections and plain forwarding), `s3`
+//! (buckets in other regions, conditional-write conflicts), `cloudfront`
+//! (invalidation limits, the edge cache, origin access controls) and
+//! `cloudwatch` (alarm types, pages, composite alarms, faults).
 
+mod cloudfront;
+mod cloudwatch;
 mod forwarding;
 mod rollouts;
+mod s3;
 mod service;

@@ -6,7 +6,7 @@ use aws_sdk_s3::types::{
     ObjectIdentifier, PublicAccessBlockConfiguration, Tag, Tagging, VersioningConfiguration,
 };
 
-use super::{aws, PreviewError, PreviewSettings, PREVIEW_TAG, PROJECT_TAG};
+use super::{s3_error, PreviewError, PreviewSettings, PREVIEW_TAG, PROJECT_TAG};
 
 pub async fn ensure(
     s3: &aws_sdk_s3::Client,
@@ -33,7 +33,7 @@ pub async fn ensure(
         )
         .send()
         .await
-        .map_err(aws("S3 PutBucketTagging", b))?;
+        .map_err(s3_error("S3 PutBucketTagging", b))?;
     Ok(())
 }
 
@@ -45,7 +45,7 @@ pub async fn ensure_private_versioned(
     region: &str,
 ) -> Result<Vec<String>, PreviewError> {
     let mut changed = Vec::new();
-    if s3.head_bucket().bucket(b).send().await.is_err() {
+    if !exists(s3, b).await? {
         let mut create = s3.create_bucket().bucket(b);
         // us-east-1 is the one region that must not be named.
         if region != "us-east-1" {
@@ -55,7 +55,10 @@ pub async fn ensure_private_versioned(
                     .build(),
             );
         }
-        create.send().await.map_err(aws("S3 CreateBucket", b))?;
+        create
+            .send()
+            .await
+            .map_err(s3_error("S3 CreateBucket", b))?;
         changed.push(format!("bucket {b}"));
     }
     // Each setting is put every time: the calls are idempotent and cheap, and a
@@ -72,13 +75,13 @@ pub async fn ensure_private_versioned(
         )
         .send()
         .await
-        .map_err(aws("S3 PutPublicAccessBlock", b))?;
+        .map_err(s3_error("S3 PutPublicAccessBlock", b))?;
     let versioning = s3
         .get_bucket_versioning()
         .bucket(b)
         .send()
         .await
-        .map_err(aws("S3 GetBucketVersioning", b))?;
+        .map_err(s3_error("S3 GetBucketVersioning", b))?;
     if versioning.status() != Some(&BucketVersioningStatus::Enabled) {
         s3.put_bucket_versioning()
             .bucket(b)
@@ -89,7 +92,7 @@ pub async fn ensure_private_versioned(
             )
             .send()
             .await
-            .map_err(aws("S3 PutBucketVersioning", b))?;
+            .map_err(s3_error("S3 PutBucketVersioning", b))?;
         changed.push(format!("versioning on {b}"));
     }
     Ok(changed)
@@ -118,10 +121,12 @@ pub async fn ensure_policy(
     changed: &mut Vec<String>,
 ) -> Result<(), PreviewError> {
     let wanted = policy(&s.bucket, distribution_arn);
-    let current = s3.get_bucket_policy().bucket(&s.bucket).send().await.ok();
-    let same = current
-        .and_then(|c| c.policy().map(str::to_owned))
-        .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+    let current = match s3.get_bucket_policy().bucket(&s.bucket).send().await {
+        Ok(current) => current.policy().map(str::to_owned),
+        Err(e) if sdk_error::code(&e) == Some("NoSuchBucketPolicy") => None,
+        Err(e) => return Err(s3_error("S3 GetBucketPolicy", &s.bucket)(e)),
+    };
+    let same = current.and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
         == serde_json::from_str::<serde_json::Value>(&wanted).ok();
     if !same {
         s3.put_bucket_policy()
@@ -129,7 +134,7 @@ pub async fn ensure_policy(
             .policy(wanted)
             .send()
             .await
-            .map_err(aws("S3 PutBucketPolicy", &s.bucket))?;
+            .map_err(s3_error("S3 PutBucketPolicy", &s.bucket))?;
         changed.push(format!(
             "bucket policy of {} (read by its distribution only)",
             s.bucket
@@ -138,15 +143,24 @@ pub async fn ensure_policy(
     Ok(())
 }
 
-/// Deletes every object version and delete marker, then the bucket. `None`
-/// when the bucket was already gone; else how many versions were deleted.
+/// Whether `bucket` exists, as HeadBucket says: only 404 is "no such bucket";
+/// a bucket in another region (301), one we may not look at (403) or a failure
+/// on the way is an error, never "gone".
+async fn exists(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<bool, PreviewError> {
+    match s3.head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if sdk_error::status(&e) == Some(404) => Ok(false),
+        Err(e) => Err(s3_error("S3 HeadBucket", bucket)(e)),
+    }
+}
+
 /// How many object versions and delete markers the bucket holds; `None` when
 /// there is no such bucket.
 pub async fn count_versions(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
 ) -> Result<Option<usize>, PreviewError> {
-    if s3.head_bucket().bucket(bucket).send().await.is_err() {
+    if !exists(s3, bucket).await? {
         return Ok(None);
     }
     let (mut count, mut key_marker, mut version_marker) = (0, None::<String>, None::<String>);
@@ -158,7 +172,7 @@ pub async fn count_versions(
             .set_version_id_marker(version_marker.clone())
             .send()
             .await
-            .map_err(aws("S3 ListObjectVersions", bucket))?;
+            .map_err(s3_error("S3 ListObjectVersions", bucket))?;
         count += page.versions().len() + page.delete_markers().len();
         if !page.is_truncated().unwrap_or(false) {
             return Ok(Some(count));
@@ -168,8 +182,10 @@ pub async fn count_versions(
     }
 }
 
+/// Deletes every object version and delete marker, then the bucket. `None`
+/// when the bucket was already gone; else how many versions were deleted.
 pub async fn remove(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<usize>, PreviewError> {
-    if s3.head_bucket().bucket(bucket).send().await.is_err() {
+    if !exists(s3, bucket).await? {
         return Ok(None);
     }
     let mut deleted = 0;
@@ -181,7 +197,7 @@ pub async fn remove(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<usiz
             .max_keys(1000)
             .send()
             .await
-            .map_err(aws("S3 ListObjectVersions", bucket))?;
+            .map_err(s3_error("S3 ListObjectVersions", bucket))?;
         let ids: Vec<ObjectIdentifier> = page
             .versions()
             .iter()
@@ -215,7 +231,7 @@ pub async fn remove(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<usiz
             )
             .send()
             .await
-            .map_err(aws("S3 DeleteObjects", bucket))?;
+            .map_err(s3_error("S3 DeleteObjects", bucket))?;
         if let Some(e) = out.errors().first() {
             return Err(PreviewError::Aws {
                 operation: "S3 DeleteObjects",
@@ -228,6 +244,6 @@ pub async fn remove(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<Option<usiz
         .bucket(bucket)
         .send()
         .await
-        .map_err(aws("S3 DeleteBucket", bucket))?;
+        .map_err(s3_error("S3 DeleteBucket", bucket))?;
     Ok(Some(deleted))
 }

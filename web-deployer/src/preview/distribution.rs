@@ -13,8 +13,8 @@ use aws_sdk_cloudfront::types::{
 use std::time::SystemTime;
 
 use super::{
-    aws, DownReport, PreviewError, PreviewInfo, PreviewSettings, PENDING_DELETE_TAG, PREVIEW_TAG,
-    PROJECT_TAG,
+    aws, DownReport, PreviewError, PreviewInfo, PreviewSettings, Swept, PENDING_DELETE_TAG,
+    PREVIEW_TAG, PROJECT_TAG,
 };
 
 /// AWS's managed cache policy "CachingOptimized".
@@ -83,7 +83,7 @@ pub async fn ensure(
         .items(tag(PREVIEW_TAG, s.pr.to_string()))
         .items(tag(PROJECT_TAG, s.project.clone()))
         .build();
-    let out = cf
+    let created = cf
         .create_distribution_with_tags()
         .distribution_config_with_tags(
             DistributionConfigWithTags::builder()
@@ -92,8 +92,29 @@ pub async fn ensure(
                 .build(),
         )
         .send()
-        .await
-        .map_err(aws("CloudFront CreateDistributionWithTags", &comment))?;
+        .await;
+    let out = match created {
+        Ok(out) => out,
+        // The CallerReference is this run's own: CloudFront made the
+        // distribution and the answer was lost, then the SDK's retry met it.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_distribution_already_exists()) =>
+        {
+            let d = all(cf)
+                .await?
+                .into_iter()
+                .find(|d| d.comment() == comment)
+                .ok_or_else(|| aws("CloudFront CreateDistributionWithTags", &comment)(e))?;
+            changed.push(format!("distribution {} ({})", d.id(), d.domain_name()));
+            return Ok(Found {
+                id: d.id().to_string(),
+                arn: d.arn().to_string(),
+                domain: d.domain_name().to_string(),
+            });
+        }
+        Err(e) => return Err(aws("CloudFront CreateDistributionWithTags", &comment)(e)),
+    };
     let d = out.distribution().ok_or_else(|| PreviewError::Aws {
         operation: "CloudFront CreateDistributionWithTags",
         resource: comment.clone(),
@@ -113,17 +134,9 @@ async fn ensure_oac(
     s: &PreviewSettings,
     changed: &mut Vec<String>,
 ) -> Result<String, PreviewError> {
-    let name = format!("{}-pr-{}", s.project, s.pr);
-    let list = cf
-        .list_origin_access_controls()
-        .send()
-        .await
-        .map_err(aws("CloudFront ListOriginAccessControls", &name))?;
-    if let Some(existing) = list
-        .origin_access_control_list()
-        .and_then(|l| l.items().iter().find(|o| o.name() == name))
-    {
-        return Ok(existing.id().to_string());
+    let name = s.oac_name();
+    if let Some(existing) = find_oac(cf, &name).await? {
+        return Ok(existing);
     }
     let config = OriginAccessControlConfig::builder()
         .name(&name)
@@ -147,6 +160,30 @@ async fn ensure_oac(
     Ok(id)
 }
 
+/// The id of the origin access control named `name`, read across every page
+/// of ListOriginAccessControls (names are unique in an account).
+async fn find_oac(cf: &Cf, name: &str) -> Result<Option<String>, PreviewError> {
+    let mut marker: Option<String> = None;
+    loop {
+        let page = cf
+            .list_origin_access_controls()
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(aws("CloudFront ListOriginAccessControls", name))?;
+        let Some(list) = page.origin_access_control_list() else {
+            return Ok(None);
+        };
+        if let Some(found) = list.items().iter().find(|o| o.name() == name) {
+            return Ok(Some(found.id().to_string()));
+        }
+        match list.next_marker() {
+            Some(m) if list.is_truncated() && !m.is_empty() => marker = Some(m.to_string()),
+            _ => return Ok(None),
+        }
+    }
+}
+
 fn config(
     s: &PreviewSettings,
     oac: &str,
@@ -166,8 +203,14 @@ fn config(
             .error_caching_min_ttl(10)
             .build()
     };
+    // One CallerReference per creation: CloudFront refuses a reference it has
+    // seen (DistributionAlreadyExists), a deleted preview's included, while
+    // the SDK's retries of this request keep it (see `ensure`).
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
     let mut config = DistributionConfig::builder()
-        .caller_reference(s.comment())
+        .caller_reference(format!("{} {nanos:x}", s.comment()))
         .comment(s.comment())
         .enabled(true)
         .default_root_object("index.html")
@@ -254,7 +297,7 @@ pub async fn retire(cf: &Cf, comment: &str, report: &mut DownReport) -> Result<(
     if d.enabled() {
         set_enabled(cf, &id, false).await?;
     }
-    if try_delete(cf, &id).await? {
+    if try_delete(cf, &id, &mut report.pending).await? {
         report.removed.push(format!("distribution {id}"));
     } else {
         cf.tag_resource()
@@ -280,8 +323,9 @@ pub async fn retire(cf: &Cf, comment: &str, report: &mut DownReport) -> Result<(
     Ok(())
 }
 
-/// Deletes a disabled distribution if CloudFront reports it Deployed.
-async fn try_delete(cf: &Cf, id: &str) -> Result<bool, PreviewError> {
+/// Deletes a disabled distribution if CloudFront reports it Deployed, then its
+/// origin access control; what could not be deleted after it goes in `left`.
+async fn try_delete(cf: &Cf, id: &str, left: &mut Vec<String>) -> Result<bool, PreviewError> {
     let d = cf
         .get_distribution()
         .id(id)
@@ -310,16 +354,35 @@ async fn try_delete(cf: &Cf, id: &str) -> Result<bool, PreviewError> {
         .await
         .map_err(aws("CloudFront DeleteDistribution", id))?;
     if let Some(oac) = oac {
-        if let Ok(got) = cf.get_origin_access_control().id(&oac).send().await {
-            let _ = cf
-                .delete_origin_access_control()
-                .id(&oac)
-                .if_match(got.e_tag().unwrap_or_default())
-                .send()
-                .await;
+        if let Err(e) = delete_oac(cf, &oac).await {
+            left.push(format!(
+                "origin access control {oac} was not deleted ({e}); delete it with: aws cloudfront delete-origin-access-control --id {oac} --if-match \"$(aws cloudfront get-origin-access-control --id {oac} --query ETag --output text)\""
+            ));
         }
     }
     Ok(true)
+}
+
+/// Deletes an origin access control (its current ETag as IfMatch); one that
+/// is gone already is fine.
+async fn delete_oac(cf: &Cf, oac: &str) -> Result<(), String> {
+    let got = match cf.get_origin_access_control().id(oac).send().await {
+        Ok(got) => got,
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_origin_access_control()) =>
+        {
+            return Ok(())
+        }
+        Err(e) => return Err(sdk_error::describe(&e)),
+    };
+    cf.delete_origin_access_control()
+        .id(oac)
+        .if_match(got.e_tag().unwrap_or_default())
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| sdk_error::describe(&e))
 }
 
 /// The project's previews, by tag.
@@ -360,17 +423,17 @@ pub async fn list(cf: &Cf, project: &str) -> Result<Vec<PreviewInfo>, PreviewErr
     Ok(out)
 }
 
-pub async fn sweep(cf: &Cf, project: &str) -> Result<(Vec<String>, Vec<String>), PreviewError> {
-    let (mut deleted, mut waiting) = (Vec::new(), Vec::new());
+pub async fn sweep(cf: &Cf, project: &str) -> Result<Swept, PreviewError> {
+    let mut swept = Swept::default();
     for p in list(cf, project).await? {
         if !p.pending_delete {
             continue;
         }
-        if try_delete(cf, &p.distribution_id).await? {
-            deleted.push(p.distribution_id);
+        if try_delete(cf, &p.distribution_id, &mut swept.left).await? {
+            swept.deleted.push(p.distribution_id);
         } else {
-            waiting.push(p.distribution_id);
+            swept.waiting.push(p.distribution_id);
         }
     }
-    Ok((deleted, waiting))
+    Ok(swept)
 }

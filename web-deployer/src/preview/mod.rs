@@ -40,8 +40,18 @@ pub struct PreviewSettings {
 
 impl PreviewSettings {
     /// The distribution's comment: how `up` and `down` find it again by name.
+    /// CloudFront takes comments of up to 128 characters.
     pub fn comment(&self) -> String {
-        format!("{PREVIEW_TAG} {} pr-{}", self.project, self.pr)
+        let rest = format!(" pr-{}", self.pr);
+        let room = 128 - PREVIEW_TAG.len() - 1 - rest.len();
+        format!("{PREVIEW_TAG} {}{rest}", fitted(&self.project, room))
+    }
+
+    /// The origin access control's name; CloudFront takes names of up to 64
+    /// characters (API reference, OriginAccessControlConfig).
+    pub fn oac_name(&self) -> String {
+        let rest = format!("-pr-{}", self.pr);
+        format!("{}{rest}", fitted(&self.project, 64 - rest.len()))
     }
 
     pub fn url(&self, distribution_domain: &str) -> String {
@@ -52,10 +62,26 @@ impl PreviewSettings {
     }
 }
 
+/// `name` when it fits in `room` characters; else its start and a hash of the
+/// whole (so two long names that start alike stay apart), `room` long.
+fn fitted(name: &str, room: usize) -> String {
+    if name.chars().count() <= room {
+        return name.to_string();
+    }
+    // FNV-1a: stable across runs and builds, which the lookup by name needs.
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    let start: String = name.chars().take(room.saturating_sub(9)).collect();
+    format!("{start}-{:08x}", hash as u32)
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PreviewError {
     #[error("bucket name {bucket:?}: {reason}")]
     BadBucketName { bucket: String, reason: String },
+    #[error("bucket {bucket} is in region {region} (S3 answered 301 PermanentRedirect: the requests went to another region)")]
+    WrongRegion { bucket: String, region: String },
     #[error("{operation} {resource}: {message}")]
     Aws {
         operation: &'static str,
@@ -66,7 +92,10 @@ pub enum PreviewError {
 
 impl PreviewError {
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, PreviewError::BadBucketName { .. })
+        matches!(
+            self,
+            PreviewError::BadBucketName { .. } | PreviewError::WrongRegion { .. }
+        )
     }
 }
 
@@ -79,6 +108,20 @@ pub(crate) fn aws<E: std::error::Error + 'static>(
         operation,
         resource,
         message: sdk_error::describe(&e),
+    }
+}
+
+/// An S3 error on `bucket`: S3's answer that the bucket lives in another
+/// region becomes [`PreviewError::WrongRegion`].
+pub(crate) fn s3_error<E: std::error::Error + 'static>(
+    operation: &'static str,
+    bucket: &str,
+) -> impl FnOnce(aws_sdk_s3::error::SdkError<E, aws_sdk_s3::config::http::HttpResponse>) -> PreviewError
+{
+    let bucket = bucket.to_string();
+    move |e| match sdk_error::bucket_region(&e) {
+        Some(region) => PreviewError::WrongRegion { bucket, region },
+        None => aws(operation, &bucket)(e),
     }
 }
 
@@ -128,7 +171,8 @@ pub async fn up(c: &PreviewClients, s: &PreviewSettings) -> Result<PreviewReport
     })
 }
 
-/// What `down` did; `pending` names what `sweep` must finish.
+/// What `down` did; `pending` names what is left: what `sweep` must finish,
+/// and what could not be deleted (with the command that deletes it).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DownReport {
     pub removed: Vec<String>,
@@ -200,12 +244,20 @@ pub async fn list(c: &PreviewClients, project: &str) -> Result<Vec<PreviewInfo>,
     distribution::list(&c.cloudfront, project).await
 }
 
+/// What `sweep` did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Swept {
+    /// Distributions deleted.
+    pub deleted: Vec<String>,
+    /// Distributions CloudFront is still disabling.
+    pub waiting: Vec<String>,
+    /// What could not be deleted after a distribution, and how to.
+    pub left: Vec<String>,
+}
+
 /// Deletes the distributions `down` left disabled, once CloudFront has deployed
-/// them; returns the ids deleted and those still waiting.
-pub async fn sweep(
-    c: &PreviewClients,
-    project: &str,
-) -> Result<(Vec<String>, Vec<String>), PreviewError> {
+/// them, and their origin access controls.
+pub async fn sweep(c: &PreviewClients, project: &str) -> Result<Swept, PreviewError> {
     distribution::sweep(&c.cloudfront, project).await
 }
 
@@ -246,6 +298,28 @@ pub fn check_bucket_name(bucket: &str) -> Result<(), PreviewError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_project_names_are_fitted_to_cloudfronts_limits() {
+        let s = |project: &str| PreviewSettings {
+            pr: 4_294_967_295,
+            project: project.into(),
+            bucket: "b".into(),
+            region: "us-east-1".into(),
+            domain: None,
+            hosted_zone_id: None,
+            certificate_arn: None,
+        };
+        assert_eq!(s("connect2").oac_name(), "connect2-pr-4294967295");
+        let long = s(&"p".repeat(200));
+        assert_eq!(long.oac_name().len(), 64);
+        assert!(long.comment().len() <= 128);
+        assert_ne!(
+            long.oac_name(),
+            s(&format!("{}q", "p".repeat(199))).oac_name()
+        );
+        assert_eq!(long.oac_name(), s(&"p".repeat(200)).oac_name(), "stable");
+    }
 
     #[test]
     fn bucket_names_follow_s3s_rules() {

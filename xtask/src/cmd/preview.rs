@@ -196,7 +196,9 @@ async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
     let site = filled(&ctx, target).await?;
     let settings = settings(&ws, &ctx, &site, pr)?;
     if f.dry_run {
-        let would = preview::down_dry_run(&PreviewClients::new(&ctx.sdk), &settings).await?;
+        let would = preview::down_dry_run(&PreviewClients::new(&ctx.sdk), &settings)
+            .await
+            .map_err(|e| explain(&ctx, e))?;
         if would.is_empty() {
             println!("preview pr-{pr}: dry run: nothing to remove");
         }
@@ -205,7 +207,13 @@ async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let report = preview::down(&PreviewClients::new(&ctx.sdk), &settings).await?;
+    let report = preview::down(&PreviewClients::new(&ctx.sdk), &settings)
+        .await
+        .map_err(|e| {
+            explain(&ctx, e).context(format!(
+                "preview pr-{pr}: down stopped before it finished (what it removed stays removed): run it again"
+            ))
+        })?;
     if report.removed.is_empty() && report.pending.is_empty() {
         println!(
             "preview pr-{pr}: nothing to remove (there is no such preview, or it is gone already)"
@@ -289,17 +297,23 @@ async fn sweep(
                     p.pr,
                     report.removed.join(", ")
                 );
+                for left in &report.pending {
+                    println!("pr-{}: {left}", p.pr);
+                }
             }
         }
     }
-    let (deleted, waiting) = preview::sweep(&clients, &ws.config.project.name).await?;
-    for d in &deleted {
+    let swept = preview::sweep(&clients, &ws.config.project.name).await?;
+    for d in &swept.deleted {
         println!("deleted distribution {d}");
     }
-    for w in &waiting {
+    for w in &swept.waiting {
         println!("distribution {w} is still being disabled by CloudFront; sweep again later");
     }
-    if deleted.is_empty() && waiting.is_empty() {
+    for l in &swept.left {
+        println!("{l}");
+    }
+    if swept.deleted.is_empty() && swept.waiting.is_empty() {
         println!("nothing to sweep");
     }
     Ok(())
@@ -369,6 +383,15 @@ fn preview_site(
 
 /// A preview error; bad input stays bad input.
 fn explain(ctx: &EnvContext, e: preview::PreviewError) -> anyhow::Error {
+    if let preview::PreviewError::WrongRegion { region, .. } = &e {
+        return BadInput(format!(
+            "{e}; environment {env} (project.preview_environment) uses {here}: set region = \"{region}\" under [environments.{env}] in {file}, or check preview_bucket there",
+            env = ctx.env.name,
+            here = ctx.env.region,
+            file = ctx.config_file,
+        ))
+        .into();
+    }
     if e.is_bad_input() {
         BadInput(format!("{e} (check preview_bucket in {})", ctx.config_file)).into()
     } else {

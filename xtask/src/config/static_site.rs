@@ -57,6 +57,10 @@ pub struct StaticSiteTarget {
     /// Past this many changed paths, one invalidation of `/*`.
     #[serde(default = "default_invalidation_max_paths")]
     pub invalidation_max_paths: usize,
+    /// How long a deploy or rollback keeps trying while CloudFront has too many
+    /// invalidations in progress on the distribution (default 10m).
+    #[serde(default)]
+    pub invalidation_busy_timeout: Option<ConfigDuration>,
     /// An HTTP smoke check after the deploy; a failure restores the release before.
     #[serde(default)]
     pub verify: Option<SmokeConfig>,
@@ -112,9 +116,53 @@ impl StaticSiteTarget {
     pub(super) fn check(&self) -> Result<(), (String, String)> {
         super::verify::check(&self.verify, &self.alarms, &self.bake)?;
         super::verify::check_url("url", self.url.as_deref())?;
+        self.check_preview_certificate()?;
+        // CloudFront takes at most 3,000 paths in one invalidation (413
+        // BatchTooLarge) and in progress at once.
+        if !(1..=3000).contains(&self.invalidation_max_paths) {
+            return Err((
+                "invalidation_max_paths".into(),
+                format!(
+                    "expected 1 to 3000 (CloudFront invalidates at most 3,000 paths at a time), got {}",
+                    self.invalidation_max_paths
+                ),
+            ));
+        }
         for (i, rule) in self.cache.iter().enumerate() {
             path_filter::single(&rule.glob)
                 .map_err(|e| (format!("cache[{i}].glob"), e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// CloudFront serves an alternate domain name only with a certificate that
+    /// covers it, and takes ACM certificates from us-east-1 only (CloudFront
+    /// API reference, ViewerCertificate): a preview domain without one would
+    /// get a DNS record to a distribution that refuses it.
+    fn check_preview_certificate(&self) -> Result<(), (String, String)> {
+        let domain = self.preview_domain.as_deref();
+        let certificate = self.preview_certificate_arn.as_deref();
+        if domain.is_some() && certificate.is_none() {
+            return Err((
+                "preview_domain".into(),
+                "needs preview_certificate_arn: CloudFront serves a preview's own domain only with a certificate covering it (an ACM certificate in us-east-1); without preview_domain, previews use their *.cloudfront.net address".into(),
+            ));
+        }
+        // A `{TARGET.OUTPUT}` is only known when it is filled.
+        if let Some(arn) = certificate.filter(|a| !a.contains('{')) {
+            let region = arn.split(':').nth(3).unwrap_or_default();
+            if !arn.starts_with("arn:aws") || arn.split(':').nth(2) != Some("acm") {
+                return Err((
+                    "preview_certificate_arn".into(),
+                    format!("{arn:?} is not an ACM certificate ARN (arn:aws:acm:us-east-1:ACCOUNT:certificate/ID)"),
+                ));
+            }
+            if region != "us-east-1" {
+                return Err((
+                    "preview_certificate_arn".into(),
+                    format!("{arn:?} is in {region}; CloudFront uses ACM certificates from us-east-1 only: request or import it there"),
+                ));
+            }
         }
         Ok(())
     }
@@ -138,6 +186,10 @@ impl StaticSiteTarget {
             grace_releases: self.grace_releases,
             max_deletes: self.max_deletes,
             invalidation_max_paths: self.invalidation_max_paths,
+            invalidation_busy_timeout: self.invalidation_busy_timeout.map_or(
+                web_deployer::SiteSettings::DEFAULT_INVALIDATION_BUSY_TIMEOUT,
+                |t| t.0,
+            ),
         }
     }
 }

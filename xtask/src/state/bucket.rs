@@ -20,19 +20,36 @@ impl StateStore {
             .is_ok()
     }
 
-    /// Whether S3 says the state bucket does not exist (404); other answers
-    /// (no permission to look, a passing failure) are left to the calls that follow.
-    pub async fn bucket_missing(&self) -> bool {
-        match self.s3.head_bucket().bucket(&self.bucket).send().await {
-            Ok(_) => false,
-            Err(e) => e.raw_response().is_some_and(|r| r.status().as_u16() == 404),
+    /// What stops the state bucket from being used, as S3 says it: it does
+    /// not exist (404), or it is in another region (301 with its region).
+    /// Other answers (no permission to look, a passing failure) are left to
+    /// the calls that follow.
+    pub async fn bucket_problem(&self) -> Option<String> {
+        let e = self
+            .s3
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .err()?;
+        if let Some(actual) = sdk_error::bucket_region(&e) {
+            return Some(super::elsewhere(
+                &self.bucket,
+                &self.env,
+                &self.region,
+                &actual,
+            ));
         }
+        (sdk_error::status(&e) == Some(404)).then(|| self.missing_bucket_message())
     }
 
     pub async fn ensure_bucket(&self, region: &str) -> Result<bool, StateError> {
         let bucket = &self.bucket;
-        if self.s3.head_bucket().bucket(bucket).send().await.is_ok() {
-            return Ok(false);
+        match self.s3.head_bucket().bucket(bucket).send().await {
+            Ok(_) => return Ok(false),
+            // Only "no such bucket" is made; anything else is said as it is.
+            Err(e) if sdk_error::status(&e) == Some(404) => {}
+            Err(e) => return Err(self.sdk_error("HeadBucket", "")(e)),
         }
         let mut create = self.s3.create_bucket().bucket(bucket);
         // us-east-1 is the one region that must not be named.
@@ -46,7 +63,7 @@ impl StateStore {
         create
             .send()
             .await
-            .map_err(self.error("CreateBucket", ""))?;
+            .map_err(self.sdk_error("CreateBucket", ""))?;
         self.s3
             .put_public_access_block()
             .bucket(bucket)
@@ -60,7 +77,7 @@ impl StateStore {
             )
             .send()
             .await
-            .map_err(self.error("PutPublicAccessBlock", ""))?;
+            .map_err(self.sdk_error("PutPublicAccessBlock", ""))?;
         self.s3
             .put_bucket_versioning()
             .bucket(bucket)
@@ -71,7 +88,7 @@ impl StateStore {
             )
             .send()
             .await
-            .map_err(self.error("PutBucketVersioning", ""))?;
+            .map_err(self.sdk_error("PutBucketVersioning", ""))?;
         Ok(true)
     }
 }

@@ -101,6 +101,11 @@ pub async fn release_held() -> (Vec<String>, Vec<String>) {
     (released, kept)
 }
 
+/// Conditional writes of the lock tried before giving up on a conflict that
+/// does not pass, and the first wait between two (doubling): about 6s in all.
+const ATTEMPTS: u32 = 6;
+const FIRST_BACKOFF: Duration = Duration::from_millis(200);
+
 fn key(target: &str) -> String {
     format!("locks/{target}.json")
 }
@@ -123,20 +128,10 @@ impl StateStore {
                 .key(&key)
                 .send()
                 .await
-                .map_err(self.error("DeleteObject", &key))?;
+                .map_err(self.sdk_error("DeleteObject", &key))?;
         }
         let holder = Holder::me();
         let body = serde_json::to_vec_pretty(&holder).expect("plain data serializes");
-        let put = self
-            .s3
-            .put_object()
-            .bucket(&self.bucket)
-            .key(&key)
-            .if_none_match("*")
-            .content_type("application/json")
-            .body(body.into())
-            .send()
-            .await;
         let taken = |key: String| {
             held().push((self.clone(), key.clone()));
             Lock {
@@ -144,30 +139,65 @@ impl StateStore {
                 key,
             }
         };
-        match put {
-            Ok(_) => Ok(taken(key)),
-            Err(e) if is_precondition_failed(&e) => {
-                let found = self.get_json::<Holder>(&key).await?;
-                // Our first write went through and its answer was lost; the
-                // SDK's retry then met our own lock.
-                if found.as_ref().is_some_and(|h| h.nonce == holder.nonce) {
-                    return Ok(taken(key));
+        let mut backoff = FIRST_BACKOFF;
+        for attempt in 1..=ATTEMPTS {
+            let put = self
+                .s3
+                .put_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .if_none_match("*")
+                .content_type("application/json")
+                .body(body.clone().into())
+                .send()
+                .await;
+            let again = match put {
+                Ok(_) => return Ok(taken(key)),
+                // S3: "If a concurrent operation occurs during the upload S3
+                // returns a 409 ConditionalRequestConflict response. On a 409
+                // failure you should retry the upload."
+                Err(e) if sdk_error::status(&e) == Some(409) => {
+                    if attempt == ATTEMPTS {
+                        return Err(self.sdk_error("PutObject (lock)", &key)(e).into());
+                    }
+                    true
                 }
-                let holder = found.unwrap_or(Holder {
-                    who: "someone (the lock vanished while reading it)".into(),
-                    pid: 0,
-                    command: String::new(),
-                    acquired_at: String::new(),
-                    nonce: String::new(),
-                });
-                Err(LockError::Held {
-                    target: target.into(),
-                    env: self.env.clone(),
-                    holder,
-                })
+                Err(e) if sdk_error::status(&e) == Some(412) => {
+                    match self.get_json::<Holder>(&key).await? {
+                        // Our first write went through and its answer was lost;
+                        // the SDK's retry then met our own lock.
+                        Some(found) if found.nonce == holder.nonce => return Ok(taken(key)),
+                        Some(found) => {
+                            return Err(LockError::Held {
+                                target: target.into(),
+                                env: self.env.clone(),
+                                holder: found,
+                            })
+                        }
+                        // Released between our write and our read: free again.
+                        None => true,
+                    }
+                }
+                Err(e) => return Err(self.sdk_error("PutObject (lock)", &key)(e).into()),
+            };
+            if again {
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
             }
-            Err(e) => Err(self.error("PutObject (lock)", &key)(e).into()),
         }
+        Err(StateError {
+            bucket: self.bucket.clone(),
+            env: self.env.clone(),
+            operation: "PutObject (lock)",
+            key,
+            message: format!(
+                "the lock was taken and released {ATTEMPTS} times while we tried to take it; try again"
+            ),
+            missing_bucket: false,
+            bucket_region: None,
+            region: self.region.clone(),
+        }
+        .into())
     }
 
     /// Who holds `target`'s lock, if anyone.
@@ -186,14 +216,7 @@ impl Lock {
             .key(&self.key)
             .send()
             .await
-            .map_err(self.store.error("DeleteObject (lock)", &self.key))?;
+            .map_err(self.store.sdk_error("DeleteObject (lock)", &self.key))?;
         Ok(())
     }
-}
-
-fn is_precondition_failed<E>(e: &aws_sdk_s3::error::SdkError<E>) -> bool {
-    // S3 answers a lost `If-None-Match: *` race with 412 (and 409 while a
-    // conflicting write is still in flight).
-    e.raw_response()
-        .is_some_and(|r| matches!(r.status().as_u16(), 412 | 409))
 }

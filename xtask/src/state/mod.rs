@@ -14,6 +14,8 @@ pub mod lock;
 pub mod policy;
 pub mod releases;
 
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::primitives::ByteStream;
 
 /// The state bucket of one environment.
@@ -22,6 +24,8 @@ pub struct StateStore {
     pub s3: aws_sdk_s3::Client,
     pub bucket: String,
     pub env: String,
+    /// The region the environment's requests go to.
+    pub region: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +39,11 @@ pub struct StateError {
     pub message: String,
     /// The bucket does not exist: a set-up step is missing, nothing was written.
     pub missing_bucket: bool,
+    /// S3 says the bucket is in this region, not the environment's (301
+    /// PermanentRedirect, which the SDK does not follow): nothing was written.
+    pub bucket_region: Option<String>,
+    /// The environment's region.
+    pub region: String,
 }
 
 /// What to do about a missing state bucket.
@@ -44,9 +53,18 @@ fn missing_bucket(bucket: &str, env: &str) -> String {
     )
 }
 
+/// What to do about a state bucket in another region than the environment's.
+fn elsewhere(bucket: &str, env: &str, region: &str, actual: &str) -> String {
+    format!(
+        "state bucket {bucket} is in region {actual}, but environment {env} uses {region}: set region = \"{actual}\" under [environments.{env}] in deploy.toml (or project.region), or name a state bucket in {region} in project.state_bucket"
+    )
+}
+
 impl StateError {
     fn describe(&self) -> String {
-        if self.missing_bucket {
+        if let Some(actual) = &self.bucket_region {
+            elsewhere(&self.bucket, &self.env, &self.region, actual)
+        } else if self.missing_bucket {
             missing_bucket(&self.bucket, &self.env)
         } else {
             format!(
@@ -63,6 +81,7 @@ impl StateStore {
             s3: aws_sdk_s3::Client::new(sdk),
             bucket,
             env,
+            region: sdk.region().map(|r| r.to_string()).unwrap_or_default(),
         }
     }
 
@@ -71,24 +90,8 @@ impl StateStore {
         missing_bucket(&self.bucket, &self.env)
     }
 
-    /// An S3 call's error; S3's `NoSuchBucket` code says a set-up step is missing.
-    fn error<E>(&self, operation: &'static str, key: &str) -> impl FnOnce(E) -> StateError + '_
-    where
-        E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
-    {
-        let key = key.to_string();
-        move |e| StateError {
-            bucket: self.bucket.clone(),
-            env: self.env.clone(),
-            operation,
-            key,
-            missing_bucket: e.code() == Some("NoSuchBucket"),
-            message: sdk_error::describe(&e),
-        }
-    }
-
-    /// An error reading what S3 answered (the body, its JSON).
-    fn read_error<E: std::error::Error + 'static>(
+    /// A failure that is not S3's answer (reading a body, parsing it).
+    fn error<E: std::error::Error + 'static>(
         &self,
         operation: &'static str,
         key: &str,
@@ -100,6 +103,31 @@ impl StateStore {
             operation,
             key,
             missing_bucket: false,
+            bucket_region: None,
+            region: self.region.clone(),
+            message: sdk_error::describe(&e),
+        }
+    }
+
+    /// S3's answer to `operation`: by its code and status, a missing bucket or
+    /// one in another region is told apart from a failure on the way.
+    fn sdk_error<E>(
+        &self,
+        operation: &'static str,
+        key: &str,
+    ) -> impl FnOnce(SdkError<E, HttpResponse>) -> StateError + '_
+    where
+        E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let key = key.to_string();
+        move |e| StateError {
+            bucket: self.bucket.clone(),
+            env: self.env.clone(),
+            operation,
+            key,
+            missing_bucket: sdk_error::code(&e) == Some("NoSuchBucket"),
+            bucket_region: sdk_error::bucket_region(&e),
+            region: self.region.clone(),
             message: sdk_error::describe(&e),
         }
     }
@@ -118,17 +146,17 @@ impl StateStore {
         {
             Ok(out) => out,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
-            Err(e) => return Err(self.error("GetObject", key)(e)),
+            Err(e) => return Err(self.sdk_error("GetObject", key)(e)),
         };
         let bytes = out
             .body
             .collect()
             .await
-            .map_err(self.read_error("GetObject", key))?
+            .map_err(self.error("GetObject", key))?
             .into_bytes();
         serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(self.read_error("parsing", key))
+            .map_err(self.error("parsing", key))
     }
 
     async fn put_json<T: serde::Serialize>(&self, key: &str, value: &T) -> Result<(), StateError> {
@@ -146,7 +174,7 @@ impl StateStore {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(self.error("PutObject", key))?;
+            .map_err(self.sdk_error("PutObject", key))?;
         Ok(())
     }
 
@@ -161,7 +189,7 @@ impl StateStore {
             .into_paginator()
             .send();
         while let Some(page) = pages.next().await {
-            let page = page.map_err(self.error("ListObjectsV2", prefix))?;
+            let page = page.map_err(self.sdk_error("ListObjectsV2", prefix))?;
             keys.extend(
                 page.contents()
                     .iter()

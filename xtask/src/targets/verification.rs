@@ -19,7 +19,7 @@ pub async fn before(
     }
     let states = verify::alarms_before(&ctx.sdk, &settings.alarms)
         .await
-        .map_err(|e| super::explain(&ctx.config_file, name, e))?;
+        .map_err(|e| super::explain(ctx, name, e))?;
     let firing: Vec<String> = states
         .iter()
         .filter(|s| s.in_alarm())
@@ -58,9 +58,12 @@ pub async fn run(
             humantime::format_duration(bake)
         ),
         verify::Progress::BakePassed => eprintln!("{name}: verify: no alarm went off"),
+        verify::Progress::AlarmsUnreadable { error } => {
+            eprintln!("{name}: verify: could not read the alarms ({error}); reading again")
+        }
     })
     .await
-    .map_err(|e| super::explain(&ctx.config_file, name, e))
+    .map_err(|e| super::explain(ctx, name, e))
 }
 
 /// What a dry run would check, as a line for people.

@@ -99,7 +99,7 @@ fn failed(
     e: api::ApiError,
 ) -> StepError {
     if e.is_bad_input() {
-        explain(&ctx.config_file, name, e).into()
+        explain(ctx, name, e).into()
     } else if progress.in_before_rollout() {
         anyhow::Error::new(e).context(format!(
             "{name}: the deploy stopped while its before_rollout task ran; the service was not touched (the task may still run: see `aws ecs list-tasks --cluster {} --started-by xtask-before-rollout`)",

@@ -46,7 +46,7 @@ pub async fn ensure(
     } = *image;
     check_inputs(&ctx.config_file, target, build)?;
     let ecr = &clients.ecr;
-    let explained = |e| explain(&ctx.config_file, target, e);
+    let explained = |e| explain(ctx, target, e);
     let uri = api::repository_uri(ecr, repository)
         .await
         .map_err(explained)?;

@@ -19,13 +19,15 @@ pub use rollback::{rollback, RollbackOptions};
 pub use status::{status, StatusError};
 
 use super::explain::CrateError;
+use crate::context::EnvContext;
 
 impl CrateError for api::ApiError {
     fn is_bad_input(&self) -> bool {
         api::ApiError::is_bad_input(self)
     }
 
-    fn advice(&self, file: &str) -> String {
+    fn advice(&self, ctx: &EnvContext) -> String {
+        let file = &ctx.config_file;
         use api::ApiError;
         match self {
             ApiError::ImageNotFound { .. } => {

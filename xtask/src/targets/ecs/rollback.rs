@@ -26,7 +26,7 @@ pub async fn rollback<'a>(
     mode: Mode,
 ) -> anyhow::Result<Step<'a>> {
     let clients = api::Clients::new(&ctx.sdk);
-    let explained = |e| explain(&ctx.config_file, name, e);
+    let explained = |e| explain(ctx, name, e);
     if let Some(to) = &opts.to {
         let current = api::current_task_definition(&clients.ecs, &s.service)
             .await
@@ -38,7 +38,7 @@ pub async fn rollback<'a>(
     }
     Ok(Box::new(move |_| {
         Box::pin(async move {
-            let explained = |e| StepError::from(explain(&ctx.config_file, name, e));
+            let explained = |e| StepError::from(explain(ctx, name, e));
             let current = api::current_task_definition(&clients.ecs, &s.service)
                 .await
                 .map_err(explained)?

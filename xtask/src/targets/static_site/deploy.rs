@@ -108,7 +108,7 @@ impl Failure<'_> {
         let (ctx, name, release) = (self.ctx, self.name, self.release);
         let what = format!("the deploy of {release}");
         match e {
-            e if e.is_bad_input() => explain(&ctx.config_file, name, e).into(),
+            e if e.is_bad_input() => explain(ctx, name, e).into(),
             // A dry run writes nothing, the ledger included.
             e if mode.dry_run() => anyhow::Error::new(e).context(name.to_string()).into(),
             e if !writing => pipeline::failed_before_writing(name, &what, e),

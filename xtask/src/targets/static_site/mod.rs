@@ -49,7 +49,8 @@ impl CrateError for web_deployer::WebError {
         web_deployer::WebError::is_bad_input(self)
     }
 
-    fn advice(&self, file: &str) -> String {
+    fn advice(&self, ctx: &EnvContext) -> String {
+        let file = &ctx.config_file;
         use web_deployer::WebError;
         match self {
             WebError::BuildDirMissing(dir) => format!(
@@ -69,6 +70,11 @@ impl CrateError for web_deployer::WebError {
             ),
             WebError::BucketNotFound(_) => format!("{self} (check bucket in {file} and the region)"),
             WebError::DistributionNotFound(_) => format!("{self} (check distribution in {file})"),
+            WebError::WrongRegion { region, .. } => format!(
+                "{self}: environment {env} uses {here}: set region = \"{region}\" under [environments.{env}] in {file}, or check bucket there",
+                env = ctx.env.name,
+                here = ctx.env.region,
+            ),
             WebError::TooManyDeletes { count, .. } => format!(
                 "{self} (max_deletes); check build_dir, or if that is meant, rerun with --max-deletes {count}"
             ),

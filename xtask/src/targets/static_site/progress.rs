@@ -119,8 +119,14 @@ impl Progress {
                 self.finish();
                 eprintln!("{name}: deleted {count} objects");
             }
-            web_deployer::Event::Invalidating { id, paths } => {
+            web_deployer::Event::Invalidating { id, paths, waited } => {
                 self.finish();
+                if !waited.is_zero() {
+                    eprintln!(
+                        "{name}: CloudFront had too many invalidations in progress; it took this one after {}s",
+                        waited.as_secs()
+                    );
+                }
                 eprintln!(
                     "{name}: invalidation {id}: {}",
                     if paths.len() > 10 {

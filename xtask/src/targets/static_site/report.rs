@@ -57,19 +57,10 @@ pub(super) fn finished(
             ),
         }
     );
-    match &report.invalidation {
-        Some(inv) if inv.error.is_some() || inv.completed == Some(false) => {
-            let distribution = settings.distribution_id.as_deref().unwrap_or("-");
-            TargetResult::failed(
-                name,
-                format!(
-                    "{line}; the invalidation {}: invalidate by hand: aws cloudfront create-invalidation --distribution-id {distribution} --paths {}",
-                    inv.error.as_deref().unwrap_or("did not complete in time (it goes on in CloudFront)"),
-                    inv.paths.join(" ")
-                ),
-            )
-        }
-        _ => TargetResult::ok(name, line),
+    let distribution = settings.distribution_id.as_deref().unwrap_or("-");
+    match report.invalidation_failure(distribution) {
+        Some(failure) => TargetResult::failed(name, format!("{line}; {failure}")),
+        None => TargetResult::ok(name, line),
     }
 }
 

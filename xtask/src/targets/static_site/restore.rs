@@ -47,9 +47,17 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
             let result =
                 web_deployer::rollback(&clients, &r.s.site, &request, |e| progress.show(e)).await;
             progress.finish();
+            let distribution = r.s.site.distribution_id.as_deref().unwrap_or("-");
             Ok(match result {
-                Ok(_) => Undone {
-                    now: format!("rolled back: release {before} is served again"),
+                // The release is back in the bucket either way: what ran
+                // before is what the bucket serves.
+                Ok(report) => Undone {
+                    now: match report.invalidation_failure(distribution) {
+                        None => format!("rolled back: release {before} is served again"),
+                        Some(failure) => format!(
+                            "rolled back: release {before} is in the bucket again, but CloudFront may still serve the failed release's copies: {failure}"
+                        ),
+                    },
                     put_back: true,
                 },
                 Err(e) => Undone {

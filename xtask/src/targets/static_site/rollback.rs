@@ -67,7 +67,7 @@ pub async fn rollback<'a>(
             progress.finish();
             let report = match result {
                 Ok(r) => r,
-                Err(e) if e.is_bad_input() => return Err(explain(&ctx.config_file, name, e).into()),
+                Err(e) if e.is_bad_input() => return Err(explain(ctx, name, e).into()),
                 Err(e) => {
                     let again =
                         format!("{name}: the rollback to {to} failed part way; run it again");

@@ -46,7 +46,7 @@ pub async fn status(ctx: &EnvContext, name: &str, s: &SiteSettings) -> anyhow::R
             let s3 = aws_sdk_s3::Client::new(&ctx.sdk);
             let keys = web_deployer::drift(&s3, bucket, &manifest)
                 .await
-                .map_err(|e| crate::targets::explain(&ctx.config_file, name, e))?;
+                .map_err(|e| crate::targets::explain(ctx, name, e))?;
             for k in keys {
                 let (kind, what) = match k.how {
                     web_deployer::KeyChange::Changed => (

@@ -27,7 +27,7 @@ pub async fn deploy<'a>(
             s.stack.dir.display()
         )));
     }
-    let terraform = shared_infra::Terraform::from_env().map_err(|e| explain(file, name, e))?;
+    let terraform = shared_infra::Terraform::from_env().map_err(|e| explain(ctx, name, e))?;
     eprintln!("{name}: terraform is {}", terraform.program().display());
     if let Some(generated) = &s.network_tfvars {
         check_generated(file, name, generated)?;
@@ -60,7 +60,7 @@ pub async fn deploy<'a>(
                 .map_err(|panicked| {
                     anyhow::Error::new(panicked).context(format!("{name}: the terraform run"))
                 })?
-                .map_err(|e| explain(file, name, e))?;
+                .map_err(|e| explain(ctx, name, e))?;
             let result = result(ctx, name, &report)?;
             Ok(match entry(ctx, &report, &approval, s) {
                 Some(entry) => StepEnd::Recorded(recorded(ctx, name, s, entry).await?, result),

@@ -14,6 +14,7 @@ pub use rollback::{rollback, RollbackOptions};
 pub use status::status;
 
 use super::explain::CrateError;
+use crate::context::EnvContext;
 
 /// Under GitHub Actions, the workflow names the environment gate its job ran
 /// behind (GitHub tells a job no such thing itself).
@@ -50,7 +51,8 @@ impl CrateError for shared_infra::InfraError {
         shared_infra::InfraError::is_bad_input(self)
     }
 
-    fn advice(&self, file: &str) -> String {
+    fn advice(&self, ctx: &EnvContext) -> String {
+        let file = &ctx.config_file;
         use shared_infra::InfraError;
         match self {
             InfraError::StackDirNotFound(_) => format!("{self} (check `dir` in {file})"),

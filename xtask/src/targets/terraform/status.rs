@@ -41,7 +41,7 @@ pub async fn status(ctx: &EnvContext, name: &str, s: &StackSettings) -> anyhow::
             let clients = shared_infra::Clients::new(&ctx.sdk);
             let now = shared_infra::state_version(&clients, location)
                 .await
-                .map_err(|e| crate::targets::explain(&ctx.config_file, name, e))?;
+                .map_err(|e| crate::targets::explain(ctx, name, e))?;
             match now {
                 None => drift.push(Drift {
                     kind: "state-missing",
