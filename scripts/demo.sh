@@ -14,6 +14,10 @@
 #      migration task (`before_rollout`) runs first, its rollout after, then its
 #      verification (a health endpoint this script serves on 127.0.0.1:5057);
 #   4. runs `cargo xtask rollback all local`, and shows what runs at each step;
+#      every deploy and rollback posts its message to a local stand-in for a
+#      Slack incoming webhook (scripts/webhook-sink.py on 127.0.0.1:5058,
+#      $SLACK_WEBHOOK_DEPLOYS as deploy.toml's [notify] names it), and the last
+#      one is printed;
 #   5. writes the timeline of `local` (`history --env local --format html`) to
 #      target/demo/history-local.html (DEMO_TIMELINE=FILE elsewhere) and says
 #      where it is; DEMO_SCREENSHOT=FILE.png also takes its screenshot.
@@ -23,6 +27,7 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 port="${DEMO_PORT:-5055}"
+webhook_port="${DEMO_WEBHOOK_PORT:-5058}"
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -40,10 +45,12 @@ step "starting the emulator on 127.0.0.1:$port"
 endpoint="$(scripts/emulator.sh start "$port")"
 demo="$(mktemp -d "${TMPDIR:-/tmp}/connect2-demo.XXXXXX")"
 health_pid=""
+webhook_pid=""
 cleanup() {
   [ -z "$health_pid" ] || kill "$health_pid" 2>/dev/null || true
+  [ -z "$webhook_pid" ] || kill "$webhook_pid" 2>/dev/null || true
   scripts/emulator.sh stop
-  if [ "${KEEP:-0}" = 1 ]; then echo "demo repository kept at $demo"; else rm -rf "$demo" "$demo.health"; fi
+  if [ "${KEEP:-0}" = 1 ]; then echo "demo repository kept at $demo"; else rm -rf "$demo" "$demo.health" "$demo.messages"; fi
 }
 trap cleanup EXIT
 # The SDK's standard variables: nothing here is specific to the toolkit.
@@ -80,6 +87,12 @@ mkdir -p "$demo.health" && echo ok > "$demo.health/health"
 python3 -m http.server 5057 --bind 127.0.0.1 --directory "$demo.health" >/dev/null 2>&1 &
 health_pid=$!
 echo "health endpoint http://127.0.0.1:5057/health"
+# Where deploy.toml's [notify] posts: $SLACK_WEBHOOK_DEPLOYS holds the webhook's
+# URL (a secret in CI); here a local stand-in that keeps what it receives.
+scripts/webhook-sink.py serve "$demo.messages" "$webhook_port" &
+webhook_pid=$!
+export SLACK_WEBHOOK_DEPLOYS="http://127.0.0.1:$webhook_port/services/TDEMO/BDEMO/local-demo"
+echo "Slack webhook stand-in on 127.0.0.1:$webhook_port (SLACK_WEBHOOK_DEPLOYS)"
 
 step "cargo xtask deploy shared api-infra web-infra --env local --approve   (the real terraform: the shared stack, then the API's and the web's, which take its outputs)"
 # The terraform on PATH; its S3 backend reaches the emulator through
@@ -121,6 +134,12 @@ xtask status --env local --repo "$demo"
 step "the ledger"
 xtask history api local --repo "$demo"
 xtask history web local --repo "$demo"
+
+step "the notifications: one message per deploy and rollback run"
+messages=("$demo.messages"/*.json)
+[ -e "${messages[0]}" ] || { echo "demo: the webhook stand-in received no message" >&2; exit 1; }
+echo "the webhook received ${#messages[@]} messages; the last one (the rollback's), as Slack shows it:"
+scripts/webhook-sink.py show "${messages[${#messages[@]}-1]}"
 
 step "the timeline of local: cargo xtask history --env local --format html"
 # Outside the demo's repository, which is removed at the end.

@@ -28,6 +28,9 @@
 //!   filters, `needs`, job `if:` expressions and outputs, and `run:` scripts
 //!   run with bash, to read a workflow the way GitHub runs it.
 //! - [`browser`]: headless Chromium's screenshot of a page, and its pixels.
+//! - [`SlackWebhook`]: a Slack incoming webhook on 127.0.0.1 that records what
+//!   it receives and answers as Slack does (or as a test scripts: 5xx, 429
+//!   with Retry-After, late), and [`block_kit_problems`]: Block Kit's limits.
 //! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
 //!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
 //!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
@@ -50,6 +53,7 @@ pub mod state_bucket;
 mod tasks;
 mod terraform;
 mod verification;
+pub mod webhook;
 
 pub use buckets::enable_versioning;
 pub use cli::Xtask;
@@ -67,3 +71,4 @@ pub use services::fargate_service;
 pub use tasks::{Network, TaskOutcome, TaskScenario};
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
 pub use verification::{alarm, composite_alarm, set_alarm, HealthEndpoint};
+pub use webhook::{block_kit_problems, Received, Reply, SlackWebhook};

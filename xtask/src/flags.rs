@@ -242,6 +242,10 @@ pub struct DeployFlags {
     /// Remove a lock left by a crashed deploy before taking it.
     #[arg(long)]
     pub force_unlock: bool,
+    /// Send no notification ([notify] in deploy.toml): the generated workflows'
+    /// deploy jobs pass it, and their `report` job sends the run's one message.
+    #[arg(long)]
+    pub no_notify: bool,
     #[command(flatten)]
     pub watch: WatchFlags,
     #[command(flatten)]
@@ -280,6 +284,9 @@ pub struct RollbackFlags {
     /// Remove a lock left by a crashed deploy before taking it.
     #[arg(long)]
     pub force_unlock: bool,
+    /// Send no notification ([notify] in deploy.toml).
+    #[arg(long)]
+    pub no_notify: bool,
     #[command(flatten)]
     pub watch: WatchFlags,
     #[command(flatten)]

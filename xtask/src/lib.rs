@@ -16,6 +16,7 @@ pub mod flags;
 pub mod history;
 pub mod init;
 pub mod interrupt;
+pub mod notify;
 pub mod output;
 pub mod plan;
 pub mod revert;

@@ -127,7 +127,22 @@ fn one_deploy_workflow_per_environment_with_a_job_per_target() {
     assert_eq!(doc["permissions"]["contents"], "read");
     let job = &doc["jobs"]["deploy-api"];
     assert_eq!(job["permissions"]["id-token"], "write");
-    assert_eq!(job["environment"], "prod");
+    // Its GitHub environment shows the target's address: the API's verify.url,
+    // the web's `url`.
+    assert_eq!(job["environment"]["name"], "prod");
+    assert_eq!(
+        job["environment"]["url"],
+        "https://api.prod.connect.com/health"
+    );
+    assert_eq!(
+        doc["jobs"]["deploy-web"]["environment"]["url"],
+        "https://app.prod.connect.com"
+    );
+    // Its part of the run's message goes to the report job, which sends it.
+    assert_eq!(
+        job["outputs"]["notice"],
+        "${{ steps.deploy.outputs.notice }}"
+    );
     // api waits for everything it runs after, transitively: shared's plan and
     // apply, api-infra's plan and apply.
     let needs: Vec<String> = serde_yaml_ng::from_value(job["needs"].clone()).unwrap();
@@ -144,7 +159,24 @@ fn one_deploy_workflow_per_environment_with_a_job_per_target() {
     let run = job["steps"].as_sequence().unwrap().last().unwrap()["run"]
         .as_str()
         .unwrap();
-    assert_eq!(run, ".xtask/xtask deploy api --env prod");
+    assert_eq!(
+        run,
+        ".xtask/xtask deploy api --env prod --no-notify --format github"
+    );
+    let report = &doc["jobs"]["report"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .last()
+        .unwrap()["env"];
+    // The webhooks' URLs come from secrets, never from the file.
+    assert_eq!(
+        report["SLACK_WEBHOOK_DEPLOYS"],
+        "${{ secrets.SLACK_WEBHOOK_DEPLOYS }}"
+    );
+    assert_eq!(
+        report["SLACK_WEBHOOK_ONCALL"],
+        "${{ secrets.SLACK_WEBHOOK_ONCALL }}"
+    );
     let plan = &doc["jobs"]["plan"];
     assert_eq!(
         plan["outputs"]["targets"],
@@ -165,7 +197,7 @@ fn one_deploy_workflow_per_environment_with_a_job_per_target() {
     assert_eq!(plan_step["id"], "plan");
     assert_eq!(
         plan_step["run"],
-        ".xtask/xtask deploy shared --env prod --dry-run"
+        ".xtask/xtask deploy shared --env prod --dry-run --no-notify"
     );
     let apply = &doc["jobs"]["deploy-shared"];
     assert_eq!(apply["environment"], "prod-approval");
@@ -184,7 +216,7 @@ fn one_deploy_workflow_per_environment_with_a_job_per_target() {
     );
     assert_eq!(
         apply_step["run"],
-        ".xtask/xtask deploy shared --env prod --expect-plan \"$XTASK_EXPECT_PLAN\""
+        ".xtask/xtask deploy shared --env prod --expect-plan \"$XTASK_EXPECT_PLAN\" --no-notify --format github"
     );
 
     // Every `uses:` is pinned to a full commit SHA.

@@ -80,10 +80,19 @@ fn run_prod(
     repo: &GitRepo,
     context: &Value,
     event: &Path,
+    aws: impl FnMut(&str) -> JobRun,
+) -> (Run, String) {
+    run_prod_with(repo, context, &runner_env(event), aws)
+}
+
+/// [`run_prod`] with the runner's environment `env`.
+fn run_prod_with(
+    repo: &GitRepo,
+    context: &Value,
+    env: &[(&'static str, String)],
     mut aws: impl FnMut(&str) -> JobRun,
 ) -> (Run, String) {
     let wf = workflow("prod");
-    let env = runner_env(event);
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let mut report = String::new();
     let run = wf.run(context, |job, run| match job {
@@ -294,4 +303,115 @@ fn run_by_hand_it_deploys_the_named_targets_or_all() {
     let (out, _) = wf.run_step("plan", "plan", repo.path(), &ctx, &Run::default(), &env);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown target `nope`"));
+}
+
+/// What `deploy --format github` puts in its job's `notice` output.
+fn notice(target: &str, outcome: xtask::notify::Outcome, why: Option<&str>) -> String {
+    use xtask::notify::{Check, Commit, Line, Notice, PutBackBy};
+    let failed = !outcome.ok();
+    let line = Line {
+        target: target.into(),
+        summary: format!("{target}: what the deploy printed"),
+        seconds: Some(95.0),
+        notice: Notice {
+            check: failed.then_some(Check::CircuitBreaker),
+            put_back_by: failed.then_some(PutBackBy::Tool),
+            deployed: Some(format!("{target}:8")),
+            replaced: Some(format!("{target}:7")),
+            commit: Some(Commit {
+                sha: "3f2c1ab9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f".into(),
+                author: Some("Alice".into()),
+            }),
+            why: why.map(str::to_string),
+            ..Notice::new(outcome)
+        },
+    };
+    serde_json::to_string(&[line]).unwrap()
+}
+
+#[test]
+fn the_report_job_sends_the_runs_one_message_with_each_jobs_part() {
+    use xtask::notify::Outcome;
+    let repo = example_repo();
+    let (mut ctx, event) = push(&repo, &["api/app/main.py", "web/src/App.tsx"]);
+    let (deploys, oncall) = (
+        test_support::SlackWebhook::start(),
+        test_support::SlackWebhook::start(),
+    );
+    ctx["secrets"] = json!({
+        "SLACK_WEBHOOK_DEPLOYS": deploys.url,
+        "SLACK_WEBHOOK_ONCALL": oncall.url,
+    });
+    let mut env = runner_env(event.path());
+    env.extend([
+        ("GITHUB_SERVER_URL", "https://github.com".to_string()),
+        ("GITHUB_REPOSITORY", "acme/connect2".to_string()),
+        ("GITHUB_RUN_ID", "4242".to_string()),
+    ]);
+    let (run, _) = run_prod_with(&repo, &ctx, &env, |job| match job {
+        // The API's deploy failed and was rolled back; the web's went out.
+        "deploy-api" => JobRun::failure().with_output(
+            "deploy",
+            "notice",
+            &notice(
+                "api",
+                Outcome::FailedRolledBack,
+                Some("ECS deployment circuit breaker: tasks failed to start."),
+            ),
+        ),
+        "deploy-web" => JobRun::success().with_output(
+            "deploy",
+            "notice",
+            &notice("web", Outcome::Deployed, None),
+        ),
+        _ => JobRun::success(),
+    });
+    assert_eq!(run.result("deploy-api"), "failure");
+    // One message per webhook: the on-call one hears of failures, and this is one.
+    for hook in [&deploys, &oncall] {
+        let message = hook.only_message();
+        assert!(
+            test_support::block_kit_problems(&message).is_empty(),
+            "{message:#}"
+        );
+        let all = message.to_string();
+        for expected in [
+            "deploy to prod: FAILED: api",
+            "*api* failed (ECS's deployment circuit breaker), and was rolled back",
+            "tasks failed to start",
+            "*web* deployed: web:8, replacing web:7",
+            "commit `3f2c1ab` by Alice",
+            "1m35s",
+            "<https://github.com/acme/connect2/actions/runs/4242|CI run>",
+        ] {
+            assert!(all.contains(expected), "{expected:?} in {message:#}");
+        }
+        // Targets the push did not touch are not in it.
+        assert!(!all.contains("api-infra"), "{message:#}");
+    }
+
+    // A run where everything went out: the on-call webhook hears nothing.
+    let (deploys, oncall) = (
+        test_support::SlackWebhook::start(),
+        test_support::SlackWebhook::start(),
+    );
+    ctx["secrets"] = json!({
+        "SLACK_WEBHOOK_DEPLOYS": deploys.url,
+        "SLACK_WEBHOOK_ONCALL": oncall.url,
+    });
+    let (_, event) = push(&repo, &["web/src/App.tsx"]);
+    run_prod(&repo, &ctx, event.path(), |job| match job {
+        "deploy-web" => JobRun::success().with_output(
+            "deploy",
+            "notice",
+            &notice("web", Outcome::Deployed, None),
+        ),
+        _ => JobRun::success(),
+    });
+    let message = deploys.only_message();
+    assert!(
+        message.to_string().contains("deploy to prod: done"),
+        "{message:#}"
+    );
+    assert!(oncall.received().is_empty(), "{:?}", oncall.received());
 }

@@ -129,6 +129,12 @@ fn bad_files_name_the_key_and_what_was_expected() {
             "missing field `container`",
         ),
         (
+            "an address that is not a URL",
+            "build_dir = \"web/dist\"",
+            "build_dir = \"web/dist\"\nurl = \"app.connect.com\"",
+            "targets.web.url",
+        ),
+        (
             "unknown target key",
             "container = \"connect2-api\"",
             "container = \"connect2-api\"\nimage_tag = \"x\"",
@@ -241,4 +247,108 @@ fn a_missing_file_names_it() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("/nonexistent/deploy.toml: "), "{err}");
+}
+
+const NOTIFY: &str = r#"
+[notify]
+timeout = "5s"
+
+[[notify.slack]]
+url_env = "SLACK_WEBHOOK_DEPLOYS"
+
+[[notify.slack]]
+url_env = "SLACK_WEBHOOK_ONCALL"
+environments = ["prod"]
+outcomes = "failed"
+
+[notify.env.staging]
+timeout = "2s"
+"#;
+
+#[test]
+fn notify_resolves_per_environment() {
+    use std::time::Duration;
+    use xtask::config::notify::Outcomes;
+    let config = parse(&format!("{VALID}{NOTIFY}")).unwrap();
+    let prod = &config.notify["prod"];
+    let names: Vec<&str> = prod.slack.iter().map(|w| w.url_env.as_str()).collect();
+    assert_eq!(names, ["SLACK_WEBHOOK_DEPLOYS", "SLACK_WEBHOOK_ONCALL"]);
+    assert_eq!(prod.slack[1].outcomes, Outcomes::Failed);
+    assert_eq!(prod.timeout, Duration::from_secs(5));
+    // staging: the on-call webhook is prod's only; its own timeout.
+    let staging = &config.notify["staging"];
+    assert_eq!(staging.slack.len(), 1);
+    assert_eq!(staging.slack[0].outcomes, Outcomes::All);
+    assert_eq!(staging.timeout, Duration::from_secs(2));
+    // An environment's `slack` replaces the list; without [notify], nobody.
+    let off = parse(&format!("{VALID}{NOTIFY}[notify.env.prod]\nslack = []\n")).unwrap();
+    assert!(off.notify["prod"].slack.is_empty());
+    assert!(parse(VALID).unwrap().notify["prod"].slack.is_empty());
+}
+
+#[test]
+fn bad_notify_keys_are_named_and_never_echo_a_url() {
+    const URL: &str = "https://hooks.slack.com/services/T000/B000/s3cr3tt0k3n";
+    let rows: &[(&str, &str, &str)] = &[
+        (
+            "url_env = \"SLACK_WEBHOOK_DEPLOYS\"",
+            "url_env = \"URL\"",
+            "notify.slack[0].url_env",
+        ),
+        (
+            "url_env = \"SLACK_WEBHOOK_DEPLOYS\"",
+            "url_env = \"slack\"",
+            "notify.slack[0].url_env",
+        ),
+        (
+            "url_env = \"SLACK_WEBHOOK_DEPLOYS\"",
+            "url_env = \"GITHUB_TOKEN\"",
+            "not starting with a digit or GITHUB_",
+        ),
+        (
+            "url_env = \"SLACK_WEBHOOK_DEPLOYS\"",
+            "url = \"URL\"",
+            "unknown field `url`",
+        ),
+        (
+            "environments = [\"prod\"]",
+            "environments = \"URL\"",
+            "notify.slack[1].environments",
+        ),
+        (
+            "environments = [\"prod\"]",
+            "environments = [\"qa\"]",
+            "unknown environment `qa`",
+        ),
+        (
+            "outcomes = \"failed\"",
+            "outcomes = \"sometimes\"",
+            "notify.slack[1].outcomes",
+        ),
+        ("[notify.env.staging]", "[notify.env.qa]", "notify.env.qa"),
+        ("timeout = \"5s\"", "timeout = \"0s\"", "notify.timeout"),
+        (
+            "url_env = \"SLACK_WEBHOOK_ONCALL\"",
+            "url_env = \"SLACK_WEBHOOK_DEPLOYS\"",
+            "the same webhook",
+        ),
+        (
+            "[notify.env.staging]",
+            "[notify.env.staging]\nurl_env = \"URL\"",
+            "notify.env.staging",
+        ),
+    ];
+    for (find, replace, expected) in rows {
+        let text = format!("{VALID}{NOTIFY}").replacen(find, &replace.replace("URL", URL), 1);
+        let err = parse(&text).expect_err(replace);
+        assert!(
+            err.contains(expected),
+            "{replace}: {err:?} does not mention {expected:?}"
+        );
+        assert!(
+            !err.contains("s3cr3t"),
+            "{replace}: the URL is echoed: {err}"
+        );
+        assert!(!err.contains('\n'), "{replace}: one line: {err:?}");
+    }
 }

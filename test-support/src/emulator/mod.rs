@@ -87,6 +87,10 @@ impl Emulator {
             "GITHUB_EVENT_PATH",
             "GITHUB_OUTPUT",
             "GITHUB_STEP_SUMMARY",
+            // A CI run's link, which notifications add.
+            "GITHUB_SERVER_URL",
+            "GITHUB_REPOSITORY",
+            "GITHUB_RUN_ID",
         ] {
             cmd.env_remove(var);
         }

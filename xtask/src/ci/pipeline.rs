@@ -20,7 +20,10 @@
 //! - A terraform target with `approval` is two jobs: `plan-<t>` (a dry run that
 //!   outputs the plan's fingerprint) and `deploy-<t>` behind the `<env>-approval`
 //!   GitHub environment, which applies only the reviewed fingerprint.
-//! - `report` writes what ran, and why the rest did not, to the run's summary.
+//! - `report` writes what ran, and why the rest did not, to the run's summary,
+//!   and sends the run's one notification (`[notify]`) from the deploy jobs'
+//!   `notice` outputs; a deploy job runs with `--no-notify`, in its GitHub
+//!   environment with the target's address as its URL.
 
 use std::fmt::Write;
 
@@ -193,14 +196,40 @@ fn may_overlap(a: &str, b: &str) -> bool {
     a.starts_with(&b) || b.starts_with(&a)
 }
 
+/// The GitHub environment a job runs in, and the address GitHub shows for it.
+struct GithubEnvironment<'a> {
+    name: &'a str,
+    url: Option<&'a str>,
+}
+
+impl<'a> GithubEnvironment<'a> {
+    fn named(name: &'a str) -> Option<GithubEnvironment<'a>> {
+        Some(GithubEnvironment { name, url: None })
+    }
+}
+
 /// A job's first lines, up to its `steps:`; `extra` goes before the
 /// permissions (`needs`, `if`, `outputs`).
-fn job_head(out: &mut String, id: &str, title: &str, environment: Option<&str>, extra: &str) {
+fn job_head(
+    out: &mut String,
+    id: &str,
+    title: &str,
+    environment: Option<GithubEnvironment<'_>>,
+    extra: &str,
+) {
     let _ = writeln!(out, "  {id}:\n    name: {}", q(title));
     out.push_str(extra);
     let _ = writeln!(out, "    runs-on: {RUNNER}");
     if let Some(environment) = environment {
-        let _ = writeln!(out, "    environment: {}", q(environment));
+        let name = q(environment.name);
+        let _ = match environment.url {
+            Some(url) => writeln!(
+                out,
+                "    environment:\n      name: {name}\n      url: {}",
+                q(url)
+            ),
+            None => writeln!(out, "    environment: {name}"),
+        };
         out.push_str("    permissions:\n      contents: read\n      id-token: write\n");
     } else {
         out.push_str("    permissions:\n      contents: read\n");
@@ -215,7 +244,7 @@ fn plan_job_of_run(out: &mut String, config: &Config, env: &str) {
         out,
         "plan",
         &format!("plan {env}"),
-        Some(env),
+        GithubEnvironment::named(env),
         "    needs: build\n    outputs:\n      targets: ${{ steps.plan.outputs.targets }}\n",
     );
     // Full history: the base of a target is the commit of its last deploy,
@@ -259,6 +288,10 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
         needs.extend(jobs_of(a, env));
     }
     let deploy = format!("{XTASK} deploy {name} --env {env}");
+    // The run's `report` job sends its one message: a deploy job sends none,
+    // and hands it its part (`notice`) with its outcome.
+    let reported = "--no-notify --format github";
+    let notice = "    outputs:\n      notice: ${{ steps.deploy.outputs.notice }}\n";
     if needs_approval(target, env) {
         let output = crate::targets::terraform::FINGERPRINT_OUTPUT;
         let plan = plan_job(name);
@@ -266,7 +299,7 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
             out,
             &plan,
             &format!("plan {name} for {env}"),
-            Some(env),
+            GithubEnvironment::named(env),
             &format!(
                 "{}    if: {}\n    outputs:\n      fingerprint: ${{{{ steps.plan.outputs.{output} }}}}\n",
                 needs_list(&needs),
@@ -276,7 +309,7 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
         job_steps(out, config, env);
         let _ = writeln!(
             out,
-            "      - name: plan\n        id: plan\n        run: {deploy} --dry-run"
+            "      - name: plan\n        id: plan\n        run: {deploy} --dry-run --no-notify"
         );
         // The reviewers of `<env>-approval` see the plan job's output first; the
         // apply plans again and applies only the reviewed fingerprint (no plan
@@ -287,9 +320,9 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
             out,
             &deploy_job(name),
             &format!("apply {name} to {env}"),
-            Some(&gate),
+            GithubEnvironment::named(&gate),
             &format!(
-                "{}    if: ${{{{ !cancelled() && needs.{plan}.result == 'success' && needs.{plan}.outputs.fingerprint != '' }}}}\n",
+                "{}    if: ${{{{ !cancelled() && needs.{plan}.result == 'success' && needs.{plan}.outputs.fingerprint != '' }}}}\n{notice}",
                 needs_list(&needs),
             ),
         );
@@ -297,10 +330,11 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
         let _ = writeln!(
             out,
             "      - name: apply
+        id: deploy
         env:
           {}: {}
           XTASK_EXPECT_PLAN: ${{{{ needs.{plan}.outputs.fingerprint }}}}
-        run: {deploy} --expect-plan \"$XTASK_EXPECT_PLAN\"",
+        run: {deploy} --expect-plan \"$XTASK_EXPECT_PLAN\" {reported}",
             crate::targets::terraform::GATE_VAR,
             q(&gate)
         );
@@ -309,15 +343,24 @@ fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str) {
             TargetKind::Terraform => "apply",
             TargetKind::Ecs | TargetKind::StaticSite => "deploy",
         };
+        // Shown on the commit and the PR; one that needs a stack's output is not.
+        let url = target.settings[env].address().filter(|u| !u.contains('{'));
         job_head(
             out,
             &deploy_job(name),
             &format!("{verb} {name} to {env}"),
-            Some(env),
-            &format!("{}    if: {}\n", needs_list(&needs), runs_if_planned(name)),
+            Some(GithubEnvironment { name: env, url }),
+            &format!(
+                "{}    if: {}\n{notice}",
+                needs_list(&needs),
+                runs_if_planned(name)
+            ),
         );
         job_steps(out, config, env);
-        let _ = writeln!(out, "      - name: deploy\n        run: {deploy}");
+        let _ = writeln!(
+            out,
+            "      - name: deploy\n        id: deploy\n        run: {deploy} {reported}"
+        );
     }
 }
 
@@ -347,11 +390,13 @@ fn report_job(out: &mut String, config: &Config, env: &str) {
     );
     steps::checkout(out, None);
     steps::download_xtask(out, config);
-    let _ = writeln!(
+    let _ = write!(
         out,
         "      - name: report
         env:
           NEEDS: ${{{{ toJSON(needs) }}}}
-        run: {XTASK} ci report --env {env}"
+"
     );
+    steps::webhook_secrets(out, config, env);
+    let _ = writeln!(out, "        run: {XTASK} ci report --env {env}");
 }

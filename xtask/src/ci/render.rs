@@ -181,9 +181,10 @@ jobs:
             "      - name: rollback
         env:
           TARGET: ${{{{ inputs.target }}}}
-        run: {XTASK} rollback \"$TARGET\" {env}
 "
         );
+        super::steps::webhook_secrets(&mut out, config, env);
+        let _ = writeln!(out, "        run: {XTASK} rollback \"$TARGET\" {env}");
     }
     Some(Workflow {
         file_name: "rollback.yml".into(),

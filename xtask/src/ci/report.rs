@@ -2,7 +2,8 @@
 //! jobs before it (GitHub's `needs` context, as JSON), what happened to each
 //! target and — for the ones that did not run — why, for the run's summary:
 //! a skipped job on GitHub's page does not say whether its target had nothing
-//! to deploy or was stopped by a failed dependency.
+//! to deploy or was stopped by a failed dependency. And the run's one
+//! notification: each target's line, from what its deploy job said.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use serde::Deserialize;
 
 use super::pipeline::{ancestors, deploy_job, needs_approval, plan_job};
 use crate::config::Config;
+use crate::notify;
 
 /// One job's entry in the `needs` context.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -119,6 +121,61 @@ pub fn outcomes(
         out.push((name.clone(), outcome));
     }
     out
+}
+
+/// Each planned target's line in the run's notification: what its deploy job
+/// said of it (its `notice` output, which `deploy --format github` writes),
+/// else what its job's result says (a job that failed before it could say
+/// anything, a target stopped by another's failure, a cancelled run).
+pub fn notice_lines(
+    outcomes: &[(String, TargetOutcome)],
+    needs: &BTreeMap<String, JobResult>,
+) -> Vec<notify::Line> {
+    use notify::{Line, Notice, Outcome};
+    let said = |name: &str| -> Option<Line> {
+        let job = needs.get(&deploy_job(name))?;
+        let lines: Vec<Line> = serde_json::from_str(job.outputs.get("notice")?).ok()?;
+        lines.into_iter().find(|l| l.target == name)
+    };
+    let line = |name: &str, outcome: &TargetOutcome, notice: Notice| Line {
+        target: name.to_string(),
+        summary: outcome.describe(),
+        seconds: None,
+        notice,
+    };
+    outcomes
+        .iter()
+        .filter_map(|(name, outcome)| {
+            Some(match outcome {
+                TargetOutcome::NotPlanned => return None,
+                TargetOutcome::Deployed => said(name)
+                    .unwrap_or_else(|| line(name, outcome, Notice::new(Outcome::Deployed))),
+                TargetOutcome::NothingToApply => {
+                    line(name, outcome, Notice::new(Outcome::Unchanged))
+                }
+                TargetOutcome::Failed { .. } => said(name)
+                    .filter(|l| !l.notice.outcome.ok())
+                    .unwrap_or_else(|| {
+                        line(
+                            name,
+                            outcome,
+                            Notice::new(Outcome::Failed).because(outcome.describe()),
+                        )
+                    }),
+                TargetOutcome::Cancelled { .. }
+                | TargetOutcome::Stopped { .. }
+                | TargetOutcome::DidNotRun => said(name)
+                    .filter(|l| !l.notice.outcome.ok())
+                    .unwrap_or_else(|| {
+                        line(
+                            name,
+                            outcome,
+                            Notice::new(Outcome::Skipped).because(outcome.describe()),
+                        )
+                    }),
+            })
+        })
+        .collect()
 }
 
 /// The outcomes as a Markdown table for the run's summary.

@@ -280,6 +280,16 @@ pub fn aws_steps(out: &mut String, config: &Config, env: &str) {
     aws_credentials(out, config, env);
 }
 
+/// The `env:` lines (under a step's `env:`) that hand the step the Slack
+/// webhooks `[notify]` names for `env`, from the repository's secrets of the
+/// same names: their URLs never appear in the workflow.
+pub fn webhook_secrets(out: &mut String, config: &Config, env: &str) {
+    for webhook in config.notify.get(env).map_or(&[][..], |n| &n.slack) {
+        let name = &webhook.url_env;
+        let _ = writeln!(out, "          {name}: ${{{{ secrets.{name} }}}}");
+    }
+}
+
 /// The region of `env`, an environment of `config` (the workflows are rendered
 /// for the config's own environments).
 pub(super) fn region(config: &Config, env: &str) -> String {

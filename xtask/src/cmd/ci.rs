@@ -141,7 +141,8 @@ fn unified_diff(path: &Path, old: &str, new: &str) -> String {
         .to_string()
 }
 
-/// `ci report`: prints each target's outcome and writes them to the run's summary.
+/// `ci report`: prints each target's outcome, writes them to the run's
+/// summary, and sends the run's notification.
 fn report(flags: &CiReportFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
     ws.environment(&flags.env)?;
@@ -159,5 +160,28 @@ fn report(flags: &CiReportFlags) -> anyhow::Result<()> {
     for (name, outcome) in &outcomes {
         println!("{name:<width$}  {}", outcome.describe());
     }
-    crate::output::write_step_summary(&ci::report::markdown(&flags.env, &outcomes))
+    crate::output::write_step_summary(&ci::report::markdown(&flags.env, &outcomes))?;
+    // The run's one message: the deploy jobs sent none (`--no-notify`).
+    let settings = ws.config.notify.get(&flags.env);
+    if let Some(settings) = settings.filter(|n| !n.slack.is_empty()) {
+        let mut lines = ci::report::notice_lines(&outcomes, &needs);
+        super::with_authors(&ws, &mut lines);
+        let run = crate::notify::Run {
+            command: "deploy".into(),
+            env: flags.env.clone(),
+            who: crate::state::who(),
+            link: crate::notify::ci_run_link(),
+            lines,
+        };
+        // Generation needs no runtime; sending does, for this once.
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(crate::notify::deliver(
+                &run,
+                settings,
+                crate::notify::Mode::Send,
+            ));
+    }
+    Ok(())
 }

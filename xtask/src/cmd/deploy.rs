@@ -27,9 +27,16 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         Settings::resolve(&ws.config, t, &env, &ws.repo, &ws.root)
     })
     .await?;
+    let ending = super::Ending {
+        command: "deploy",
+        ws: &ws,
+        env: &env.name,
+        format: flags.format,
+        notify: super::Ending::notify_mode(flags.no_notify, flags.mode()),
+    };
     if plan.targets.is_empty() {
         if flags.format == Format::Json {
-            return super::finish("deploy", &env.name, &[], flags.format);
+            return super::finish(&ending, &[]).await;
         }
         println!(
             "nothing to deploy to {}: no target's paths changed",
@@ -53,7 +60,7 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         let mut runnable = Vec::new();
         for t in wave.drain(..) {
             match failed_dependency(&t, &results) {
-                Some(failed) => results.push(TargetResult::failed(
+                Some(failed) => results.push(TargetResult::skipped(
                     &t.name,
                     format!("skipped: {failed}, which it runs after, failed"),
                 )),
@@ -86,21 +93,13 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
             let mut result = match result {
                 Ok(r) => r,
                 Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
-                Err(e) => {
-                    return Err(super::fail_alone(
-                        "deploy",
-                        &env.name,
-                        &name,
-                        flags.format,
-                        e,
-                    ))
-                }
+                Err(e) => return Err(super::fail_alone(&ending, &name, e).await),
             };
             section.finish(&mut result);
             results.push(result);
         }
     }
-    super::finish("deploy", &env.name, &results, flags.format)
+    super::finish(&ending, &results).await
 }
 
 /// What every target's deploy takes from the flags; `head` names the image tag

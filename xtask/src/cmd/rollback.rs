@@ -27,6 +27,13 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         ctx.require_state_bucket().await?;
     }
     let opts = options(&ws, flags);
+    let ending = super::Ending {
+        command: "rollback",
+        ws: &ws,
+        env: &env,
+        format: flags.format,
+        notify: super::Ending::notify_mode(flags.no_notify, flags.mode()),
+    };
 
     let several = plan.targets.len() > 1;
     let mut results = Vec::new();
@@ -45,7 +52,7 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
         let mut result = match result {
             Ok(r) => r,
             Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
-            Err(e) => return Err(super::fail_alone("rollback", &env, &name, flags.format, e)),
+            Err(e) => return Err(super::fail_alone(&ending, &name, e).await),
         };
         if let Some(revert) = &result.revert {
             crate::output::detail(&crate::revert::hint(&ws.repo, &ctx.env, &name, revert));
@@ -66,7 +73,7 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
             ));
         }
     }
-    super::finish("rollback", &env, &results, flags.format)
+    super::finish(&ending, &results).await
 }
 
 /// Flags that only some kinds take, refused before anything runs.

@@ -47,6 +47,12 @@ pub struct EcsTarget {
     pub alarms: Vec<String>,
     #[serde(default)]
     pub bake: Option<ConfigDuration>,
+    /// Where people reach it (`https://app.{env}.example.com`): the generated
+    /// deploy job's GitHub environment URL [default: `verify.url`]. Not
+    /// serialized: the settings' JSON is what a deploy.toml change is compared
+    /// by, and a new address deploys nothing.
+    #[serde(default, skip_serializing)]
+    pub url: Option<String>,
 }
 
 /// `before_rollout = { command = ["alembic", "upgrade", "head"] }`.
@@ -100,8 +106,14 @@ impl EcsTarget {
     }
 
     /// Checks beyond the types: the key (below the target's) and the problem.
+    /// Its address: `url`, else the smoke check's URL.
+    pub fn address(&self) -> Option<&str> {
+        super::verify::address(self.url.as_deref(), &self.verify)
+    }
+
     pub(super) fn check(&self) -> Result<(), (String, String)> {
         super::verify::check(&self.verify, &self.alarms, &self.bake)?;
+        super::verify::check_url("url", self.url.as_deref())?;
         if let Some(task) = &self.before_rollout {
             if task.command.is_empty() || task.command.iter().any(|a| a.is_empty()) {
                 return Err((

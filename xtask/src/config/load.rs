@@ -9,7 +9,7 @@ use std::path::Path;
 use path_filter::PathFilter;
 
 use super::{
-    network, outputs, template, topo, Config, ConfigError, Environment, Project, Target,
+    network, notify, outputs, template, topo, Config, ConfigError, Environment, Project, Target,
     TargetKind, TargetSettings,
 };
 
@@ -19,6 +19,9 @@ pub(super) struct RawConfig {
     pub(super) project: Project,
     pub(super) environments: BTreeMap<String, Environment>,
     pub(super) targets: BTreeMap<String, toml::Table>,
+    /// `[notify]`, checked and resolved by `notify.rs`.
+    #[serde(default)]
+    pub(super) notify: Option<toml::Table>,
 }
 
 /// Keys every target has; the rest are kind-specific settings.
@@ -97,12 +100,14 @@ impl Loader<'_> {
 
         network::check(self, &targets, &raw)?;
         outputs::check(self, &targets)?;
+        let notify = notify::resolve(self, raw.notify.as_ref(), &raw.environments)?;
 
         Ok(Config {
             file: self.file.to_path_buf(),
             project: raw.project,
             environments: raw.environments,
             targets,
+            notify,
         })
     }
 
@@ -297,7 +302,7 @@ impl Loader<'_> {
     }
 
     /// Deserializes `value`, naming the key path of any error.
-    fn typed<T: serde::de::DeserializeOwned>(
+    pub(super) fn typed<T: serde::de::DeserializeOwned>(
         &self,
         key: &str,
         value: toml::Value,

@@ -11,6 +11,7 @@ mod duration;
 mod ecs;
 mod load;
 mod network;
+pub mod notify;
 pub mod outputs;
 mod static_site;
 mod template;
@@ -138,6 +139,16 @@ pub enum TargetSettings {
 }
 
 impl TargetSettings {
+    /// Where people reach the target (ECS and static sites): its `url`, else
+    /// its smoke check's URL.
+    pub fn address(&self) -> Option<&str> {
+        match self {
+            TargetSettings::Ecs(ecs) => ecs.address(),
+            TargetSettings::StaticSite(site) => site.address(),
+            TargetSettings::Terraform(_) => None,
+        }
+    }
+
     /// The kind's own checks beyond the types: the key (below the target's)
     /// and the message of the first problem.
     fn check(&self) -> Result<(), (String, String)> {
@@ -167,6 +178,8 @@ pub struct Config {
     pub environments: BTreeMap<String, Environment>,
     /// In run order: each target after everything it runs `after`.
     pub targets: Vec<Target>,
+    /// `[notify]` per environment name: who hears of its deploys and rollbacks.
+    pub notify: BTreeMap<String, notify::Notify>,
 }
 
 impl Config {

@@ -69,6 +69,12 @@ pub struct StaticSiteTarget {
     pub alarms: Vec<String>,
     #[serde(default)]
     pub bake: Option<ConfigDuration>,
+    /// Where people reach it (`https://app.{env}.example.com`): the generated
+    /// deploy job's GitHub environment URL [default: `verify.url`]. Not
+    /// serialized: the settings' JSON is what a deploy.toml change is compared
+    /// by, and a new address deploys nothing.
+    #[serde(default, skip_serializing)]
+    pub url: Option<String>,
 }
 
 fn default_grace_releases() -> u32 {
@@ -102,8 +108,14 @@ impl StaticSiteTarget {
         super::verify::settings(&self.verify, &self.alarms, &self.bake, poll_interval)
     }
 
+    /// Its address: `url`, else the smoke check's URL.
+    pub fn address(&self) -> Option<&str> {
+        super::verify::address(self.url.as_deref(), &self.verify)
+    }
+
     pub(super) fn check(&self) -> Result<(), (String, String)> {
         super::verify::check(&self.verify, &self.alarms, &self.bake)?;
+        super::verify::check_url("url", self.url.as_deref())?;
         self.check_preview_certificate()?;
         // CloudFront takes at most 3,000 paths in one invalidation (413
         // BatchTooLarge) and in progress at once.

@@ -30,12 +30,7 @@ pub(super) fn check(
     bake: &Option<ConfigDuration>,
 ) -> Result<(), (String, String)> {
     if let Some(s) = smoke {
-        if !(s.url.starts_with("http://") || s.url.starts_with("https://")) {
-            return Err((
-                "verify.url".into(),
-                format!("expected an http:// or https:// URL, got {:?}", s.url),
-            ));
-        }
+        check_url("verify.url", Some(&s.url))?;
         if s.expect_status.is_some_and(|c| !(100..=599).contains(&c)) {
             return Err((
                 "verify.expect_status".into(),
@@ -55,6 +50,22 @@ pub(super) fn check(
         ));
     }
     Ok(())
+}
+
+/// `key`'s value, if set, is an http:// or https:// URL.
+pub(super) fn check_url(key: &str, url: Option<&str>) -> Result<(), (String, String)> {
+    match url {
+        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => Err((
+            key.into(),
+            format!("expected an http:// or https:// URL, got {u:?}"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// A target's address: its `url`, else its smoke check's.
+pub(super) fn address<'a>(url: Option<&'a str>, smoke: &'a Option<SmokeConfig>) -> Option<&'a str> {
+    url.or(smoke.as_ref().map(|s| s.url.as_str()))
 }
 
 /// The crate's settings, or `None` when the target verifies nothing.

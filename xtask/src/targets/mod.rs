@@ -39,6 +39,12 @@ pub struct TargetResult {
     pub checks: Box<Checks>,
     /// A rollback: the revert that keeps git true to what runs now.
     pub revert: Option<Revert>,
+    /// A failed deploy: the check that stopped it and who put back what ran
+    /// before (the kind knows; the pipeline puts it in the notice).
+    pub stopped: Option<crate::notify::Stopped>,
+    /// What a notification says of it: the pipeline fills it from what it
+    /// recorded; without one, it is told from `ok` and `summary`.
+    pub notice: Option<Box<crate::notify::Notice>>,
 }
 
 impl TargetResult {
@@ -50,6 +56,8 @@ impl TargetResult {
             duration: None,
             checks: Box::default(),
             revert: None,
+            stopped: None,
+            notice: None,
         }
     }
 
@@ -57,6 +65,27 @@ impl TargetResult {
         TargetResult {
             ok: false,
             ..TargetResult::ok(target, summary)
+        }
+    }
+
+    /// A target that did not run because `why`.
+    pub fn skipped(target: &str, why: impl Into<String>) -> TargetResult {
+        let why = why.into();
+        let notice = crate::notify::Notice::new(crate::notify::Outcome::Skipped).because(&why);
+        TargetResult {
+            notice: Some(Box::new(notice)),
+            ..TargetResult::failed(target, why)
+        }
+    }
+
+    /// What a notification says of it: its notice, else failed (with its
+    /// summary as the reason) or done.
+    pub fn notice(&self) -> crate::notify::Notice {
+        use crate::notify::{Notice, Outcome};
+        match &self.notice {
+            Some(n) => (**n).clone(),
+            None if self.ok => Notice::new(Outcome::Deployed),
+            None => Notice::new(Outcome::Failed).because(&self.summary),
         }
     }
 }

@@ -72,7 +72,15 @@ pub type Step<'a> =
     Box<dyn FnOnce(Started) -> LocalBoxFuture<'a, Result<StepEnd<'a>, StepError>> + 'a>;
 
 /// Puts back what ran before a deploy whose verification failed; says what runs now.
-pub type Undo<'a> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<String, StepError>> + 'a>;
+pub type Undo<'a> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<Undone, StepError>> + 'a>;
+
+/// What an [`Undo`] left.
+pub struct Undone {
+    /// What runs now, in words ("rolled back: api:7 runs again").
+    pub now: String,
+    /// Whether what ran before runs again.
+    pub put_back: bool,
+}
 
 /// How a kind's step ended.
 pub enum StepEnd<'a> {
@@ -136,6 +144,7 @@ pub async fn run(ctx: &EnvContext, job: Job<'_>, step: Step<'_>) -> anyhow::Resu
         }
         Err(StepError { error, entry }) => (entry.map(|e| *e), Err(error)),
     };
+    let result = result.map(|r| noticed(ctx, job.mode, entry.as_ref(), r));
     let appended = match entry {
         Some(entry) if !job.mode.dry_run() => {
             ctx.store
@@ -196,7 +205,7 @@ async fn verified<'a>(
                 result.checks.verification = Some(check);
                 return Ok(StepEnd::Recorded(entry, result));
             }
-            let now = undo().await?;
+            let Undone { now, put_back } = undo().await?;
             let check = verification::check(v, ignored, Some(&verdict), Some(now.clone()));
             debug_assert_eq!(check.outcome, CheckOutcome::Failed);
             let message = format!(
@@ -207,9 +216,79 @@ async fn verified<'a>(
             let entry = entry.failed(message.clone());
             let mut result = TargetResult::failed(name, message);
             result.checks = entry.checks.clone();
+            result.stopped = Some(crate::notify::Stopped {
+                check: match verdict {
+                    verify::Verdict::AlarmFired { .. } => crate::notify::Check::Alarm,
+                    _ => crate::notify::Check::SmokeCheck,
+                },
+                put_back_by: put_back.then_some(crate::notify::PutBackBy::Tool),
+            });
             Ok(StepEnd::Recorded(entry, result))
         }
         other => Ok(other),
+    }
+}
+
+/// The result with what a notification says of it: from the entry the run
+/// records (what it put in place, what that replaced, the commit), else from
+/// how the step ended.
+fn noticed(
+    ctx: &EnvContext,
+    mode: Mode,
+    entry: Option<&Entry>,
+    mut result: TargetResult,
+) -> TargetResult {
+    use crate::notify::{Commit, Notice, Outcome};
+    use ledger::{Action, Outcome as Recorded};
+    let outcome = match entry {
+        _ if mode.dry_run() => Outcome::DryRun,
+        None if result.ok => Outcome::Unchanged,
+        None => Outcome::Failed,
+        Some(e) => match (e.outcome, e.action) {
+            (Recorded::Succeeded, Action::Deploy) => Outcome::Deployed,
+            (Recorded::Succeeded, Action::Rollback) => Outcome::RolledBack,
+            (Recorded::Failed, _) if result.stopped.is_some_and(|s| s.put_back_by.is_some()) => {
+                Outcome::FailedRolledBack
+            }
+            (Recorded::Failed, _) => Outcome::Failed,
+        },
+    };
+    // A rollback is told by what it rolled back: that deploy's commit.
+    let commit = match entry {
+        Some(e) if e.action == Action::Rollback => e.rolled_away_from.clone(),
+        _ => ctx.git_sha.clone(),
+    };
+    let mut notice = Notice::new(outcome);
+    if !outcome.ok() {
+        notice.check = result.stopped.map(|s| s.check);
+        notice.put_back_by = result.stopped.and_then(|s| s.put_back_by);
+    }
+    notice.deployed = entry.map(|e| short_name(&e.deployed));
+    notice.replaced = entry.and_then(|e| e.replaced.as_deref().map(short_name));
+    notice.commit = commit.map(|sha| Commit { sha, author: None });
+    notice.why = match entry {
+        _ if outcome.ok() && outcome != Outcome::RolledBack => None,
+        // A rollback asked for: why it went back to that version.
+        Some(Entry {
+            detail: ledger::Detail::Reason(why),
+            ..
+        }) if outcome == Outcome::RolledBack => Some(why.clone()),
+        _ if outcome == Outcome::RolledBack => None,
+        Some(e) => Some(e.message.clone()),
+        None => Some(result.summary.clone()),
+    };
+    result.notice = Some(Box::new(notice));
+    result
+}
+
+/// An ARN's resource name (`family:7` of a task definition's), as people say it.
+fn short_name(deployed: &str) -> String {
+    match deployed
+        .strip_prefix("arn:")
+        .and_then(|rest| rest.rsplit_once('/'))
+    {
+        Some((_, name)) => name.to_string(),
+        None => deployed.to_string(),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::context::EnvContext;
 use crate::plan::EcsSettings;
 use crate::state::checks::Checks;
 use crate::state::ledger::Detail;
-use crate::targets::pipeline::{self, Mode, Step, StepEnd, StepError, Undo};
+use crate::targets::pipeline::{self, Mode, Step, StepEnd, StepError, Undo, Undone};
 use crate::targets::{explain, Entry, TargetResult};
 
 use super::before_rollout;
@@ -173,17 +173,24 @@ fn ended<'a>(
         ),
         api::DeployOutcome::BeforeRolloutFailed { to } => {
             let (message, logs) = before_rollout::failure(task, report, to, region);
+            let mut result = TargetResult::failed(name, format!("{message}.{logs}"));
+            result.stopped = Some(crate::notify::Stopped {
+                check: crate::notify::Check::BeforeRollout,
+                put_back_by: None,
+            });
             (
                 Some(entry(to, message.clone()).failed(message.clone())),
-                TargetResult::failed(name, format!("{message}.{logs}")),
+                result,
             )
         }
         api::DeployOutcome::Failed { to, end, rollback } => {
             let message = report::rollout_failure(to, end, rollback, &report.from);
             let hint = super::events_hint(&s.service);
+            let mut result = TargetResult::failed(name, format!("{message}. {hint}"));
+            result.stopped = Some(report::stopped(end, rollback));
             (
                 Some(entry(to, message.clone()).failed(message.clone())),
-                TargetResult::failed(name, format!("{message}. {hint}")),
+                result,
             )
         }
     };
@@ -239,10 +246,10 @@ fn undo<'a>(
                 clients,
             } = run;
             if !opts.rollback_on_failure {
-                return Ok(format!(
-                    "--no-rollback: left as it is ({} runs)",
-                    to.short()
-                ));
+                return Ok(Undone {
+                    now: format!("--no-rollback: left as it is ({} runs)", to.short()),
+                    put_back: false,
+                });
             }
             let back = api::rollback(&clients, &s.service, &to, &from, &opts.watch, |e| {
                 progress.show(e)
@@ -255,7 +262,8 @@ fn undo<'a>(
                     ctx.env.name
                 )))
             })?;
-            Ok(if back.end.succeeded() {
+            let put_back = back.end.succeeded();
+            let now = if put_back {
                 format!("rolled back: {} runs again", from.short())
             } else {
                 format!(
@@ -263,7 +271,8 @@ fn undo<'a>(
                     from.short(),
                     back.end.describe()
                 )
-            })
+            };
+            Ok(Undone { now, put_back })
         })
     })
 }

@@ -19,6 +19,35 @@ pub(super) fn rollout_failure(
     format!("rollout of {} {}; {now}", to.short(), end.describe())
 }
 
+/// What stopped a failed rollout, and who put back what ran before: the
+/// watch's reason (`api::RolloutEnd::Failed`) says when ECS's circuit breaker
+/// failed the deployment, and when ECS's own rollback was under way (another
+/// revision PRIMARY); else the tool put it back, if its rollback completed.
+pub(super) fn stopped(
+    end: &api::RolloutEnd,
+    rollback: &Option<api::RolloutEnd>,
+) -> crate::notify::Stopped {
+    use crate::notify::{Check, PutBackBy, Stopped};
+    let reason = match end {
+        api::RolloutEnd::Failed { reason } => reason.as_str(),
+        _ => "",
+    };
+    let by_ecs = reason.starts_with("ECS rolled the service back");
+    let back = rollback.as_ref().is_some_and(api::RolloutEnd::succeeded);
+    Stopped {
+        check: if by_ecs || reason.contains("circuit breaker") {
+            Check::CircuitBreaker
+        } else {
+            Check::Rollout
+        },
+        put_back_by: match (by_ecs, back) {
+            (true, _) => Some(PutBackBy::Ecs),
+            (false, true) => Some(PutBackBy::Tool),
+            (false, false) => None,
+        },
+    }
+}
+
 /// Progress lines on stderr: each change of counts once, each service event once.
 pub(super) struct ProgressPrinter {
     name: String,

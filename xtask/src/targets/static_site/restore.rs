@@ -5,7 +5,7 @@
 
 use crate::context::EnvContext;
 use crate::plan::SiteSettings;
-use crate::targets::pipeline::Undo;
+use crate::targets::pipeline::{Undo, Undone};
 
 use super::progress::Progress;
 use super::SiteOptions;
@@ -28,10 +28,10 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
         Box::pin(async move {
             let (name, env) = (r.name, &r.ctx.env.name);
             let Some((before, target)) = r.before else {
-                return Ok(format!(
-                    "nothing ran before {}: it stays in place",
-                    r.release
-                ));
+                return Ok(Undone {
+                    now: format!("nothing ran before {}: it stays in place", r.release),
+                    put_back: false,
+                });
             };
             eprintln!("{name}: verification failed: restoring release {before}");
             let request = web_deployer::RollbackRequest {
@@ -49,15 +49,23 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
             progress.finish();
             let distribution = r.s.site.distribution_id.as_deref().unwrap_or("-");
             Ok(match result {
-                Ok(report) => match report.invalidation_failure(distribution) {
-                    None => format!("rolled back: release {before} is served again"),
-                    Some(failure) => format!(
-                        "rolled back: release {before} is in the bucket again, but CloudFront may still serve the failed release's copies: {failure}"
-                    ),
+                // The release is back in the bucket either way: what ran
+                // before is what the bucket serves.
+                Ok(report) => Undone {
+                    now: match report.invalidation_failure(distribution) {
+                        None => format!("rolled back: release {before} is served again"),
+                        Some(failure) => format!(
+                            "rolled back: release {before} is in the bucket again, but CloudFront may still serve the failed release's copies: {failure}"
+                        ),
+                    },
+                    put_back: true,
                 },
-                Err(e) => format!(
-                    "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
-                ),
+                Err(e) => Undone {
+                    now: format!(
+                        "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
+                    ),
+                    put_back: false,
+                },
             })
         })
     })
