@@ -7,7 +7,9 @@ and returns an Answer or a Hangup: it may answer itself, change the request
 before calling `next`, or change the answer after."""
 
 from . import (
+    actions,
     cbor,
+    contract,
     ecs_rollouts,
     ecs_services,
     ecs_tasks,
@@ -15,16 +17,21 @@ from . import (
     network,
     recording,
     s3_fixes,
+    signing,
     upstream,
 )
 from .message import json_answer, local
 
 # Outermost first. CloudWatch's CBOR is translated before anything else looks
-# at a request, so every later layer sees one JSON protocol; traffic is
-# recorded before faults fail it; the simulations answer what reaches them.
+# at a request, so every later layer sees one JSON protocol; traffic (and
+# the IAM actions it needs) is recorded before anything refuses or fails it;
+# the contract check refuses what AWS would refuse before any simulation or
+# moto sees it; the simulations answer what reaches them.
 LAYERS = (
     cbor.layer,
     recording.layer,
+    actions.layer,
+    contract.layer,
     faults.layer,
     ecs_services.layer,
     ecs_tasks.layer,
@@ -32,7 +39,7 @@ LAYERS = (
 )
 
 # Modules with control routes (paths under CONTROL) and state to reset.
-MODULES = (recording, faults, ecs_rollouts, ecs_tasks, network)
+MODULES = (recording, actions, contract, signing, faults, ecs_rollouts, ecs_tasks, network)
 
 CONTROL = "/__front"
 

@@ -28,6 +28,10 @@
 //!   filters, `needs`, job `if:` expressions and outputs, and `run:` scripts
 //!   run with bash, to read a workflow the way GitHub runs it.
 //! - [`browser`]: headless Chromium's screenshot of a page, and its pixels.
+//! - [`iam`]: IAM policies read as IAM reads them; every `xtask` command run on
+//!   the emulator checked against the policy `xtask iam` renders for its
+//!   config (and its requests against the AWS service models); moto's own IAM
+//!   enforcement with users holding a given policy.
 //! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
 //!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
 //!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
@@ -43,6 +47,7 @@ mod emulator;
 mod faults;
 pub mod fixtures;
 mod git_repo;
+pub mod iam;
 mod real_terraform;
 mod services;
 pub mod state_bucket;
@@ -53,7 +58,9 @@ mod verification;
 pub use buckets::enable_versioning;
 pub use cli::Xtask;
 pub use docker::{DockerCall, DockerStandIn};
-pub use emulator::{emulator, unique_name, Emulator, RolloutOutcome, RolloutScenario};
+pub use emulator::{
+    emulator, unique_name, Emulator, RecordedAction, RolloutOutcome, RolloutScenario,
+};
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use fixtures::{
     ecs::EcsTarget, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,

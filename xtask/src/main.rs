@@ -31,8 +31,9 @@ fn main() {
     }
     log_to_stderr(flags.verbose);
     let result = match &flags.command {
-        // CI generation reads only the config: no runtime to start.
+        // CI generation and the IAM policies read only the config: no runtime to start.
         Command::Ci(f) => cmd::ci::run(f),
+        Command::Iam(f) => cmd::iam::run(f),
         command => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -41,7 +42,7 @@ fn main() {
                 rt.block_on(async {
                     let work = async {
                         match command {
-                            Command::Ci(_) => unreachable!("handled above"),
+                            Command::Ci(_) | Command::Iam(_) => unreachable!("handled above"),
                             Command::Plan(f) => cmd::plan::run(f).await,
                             Command::Deploy(f) => cmd::deploy::run(f).await,
                             Command::Rollback(f) => cmd::rollback::run(f).await,

@@ -17,7 +17,8 @@ use std::process::ChildStdin;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-pub(crate) use control::query_escape;
+pub(crate) use control::{http_with, query_escape};
+pub use recording::RecordedAction;
 pub use rollouts::{RolloutOutcome, RolloutScenario};
 
 /// A running moto server and the AWS front before it.
@@ -54,6 +55,15 @@ impl Emulator {
     /// moto itself, without the front: its answers as they are, no rollouts.
     pub fn moto_endpoint(&self) -> &str {
         &self.moto_endpoint
+    }
+
+    /// moto's port (see [`Emulator::moto_endpoint`]).
+    pub(crate) fn moto_port(&self) -> u16 {
+        self.moto_endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("moto's endpoint ends with its port")
     }
 
     /// A control call to the front (`path` under `/__front`); panics unless

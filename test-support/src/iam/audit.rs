@@ -1,0 +1,384 @@
+//! Every `xtask` command a test runs on the emulator is checked twice after it
+//! ran, so the whole suite keeps the permissions and the requests honest:
+//!
+//! - each AWS action its requests needed (recorded by the front,
+//!   `aws_front/actions.py`) must be allowed by the policy `cargo xtask iam`
+//!   renders for the test's own config and environment — the read-only drift
+//!   policy for `status`, `history` and `plan`, the bootstrap policy for
+//!   `bootstrap`, the deploy policy for the rest;
+//! - no request may have been refused by the front's contract check (a request
+//!   AWS would refuse).
+//!
+//! How a request is tied to its test: tests run in parallel in one process
+//! against one emulator, so each command gets its own access key
+//! (`AWS_ACCESS_KEY_ID`), which the front reads from the request's signature;
+//! the key belongs to one command of one test, with its config and
+//! environment. The policy is rendered when the command is made (the config
+//! may change later in the test), and the check runs when `Xtask::run`
+//! returns, or, for commands the test spawned itself, when the last copy of
+//! the `Xtask` is dropped at the end of the test. A miss panics, naming the
+//! test, the command, the action and the resource.
+//!
+//! Not checked: `bootstrap --with-resources` (it creates, for the local
+//! emulator, what Terraform owns in a real account), and commands run with
+//! credentials the test set itself.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use super::policy::Policy;
+use crate::emulator;
+
+/// moto's account, in which every test request is made.
+pub const ACCOUNT: &str = "123456789012";
+
+/// The commands one `Xtask` (and its clones) made, checked when it is dropped.
+#[derive(Debug)]
+pub(crate) struct Audit {
+    bin: PathBuf,
+    commands: Mutex<Vec<Audited>>,
+}
+
+#[derive(Debug)]
+struct Audited {
+    key: String,
+    test: String,
+    command: String,
+    role: &'static str,
+    env: Option<String>,
+    policy: Result<Policy, String>,
+    checked: usize,
+}
+
+impl Audit {
+    pub(crate) fn new(bin: &Path) -> Audit {
+        Audit {
+            bin: bin.to_path_buf(),
+            commands: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The access key for a new command `args` run in `dir`, or None when the
+    /// command is not audited.
+    pub(crate) fn enlist(&self, dir: &Path, args: &[&str]) -> Option<String> {
+        let words = Words::new(args);
+        let role = match words.command() {
+            "bootstrap" if words.has("--with-resources") => return None,
+            "bootstrap" => "bootstrap",
+            "status" | "history" | "plan" => "drift",
+            _ => "deploy",
+        };
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let key = format!(
+            "XTASKTEST{}N{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let config = words.config_text(dir);
+        let env = words.env(config.as_deref());
+        let policy = match &env {
+            Some(env) => rendered(&self.bin, dir, &words, env, config.as_deref(), role),
+            None => Err("the command names no environment, so no policy applies".into()),
+        };
+        let test = std::thread::current()
+            .name()
+            .unwrap_or("(unnamed thread)")
+            .to_string();
+        self.lock().push(Audited {
+            key: key.clone(),
+            test,
+            command: format!("xtask {}", args.join(" ")),
+            role,
+            env,
+            policy,
+            checked: 0,
+        });
+        Some(key)
+    }
+
+    /// Checks what the commands sent since the last check; panics on a miss.
+    pub(crate) fn check(&self) {
+        let mut problems = Vec::new();
+        for audited in self.lock().iter_mut() {
+            problems.extend(audited.check());
+        }
+        if !problems.is_empty() {
+            panic!("{}", problems.join("\n"));
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Audited>> {
+        self.commands.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Drop for Audit {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.check();
+        }
+    }
+}
+
+impl Audited {
+    fn check(&mut self) -> Vec<String> {
+        let emulator = emulator();
+        let mut problems = Vec::new();
+        let refused = emulator.refused_requests(&self.key);
+        if !refused.is_empty() {
+            problems.push(format!(
+                "test `{}`: `{}` sent requests AWS would refuse (the front's contract check, botocore's service models):\n  {}",
+                self.test,
+                self.command,
+                refused.join("\n  ")
+            ));
+        }
+        let (actions, next) = emulator.actions_of(&self.key, self.checked);
+        self.checked = next;
+        if actions.is_empty() {
+            return problems;
+        }
+        let env = self.env.as_deref().unwrap_or("?");
+        match &self.policy {
+            Err(why) => problems.push(format!(
+                "test `{}`: `{}` called AWS ({} first), but its policy cannot be rendered: {why}",
+                self.test, self.command, actions[0].action
+            )),
+            Ok(policy) => {
+                let mut missing: Vec<String> = actions
+                    .iter()
+                    .filter(|a| !policy.allows(&a.action, &a.resource, ACCOUNT))
+                    .map(|a| format!("{} on {} ({})", a.action, a.resource, a.operation))
+                    .collect();
+                missing.dedup();
+                if !missing.is_empty() {
+                    problems.push(format!(
+                        "test `{}`: `{}` needed what the {} policy of `cargo xtask iam --env {env}` does not allow:\n  {}",
+                        self.test,
+                        self.command,
+                        self.role,
+                        missing.join("\n  ")
+                    ));
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// The policy `role` of `xtask iam --env ENV --format json`, run as the
+/// command will run (same folder, same --repo/--config); cached per config
+/// text, so a test renders once per environment.
+fn rendered(
+    bin: &Path,
+    dir: &Path,
+    words: &Words,
+    env: &str,
+    config: Option<&str>,
+    role: &str,
+) -> Result<Policy, String> {
+    type Cache =
+        Mutex<HashMap<(PathBuf, Vec<String>, String, String), Result<serde_json::Value, String>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let flags = words.repo_flags();
+    let cache_key = config.map(|text| {
+        (
+            dir.to_path_buf(),
+            flags.clone(),
+            env.to_string(),
+            text.to_string(),
+        )
+    });
+    let cached = cache_key.as_ref().and_then(|k| {
+        CACHE
+            .get_or_init(Default::default)
+            .lock()
+            .ok()?
+            .get(k)
+            .cloned()
+    });
+    let doc = match cached {
+        Some(doc) => doc,
+        None => {
+            let doc = render(bin, dir, &flags, env);
+            if let Some(k) = cache_key {
+                if let Ok(mut cache) = CACHE.get_or_init(Default::default).lock() {
+                    cache.insert(k, doc.clone());
+                }
+            }
+            doc
+        }
+    }?;
+    Policy::from_json(&doc[role]).map_err(|e| format!("the {role} policy: {e}"))
+}
+
+fn render(
+    bin: &Path,
+    dir: &Path,
+    flags: &[String],
+    env: &str,
+) -> Result<serde_json::Value, String> {
+    let out = std::process::Command::new(bin)
+        .args([
+            "iam",
+            "--env",
+            env,
+            "--format",
+            "json",
+            "--account",
+            ACCOUNT,
+        ])
+        .args(flags)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "`xtask iam --env {env}` failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("`xtask iam` printed no JSON: {e}"))
+}
+
+/// A command line read the way the binary reads it, as far as the audit needs:
+/// the command, its environment, and where its config is.
+struct Words<'a> {
+    args: &'a [&'a str],
+}
+
+/// Flags that take a value (so the value is not a positional argument).
+const VALUED: &[&str] = &[
+    "--env",
+    "--to",
+    "--commit",
+    "--format",
+    "--timeout",
+    "--poll-interval",
+    "--concurrency",
+    "--max-deletes",
+    "--repo",
+    "--config",
+    "--image-tag",
+    "--expect-plan",
+    "--base",
+    "--head",
+    "--limit",
+    "--out",
+    "--pr",
+    "--target",
+    "--older-than",
+];
+
+impl<'a> Words<'a> {
+    fn new(args: &'a [&'a str]) -> Words<'a> {
+        Words { args }
+    }
+
+    fn command(&self) -> &str {
+        self.positionals().first().copied().unwrap_or("")
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.args.contains(&flag)
+    }
+
+    fn value(&self, flag: &str) -> Option<&'a str> {
+        let prefix = format!("{flag}=");
+        self.args.iter().enumerate().find_map(|(i, a)| {
+            if *a == flag {
+                self.args.get(i + 1).copied()
+            } else {
+                a.strip_prefix(&prefix)
+            }
+        })
+    }
+
+    fn positionals(&self) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        let mut skip = false;
+        for a in self.args {
+            if skip {
+                skip = false;
+            } else if a.starts_with("--") {
+                skip = VALUED.contains(a);
+            } else if !a.starts_with('-') {
+                out.push(*a);
+            }
+        }
+        out
+    }
+
+    /// The environment the command works in: `--env`, `rollback TARGET ENV`,
+    /// `history TARGET ENV`, or for `preview` the config's
+    /// `project.preview_environment`.
+    fn env(&self, config: Option<&str>) -> Option<String> {
+        if let Some(env) = self.value("--env") {
+            return Some(env.to_string());
+        }
+        let positionals = self.positionals();
+        match positionals.first().copied() {
+            Some("rollback") | Some("history") => positionals.get(2).map(|s| s.to_string()),
+            Some("preview") => config.and_then(preview_environment),
+            _ => None,
+        }
+    }
+
+    fn repo_flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        for flag in ["--repo", "--config"] {
+            if let Some(v) = self.value(flag) {
+                flags.extend([flag.to_string(), v.to_string()]);
+            }
+        }
+        flags
+    }
+
+    /// The config file's text, found as the binary finds it: `--config`, else
+    /// deploy.toml at the root of the repository around `--repo` or `dir`.
+    fn config_text(&self, dir: &Path) -> Option<String> {
+        if let Some(file) = self.value("--config") {
+            return std::fs::read_to_string(dir.join(file)).ok();
+        }
+        let start = self
+            .value("--repo")
+            .map_or(dir.to_path_buf(), |r| dir.join(r));
+        start
+            .ancestors()
+            .find(|d| d.join(".git").exists())
+            .and_then(|root| std::fs::read_to_string(root.join("deploy.toml")).ok())
+    }
+}
+
+/// `project.preview_environment = "..."` in a deploy.toml's text.
+fn preview_environment(config: &str) -> Option<String> {
+    config.lines().find_map(|line| {
+        let rest = line.trim().strip_prefix("preview_environment")?;
+        let value = rest.trim_start().strip_prefix('=')?.trim();
+        Some(value.trim_matches('"').to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_command_and_its_environment() {
+        let w = Words::new(&["rollback", "api", "prod", "--to", "3"]);
+        assert_eq!(
+            (w.command(), w.env(None).as_deref()),
+            ("rollback", Some("prod"))
+        );
+        let w = Words::new(&["deploy", "--all", "--env=staging", "--image-tag", "v2"]);
+        assert_eq!(w.env(None).as_deref(), Some("staging"));
+        let w = Words::new(&["history", "web", "prod", "--format", "json"]);
+        assert_eq!(w.env(None).as_deref(), Some("prod"));
+        let w = Words::new(&["preview", "up", "--pr", "7"]);
+        let config = "[project]\nname = \"x\"\npreview_environment = \"staging\"\n";
+        assert_eq!(w.env(Some(config)).as_deref(), Some("staging"));
+        assert_eq!(Words::new(&["ci", "check"]).env(None), None);
+    }
+}
