@@ -258,7 +258,12 @@ def rest_params(m, operation, labels, query, req):
             if root is not None:
                 params[payload] = xml_value(m, ref["shape"], root)
         elif req.body:
-            params[payload] = req.body
+            # A streamed blob (an object's bytes) is not checked; a string
+            # payload (a bucket policy) is text.
+            if target["type"] == "string":
+                params[payload] = req.body.decode("utf-8", "replace")
+            else:
+                params[payload] = req.body
     elif body_members and req.body:
         root = xml_root(req.body, unreadable)
         if root is not None:

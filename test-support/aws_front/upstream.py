@@ -45,7 +45,7 @@ class Upstream:
         if not any(name.lower() == "host" for name, _ in headers):
             headers.append(("Host", f"{self.host}:{self.port}"))
         # Signed again when IAM is on and the front changed what was signed.
-        headers = signing.resign(method, target, headers, body)
+        headers, body = signing.resign(method, target, headers, body)
         conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
         try:
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
@@ -83,7 +83,7 @@ def ecs(operation, payload, auth_headers):
     """An ECS call of the front's own (not recorded, not simulated): the
     answer's JSON, or None when moto refused it."""
     signing_headers = ("authorization", "x-amz-date", "x-amz-security-token")
-    headers = [h for h in auth_headers if h[0].lower() in signing_headers]
+    headers = signing.as_front([h for h in auth_headers if h[0].lower() in signing_headers])
     headers += [
         ("X-Amz-Target", ECS_TARGET_PREFIX + operation),
         ("Content-Type", "application/x-amz-json-1.1"),

@@ -103,12 +103,20 @@ impl Emulator {
     /// An `SdkConfig` for this emulator: its endpoint, a fixed region and
     /// dummy credentials, as the standard chain would build from the environment.
     pub async fn sdk_config(&self) -> SdkConfig {
+        self.sdk_config_as("testing", "testing").await
+    }
+
+    /// [`Emulator::sdk_config`] signing with this access key: the front records
+    /// what its requests need (and refuses) under the key, and with moto's IAM
+    /// enforcement on ([`Emulator::enforce_iam`]) moto checks them as that
+    /// key's user.
+    pub async fn sdk_config_as(&self, access_key_id: &str, secret_access_key: &str) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_credential_types::Credentials::new(
-                "testing",
-                "testing",
+                access_key_id,
+                secret_access_key,
                 None,
                 None,
                 "test-support",

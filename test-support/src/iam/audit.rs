@@ -19,6 +19,10 @@
 //! the `Xtask` is dropped at the end of the test. A miss panics, naming the
 //! test, the command, the action and the resource.
 //!
+//! A command whose arguments do not name its environment when it is made (a
+//! test may add them to the `Command` later) is held to the role's policies
+//! of every environment of its config: an action must be allowed in one.
+//!
 //! Not checked: `bootstrap --with-resources` (it creates, for the local
 //! emulator, what Terraform owns in a real account), and commands run with
 //! credentials the test set itself.
@@ -47,8 +51,11 @@ struct Audited {
     test: String,
     command: String,
     role: &'static str,
-    env: Option<String>,
-    policy: Result<Policy, String>,
+    /// The environment the command names, or those of its config when its
+    /// arguments do not say (a test may add them to the `Command` later).
+    envs: Vec<String>,
+    /// The role's policy in each of `envs`.
+    policies: Result<Vec<Policy>, String>,
     checked: usize,
 }
 
@@ -77,10 +84,16 @@ impl Audit {
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
         let config = words.config_text(dir);
-        let env = words.env(config.as_deref());
-        let policy = match &env {
-            Some(env) => rendered(&self.bin, dir, &words, env, config.as_deref(), role),
-            None => Err("the command names no environment, so no policy applies".into()),
+        let envs = match words.env(config.as_deref()) {
+            Some(env) => vec![env],
+            None => config.as_deref().map(environments).unwrap_or_default(),
+        };
+        let policies = if envs.is_empty() {
+            Err("neither the command nor its config names an environment".into())
+        } else {
+            envs.iter()
+                .map(|env| rendered(&self.bin, dir, &words, env, config.as_deref(), role))
+                .collect()
         };
         let test = std::thread::current()
             .name()
@@ -91,8 +104,8 @@ impl Audit {
             test,
             command: format!("xtask {}", args.join(" ")),
             role,
-            env,
-            policy,
+            envs,
+            policies,
             checked: 0,
         });
         Some(key)
@@ -140,16 +153,20 @@ impl Audited {
         if actions.is_empty() {
             return problems;
         }
-        let env = self.env.as_deref().unwrap_or("?");
-        match &self.policy {
+        let env = self.envs.join("|");
+        match &self.policies {
             Err(why) => problems.push(format!(
                 "test `{}`: `{}` called AWS ({} first), but its policy cannot be rendered: {why}",
                 self.test, self.command, actions[0].action
             )),
-            Ok(policy) => {
+            Ok(policies) => {
                 let mut missing: Vec<String> = actions
                     .iter()
-                    .filter(|a| !policy.allows(&a.action, &a.resource, ACCOUNT))
+                    .filter(|a| {
+                        !policies
+                            .iter()
+                            .any(|p| p.allows(&a.action, &a.resource, ACCOUNT))
+                    })
                     .map(|a| format!("{} on {} ({})", a.action, a.resource, a.operation))
                     .collect();
                 missing.dedup();
@@ -352,6 +369,20 @@ impl<'a> Words<'a> {
     }
 }
 
+/// The `[environments.NAME]` tables of a deploy.toml's text.
+fn environments(config: &str) -> Vec<String> {
+    config
+        .lines()
+        .filter_map(|line| {
+            let name = line
+                .trim()
+                .strip_prefix("[environments.")?
+                .strip_suffix(']')?;
+            Some(name.trim_matches('"').to_string())
+        })
+        .collect()
+}
+
 /// `project.preview_environment = "..."` in a deploy.toml's text.
 fn preview_environment(config: &str) -> Option<String> {
     config.lines().find_map(|line| {
@@ -380,5 +411,7 @@ mod tests {
         let config = "[project]\nname = \"x\"\npreview_environment = \"staging\"\n";
         assert_eq!(w.env(Some(config)).as_deref(), Some("staging"));
         assert_eq!(Words::new(&["ci", "check"]).env(None), None);
+        let config = "[environments.prod]\nbranch = \"main\"\n[environments.\"qa\"]\n";
+        assert_eq!(environments(config), ["prod", "qa"]);
     }
 }

@@ -9,9 +9,17 @@
 //!
 //! The users are made with IAM's Query API, sent straight to moto (while
 //! enforcement is off), and their keys are given to the front, which signs
-//! again what it changes on the way (`aws_front/signing.py`). Turning
-//! enforcement on affects every request to the emulator: a test that uses it
-//! lives in a test binary of its own (one emulator per test process).
+//! again what it changes on the way (`aws_front/signing.py`); the front's own
+//! questions to moto (its simulations') are signed as a user of its own that
+//! may do anything, so moto holds only the tool's requests to the tool's
+//! policy. Turning enforcement on affects every request to the emulator: a
+//! test that uses it lives in a test binary of its own (one emulator per test
+//! process).
+//!
+//! [`for_moto`] fits a rendered policy to how moto reads policies.
+
+use serde_json::{json, Value};
+use std::sync::OnceLock;
 
 use super::super::emulator::{http_with, query_escape};
 use crate::Emulator;
@@ -63,6 +71,9 @@ impl Emulator {
     /// Turns moto's IAM enforcement on (from the next request on, every
     /// request is authenticated and authorized) or off.
     pub fn enforce_iam(&self, on: bool) {
+        if on {
+            self.front_user();
+        }
         let count = if on { "0" } else { "inf" };
         match http_with(
             self.moto_port(),
@@ -74,6 +85,25 @@ impl Emulator {
             Ok((200, _)) => {}
             other => panic!("moto reset-auth {count}: {other:?}"),
         }
+    }
+
+    /// The user the front's own calls are signed as (made once, may do anything).
+    fn front_user(&self) -> &'static IamUser {
+        static FRONT: OnceLock<IamUser> = OnceLock::new();
+        FRONT.get_or_init(|| {
+            let everything = json!({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]
+            });
+            let user = self.create_iam_user("aws-front", &everything);
+            let body = json!({
+                "access_key_id": user.access_key_id,
+                "secret_access_key": user.secret_access_key,
+                "own_calls": true,
+            });
+            self.control("POST", "/credentials", &body.to_string());
+            user
+        })
     }
 
     fn iam_query(&self, params: &[(&str, &str)]) -> String {
@@ -94,5 +124,101 @@ impl Emulator {
             Ok((200, answer)) => answer,
             other => panic!("moto IAM {:?}: {other:?}", params.first()),
         }
+    }
+}
+
+/// `policy` (as `xtask iam` renders it) as moto can enforce it, changed only
+/// where moto reads policies differently from AWS:
+///
+/// - moto checks every non-S3 action against resource `*` (it knows no ARNs of
+///   ECS, ECR, CloudFront, Route53 or CloudWatch resources): those statements'
+///   resources become `*` (which actions they allow stays as rendered; the
+///   suite's audit checks their resources);
+/// - moto denies a statement whose condition it has no value for (AWS
+///   evaluates it): conditions are dropped;
+/// - moto names some actions otherwise: the other services' by the API
+///   operation (`cloudfront:CreateDistributionWithTags`; AWS:
+///   cloudfront:CreateDistribution and cloudfront:TagResource) and the
+///   signing name (`monitoring:DescribeAlarms`); HeadBucket `s3:HeadBucket` (AWS:
+///   s3:ListBucket); PutPublicAccessBlock `s3:CreateBucket` (AWS:
+///   s3:PutBucketPublicAccessBlock); DeleteObjects `s3:DeleteObject` on the
+///   bucket's ARN (AWS: on each key's). Each gets moto's name beside AWS's.
+pub fn for_moto(policy: &Value) -> Value {
+    let statements = policy["Statement"].as_array().cloned().unwrap_or_default();
+    let list = |v: &Value| -> Vec<String> {
+        match v {
+            Value::String(s) => vec![s.clone()],
+            Value::Array(items) => items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    let fitted: Vec<Value> = statements
+        .iter()
+        .map(|s| {
+            let mut actions = list(&s["Action"]);
+            let mut resources = list(&s["Resource"]);
+            let s3 = actions.iter().all(|a| a.starts_with("s3:"));
+            let mut extra = Vec::new();
+            for a in &actions {
+                match a.as_str() {
+                    "s3:ListBucket" => extra.push("s3:HeadBucket".to_string()),
+                    "s3:PutBucketPublicAccessBlock" => extra.push("s3:CreateBucket".to_string()),
+                    "cloudfront:CreateDistribution" => {
+                        extra.push("cloudfront:CreateDistributionWithTags".to_string())
+                    }
+                    a if a.starts_with("cloudwatch:") => {
+                        extra.push(a.replacen("cloudwatch:", "monitoring:", 1))
+                    }
+                    _ => {}
+                }
+            }
+            if actions.iter().any(|a| a == "s3:DeleteObject") {
+                let buckets: Vec<String> = resources
+                    .iter()
+                    .filter_map(|r| r.strip_suffix("/*").map(str::to_owned))
+                    .collect();
+                resources.extend(buckets);
+            }
+            actions.extend(extra);
+            if !s3 {
+                resources = vec!["*".into()];
+            }
+            json!({"Effect": "Allow", "Action": actions, "Resource": resources})
+        })
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": fitted})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn moto_gets_star_for_non_s3_no_conditions_and_its_own_action_names() {
+        let rendered = json!({"Version": "2012-10-17", "Statement": [
+            {"Sid": "A", "Effect": "Allow", "Action": ["s3:ListBucket"], "Resource": "arn:aws:s3:::b"},
+            {"Sid": "B", "Effect": "Allow", "Action": "s3:DeleteObject", "Resource": "arn:aws:s3:::b/*"},
+            {"Sid": "C", "Effect": "Allow", "Action": "ecs:RunTask",
+             "Resource": "arn:aws:ecs:us-east-1:1:task-definition/*",
+             "Condition": {"ArnEquals": {"ecs:cluster": "x"}}},
+            {"Sid": "D", "Effect": "Allow", "Action": "cloudwatch:DescribeAlarms", "Resource": "*"}
+        ]});
+        let moto = for_moto(&rendered);
+        let s = moto["Statement"].as_array().unwrap();
+        assert_eq!(s[0]["Action"], json!(["s3:ListBucket", "s3:HeadBucket"]));
+        assert_eq!(s[0]["Resource"], json!(["arn:aws:s3:::b"]));
+        assert_eq!(
+            s[1]["Resource"],
+            json!(["arn:aws:s3:::b/*", "arn:aws:s3:::b"])
+        );
+        assert_eq!(s[2]["Resource"], json!(["*"]));
+        assert!(s[2]["Condition"].is_null());
+        assert_eq!(
+            s[3]["Action"],
+            json!(["cloudwatch:DescribeAlarms", "monitoring:DescribeAlarms"])
+        );
     }
 }

@@ -16,5 +16,5 @@ mod enforced;
 mod policy;
 
 pub use audit::ACCOUNT;
-pub use enforced::IamUser;
+pub use enforced::{for_moto, IamUser};
 pub use policy::{glob, Policy};

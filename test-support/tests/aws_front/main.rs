@@ -8,8 +8,10 @@
 //! so no EC2 subnet or security group is needed.
 //!
 //! One module per part of the front: `rollouts` (with its service fixture,
-//! `service`), `forwarding` (S3 corrections and plain forwarding).
+//! `service`), `forwarding` (S3 corrections and plain forwarding), `contract`
+//! (requests checked against the service models, IAM actions recorded).
 
+mod contract;
 mod forwarding;
 mod rollouts;
 mod service;
