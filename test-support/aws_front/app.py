@@ -64,7 +64,8 @@ def health(req):
 
 
 def reset(req):
-    """POST /reset: clears scenarios, rollouts, calls, tasks and faults."""
+    """POST /reset: clears every module's state (scenarios, rollouts, calls,
+    tasks, faults, recorded actions and refusals, credentials)."""
     for module in MODULES:
         if hasattr(module, "reset"):
             module.reset()
