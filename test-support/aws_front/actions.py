@@ -26,8 +26,7 @@ import threading
 import urllib.parse
 
 from . import service_models
-from .contract import principal
-from .message import json_answer
+from .message import access_key, json_answer
 
 ACCOUNT = "123456789012"  # moto's default account
 LOCK = threading.Lock()
@@ -40,7 +39,7 @@ def reset():
 
 
 def layer(req, next):
-    who = principal(req)
+    who = access_key(req)
     if who:
         try:
             described = service_models.describe(req)

@@ -28,7 +28,7 @@ import unicodedata
 import uuid
 
 from . import service_models
-from .message import json_answer, local
+from .message import access_key, json_answer, local
 
 LOCK = threading.Lock()
 VIOLATIONS = []  # {"principal", "service", "operation", "request", "problems"}
@@ -56,7 +56,7 @@ def layer(req, next):
     with LOCK:
         VIOLATIONS.append(
             {
-                "principal": principal(req),
+                "principal": access_key(req),
                 "service": described.service,
                 "operation": described.operation,
                 "request": f"{req.method} {req.target}",
@@ -64,16 +64,6 @@ def layer(req, next):
             }
         )
     return refusal(req, described, problems)
-
-
-def principal(req):
-    """The access key that signed the request ("" when unsigned)."""
-    auth = req.header("Authorization", "")
-    found = re.search(r"Credential=([^/,\s]+)", auth)
-    if found:
-        return found.group(1)
-    credential = req.query("X-Amz-Credential")
-    return credential.split("/", 1)[0] if credential else ""
 
 
 def refusal(req, described, problems):

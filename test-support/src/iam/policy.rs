@@ -65,18 +65,6 @@ impl Policy {
         let denied = self.statements.iter().any(|s| !s.allow && applies(s));
         !denied && self.statements.iter().any(|s| s.allow && applies(s))
     }
-
-    /// Every action the policy names in an `Allow`, as written.
-    pub fn allowed_actions(&self) -> Vec<&str> {
-        self.statements
-            .iter()
-            .filter(|s| s.allow)
-            .flat_map(|s| match &s.actions {
-                Matcher::Any(list) => list.iter().map(String::as_str).collect::<Vec<_>>(),
-                Matcher::AnyBut(_) => Vec::new(),
-            })
-            .collect()
-    }
 }
 
 fn matcher(statement: &Value, plain: &str, not: &str) -> Result<Matcher, String> {

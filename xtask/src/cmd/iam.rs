@@ -38,7 +38,7 @@ fn as_json(p: &Policies) -> serde_json::Value {
 
 /// Each policy as the JSON to paste into IAM, under a line saying which role
 /// holds it and for which commands.
-pub fn text(p: &Policies, config_file: &str) -> String {
+fn text(p: &Policies, config_file: &str) -> String {
     let pretty = |doc: &iam::Document| doc.to_pretty();
     let mut out = format!(
         "IAM policies for environment {} of {config_file} (region {}, account {})\n\n",

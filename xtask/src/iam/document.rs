@@ -83,15 +83,6 @@ impl Document {
         }
     }
 
-    /// Every (action, resource) the document allows, as written.
-    pub fn grants(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.statements.iter().flat_map(|s| {
-            s.actions
-                .iter()
-                .flat_map(move |a| s.resources.iter().map(move |r| (*a, r.as_str())))
-        })
-    }
-
     /// The document as IAM's JSON, indented, its keys in IAM's usual order
     /// (Sid, Effect, Action, Resource, Condition).
     pub fn to_pretty(&self) -> String {

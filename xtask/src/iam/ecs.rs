@@ -10,9 +10,12 @@ use super::Needs;
 use crate::config::EcsTarget;
 
 pub fn needs(arns: &Arns, target: &EcsTarget) -> Needs {
+    // ECS takes a cluster or service by name or by ARN: the ARN's last segment
+    // is the name.
+    let cluster = last_segment(&target.cluster);
     let service = arns.regional(
         "ecs",
-        &format!("service/{}/{}", target.cluster, target.service),
+        &format!("service/{cluster}/{}", last_segment(&target.service)),
     );
     let repository = arns.regional("ecr", &format!("repository/{}", target.ecr_repository));
     let mut deploy = vec![
@@ -57,7 +60,7 @@ pub fn needs(arns: &Arns, target: &EcsTarget) -> Needs {
         ),
     ];
     if target.before_rollout.is_some() {
-        let cluster = arns.regional("ecs", &format!("cluster/{}", target.cluster));
+        let cluster_arn = arns.regional("ecs", &format!("cluster/{cluster}"));
         deploy.extend([
             // The one-off task runs a revision of any family, in this cluster only.
             Statement::new(
@@ -65,11 +68,11 @@ pub fn needs(arns: &Arns, target: &EcsTarget) -> Needs {
                 &["ecs:RunTask"],
                 vec![arns.regional("ecs", "task-definition/*")],
             )
-            .when(json!({"ArnEquals": {"ecs:cluster": cluster}})),
+            .when(json!({"ArnEquals": {"ecs:cluster": cluster_arn}})),
             Statement::new(
                 "BeforeRolloutTasks",
                 &["ecs:DescribeTasks", "ecs:StopTask"],
-                vec![arns.regional("ecs", &format!("task/{}/*", target.cluster))],
+                vec![arns.regional("ecs", &format!("task/{cluster}/*"))],
             ),
             // A failed task's revision never ran: it is deregistered (no
             // resource type: `*`).
@@ -116,9 +119,38 @@ pub fn needs(arns: &Arns, target: &EcsTarget) -> Needs {
     }
 }
 
+fn last_segment(name_or_arn: &str) -> &str {
+    name_or_arn.rsplit('/').next().unwrap_or(name_or_arn)
+}
+
 /// `alarms`: DescribeAlarms, on `*` — composite alarms are returned only to a
 /// caller whose permission is not narrowed to alarm ARNs (the DescribeAlarms
 /// API reference).
 pub fn alarms() -> Statement {
     Statement::new("Alarms", &["cloudwatch:DescribeAlarms"], vec!["*".into()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cluster_named_by_its_arn_is_the_same_cluster() {
+        let target: EcsTarget = toml::from_str(
+            r#"cluster = "arn:aws:ecs:us-west-2:111122223333:cluster/main"
+service = "api"
+container = "app"
+ecr_repository = "api"
+before_rollout = { command = ["migrate"] }"#,
+        )
+        .unwrap();
+        let needs = needs(&Arns::new("us-west-2", "111122223333"), &target);
+        let resources: Vec<&str> = needs
+            .deploy
+            .iter()
+            .flat_map(|s| s.resources.iter().map(String::as_str))
+            .collect();
+        assert!(resources.contains(&"arn:aws:ecs:us-west-2:111122223333:service/main/api"));
+        assert!(resources.contains(&"arn:aws:ecs:us-west-2:111122223333:task/main/*"));
+    }
 }

@@ -137,7 +137,10 @@ fn preview(arns: &Arns, site: &StaticSiteTarget) -> Vec<Statement> {
                 "route53:ChangeResourceRecordSets",
                 "route53:ListResourceRecordSets",
             ],
-            vec![arns.route53(&format!("hostedzone/{zone}"))],
+            vec![arns.route53(&format!(
+                "hostedzone/{}",
+                zone.trim_start_matches("/hostedzone/")
+            ))],
         ));
     }
     statements
