@@ -75,7 +75,10 @@ class Model:
         self.metadata = doc["metadata"]
         self.operations = doc["operations"]
         self.shapes = doc["shapes"]
-        self.routes = [Route(name, op["http"]) for name, op in self.operations.items()]
+        self.routes = {}  # method -> [Route]
+        for name, op in self.operations.items():
+            route = Route(name, op["http"])
+            self.routes.setdefault(route.method, []).append(route)
 
     def input_shape(self, operation):
         op = self.operations.get(operation)
@@ -182,7 +185,7 @@ def describe_rest(m, req):
     query = urllib.parse.parse_qs(req.query_string, keep_blank_values=True)
     path = normalise(req.path)
     matches = []
-    for route in m.routes:
+    for route in m.routes.get(req.method, []):
         labels = route.match(req.method, path, query)
         if labels is not None:
             matches.append((route, labels))
