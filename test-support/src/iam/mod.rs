@@ -12,6 +12,7 @@
 //!   holding exactly the rendered policy.
 
 pub(crate) mod audit;
+mod command_line;
 mod enforced;
 mod policy;
 
