@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local AWS emulator: moto in server mode, pinned, in a venv inside the repo.
 #
-#   scripts/emulator.sh install        create .emulator/venv with moto[server] (idempotent)
+#   scripts/emulator.sh install        create .emulator/venv with moto[server] and botocore
+#                                      (the service models), both pinned (idempotent)
 #   scripts/emulator.sh start [PORT]   start moto_server on 127.0.0.1 and, in front of it on
 #                                      PORT (default 5055), the AWS front that simulates what
 #                                      moto lacks (test-support/aws_front/, ECS rollouts,
@@ -18,6 +19,9 @@ set -euo pipefail
 # Pinned: the test-support layer corrects known answers of this exact version
 # (see docs/TESTING.md), so a silent upgrade must not happen.
 MOTO_VERSION="5.2.5"
+# The AWS service models (service-2.json) the front's contract check validates
+# every request against: pinned too, so the check is the same on every machine.
+BOTOCORE_VERSION="1.44.18"
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="$root/.emulator"
@@ -25,16 +29,18 @@ venv="$dir/venv"
 python="${PYTHON:-python3}"
 
 install() {
-  if [ -x "$venv/bin/moto_server" ] && [ "$(cat "$dir/version" 2>/dev/null)" = "$MOTO_VERSION" ]; then
+  local want="moto $MOTO_VERSION botocore $BOTOCORE_VERSION"
+  if [ -x "$venv/bin/moto_server" ] && [ "$(cat "$dir/version" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
   command -v "$python" >/dev/null || { echo "emulator: $python not found; install Python 3.9+" >&2; exit 1; }
-  echo "emulator: installing moto[server]==$MOTO_VERSION into $venv" >&2
+  echo "emulator: installing moto[server]==$MOTO_VERSION botocore==$BOTOCORE_VERSION into $venv" >&2
   rm -rf "$venv"
   mkdir -p "$dir"
   "$python" -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-  echo "$MOTO_VERSION" > "$dir/version"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    "moto[server]==$MOTO_VERSION" "botocore==$BOTOCORE_VERSION"
+  echo "$want" > "$dir/version"
 }
 
 answers() { curl -fsS -o /dev/null "$1" 2>/dev/null; }

@@ -5,7 +5,9 @@ does where moto does not.
 
 This is test support, not product code: `test_support::emulator()` starts one
 in front of every moto server, and every test talks to moto through it.
-Python 3 standard library only.
+Python 3's standard library, plus botocore's service models (data files, read
+as JSON) and, for moto's IAM enforcement only, botocore's SigV4 signer: it runs
+with the emulator's venv, where botocore is pinned beside moto.
 
 Every request is forwarded to moto unchanged (method, path and query, headers
 including Host and Authorization, body) and moto's answer is returned, except
@@ -13,6 +15,11 @@ where a layer steps in. The layers, outermost first (`app.LAYERS`):
 
   cbor          CloudWatch's Smithy RPC v2 CBOR <-> moto's awsJson1_0
   recording     every ECS operation and S3 request, for tests to read back
+  actions       the IAM actions (and resources) each request needs, per
+                access key, for the harness to hold to the rendered policy
+  contract      every ECS, ECR, CloudWatch, S3, CloudFront and Route53 request
+                checked against botocore's service model (`service_models`);
+                what AWS would refuse is refused (400) and recorded
   faults        throttling, errors, conflicts, dropped/reset connections (S3,
                 ECS, CloudWatch, CloudFront); S3 latency
   s3_regions    buckets in another region: 301 PermanentRedirect
@@ -35,7 +42,8 @@ where a layer steps in. The layers, outermost first (`app.LAYERS`):
 Each module's docstring says what it does and which AWS behaviour it follows.
 `message` names a request (service, operation; bucket and key for S3; the
 ids in a CloudFront or Route53 path, named by `rest_names`), `upstream` is
-moto, `server` the HTTP side, `app` the chain and the routes, `cloudfront`
+moto (every request to it signed again by `signing` when moto enforces IAM),
+`server` the HTTP side, `app` the chain and the routes, `cloudfront`
 CloudFront's XML.
 
 Adding a simulation: a module with `layer(req, next)` (answer, or change the
@@ -45,7 +53,8 @@ for its control calls and `reset()` for its state; list it in `app.py`.
 Control API (not forwarded), under /__front:
 - GET  /health                              -> 200 "ok"
 - POST /reset                               -> clears scenarios, rollouts, calls,
-                                               tasks and faults
+                                               tasks, faults, recorded actions,
+                                               refusals and credentials
 - POST /scenario {"cluster", "service", "outcome": "healthy" | "crash-loop" |
        "stuck", "steps": 3, "circuit_breaker_rollback": false,
        "task_definition": null}             -> the service's next rollouts
@@ -76,6 +85,15 @@ Control API (not forwarded), under /__front:
 - GET  /cloudfront/stale?distribution=ID    -> the origin's keys edge caches may
                                                serve an old copy of
 - POST /cloudfront/page-size {"max_items": N} -> ListOriginAccessControls pages (0: off)
+- GET  /actions?principal=KEY[&since=N]     -> {"actions": [{"action", "resource",
+       "service", "operation"}], "next": M}: what that access key's requests
+       needed, from the Nth on
+- GET  /contract[?principal=KEY]            -> the requests the contract check
+       refused: {"principal", "service", "operation", "request", "problems"}
+- POST /credentials {"access_key_id", "secret_access_key", "own_calls": false}
+                                            -> requests signed with that key are
+       signed again when the front changed them (moto's IAM enforcement); with
+       own_calls, the front's own calls to moto are signed as that key
 
 Clusters and services are matched by name: a name or an ARN is reduced to its
 last path segment.

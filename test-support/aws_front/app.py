@@ -7,12 +7,14 @@ and returns an Answer or a Hangup: it may answer itself, change the request
 before calling `next`, or change the answer after."""
 
 from . import (
+    actions,
     cbor,
     cloudfront_cache,
     cloudfront_fixes,
     cloudfront_invalidations,
     cloudfront_oacs,
     cloudwatch_alarms,
+    contract,
     ecs_rollouts,
     ecs_services,
     ecs_tasks,
@@ -21,17 +23,22 @@ from . import (
     recording,
     s3_fixes,
     s3_regions,
+    signing,
     upstream,
 )
 from .message import json_answer, local
 
 # Outermost first. CloudWatch's CBOR is translated before anything else looks
-# at a request, so every later layer sees one JSON protocol; traffic is
-# recorded before faults fail it; the simulations answer what reaches them.
+# at a request, so every later layer sees one JSON protocol; traffic (and
+# the IAM actions it needs) is recorded before anything refuses or fails it;
+# the contract check refuses what AWS would refuse before any simulation or
+# moto sees it; faults fail it; the simulations answer what reaches them.
 # The edge cache watches the answers the invalidation limits let through.
 LAYERS = (
     cbor.layer,
     recording.layer,
+    actions.layer,
+    contract.layer,
     faults.layer,
     s3_regions.layer,
     cloudwatch_alarms.layer,
@@ -47,6 +54,9 @@ LAYERS = (
 # Modules with control routes (paths under CONTROL) and state to reset.
 MODULES = (
     recording,
+    actions,
+    contract,
+    signing,
     faults,
     s3_regions,
     cloudwatch_alarms,
@@ -82,7 +92,8 @@ def health(req):
 
 
 def reset(req):
-    """POST /reset: clears scenarios, rollouts, calls, tasks and faults."""
+    """POST /reset: clears every module's state (scenarios, rollouts, calls,
+    tasks, faults, recorded actions and refusals, credentials)."""
     for module in MODULES:
         if hasattr(module, "reset"):
             module.reset()

@@ -161,6 +161,17 @@ def s3_operation(method, key, query, copy_source):
     return method
 
 
+def access_key(req):
+    """The access key that signed the request ("" when unsigned): the
+    principal the front records its actions and refusals under."""
+    auth = req.header("Authorization", "") or ""
+    found = re.search(r"Credential=([^/,\s]+)", auth)
+    if found:
+        return found.group(1)
+    credential = req.query("X-Amz-Credential")
+    return credential.split("/", 1)[0] if credential else ""
+
+
 def local(status, body, content_type="application/json", headers=()):
     """An answer the front makes itself (not moto's)."""
     return Answer(

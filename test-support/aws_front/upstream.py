@@ -5,6 +5,7 @@ import http.client
 import json
 import urllib.parse
 
+from . import signing
 from .message import Answer
 
 # Headers that describe one connection, not the message: never forwarded as is.
@@ -40,16 +41,16 @@ class Upstream:
         A new connection per request: moto's werkzeug server answers every
         request with `Connection: close`, so there is nothing to keep alive.
         """
+        headers = list(headers)
+        if not any(name.lower() == "host" for name, _ in headers):
+            headers.append(("Host", f"{self.host}:{self.port}"))
+        # Signed again when IAM is on and the front changed what was signed.
+        headers, body = signing.resign(method, target, headers, body)
         conn = http.client.HTTPConnection(self.host, self.port, timeout=300)
         try:
             conn.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            has_host = False
             for name, value in headers:
-                if name.lower() == "host":
-                    has_host = True
                 conn.putheader(name, value)
-            if not has_host:
-                conn.putheader("Host", f"{self.host}:{self.port}")
             if body or method not in ("GET", "HEAD", "DELETE", "OPTIONS"):
                 conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body if body else None)
@@ -81,7 +82,8 @@ def forward(req):
 def ecs(operation, payload, auth_headers):
     """An ECS call of the front's own (not recorded, not simulated): the
     answer's JSON, or None when moto refused it."""
-    headers = [h for h in auth_headers if h[0].lower() == "authorization"]
+    signing_headers = ("authorization", "x-amz-date", "x-amz-security-token")
+    headers = signing.as_front([h for h in auth_headers if h[0].lower() in signing_headers])
     headers += [
         ("X-Amz-Target", ECS_TARGET_PREFIX + operation),
         ("Content-Type", "application/x-amz-json-1.1"),

@@ -4,9 +4,11 @@
 //! exists nowhere else), so they hand its path in.
 
 use crate::emulator;
+use crate::iam::audit::Audit;
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
 
 /// How to run the binary: where, and with which changes to the test process's
 /// environment.
@@ -17,6 +19,10 @@ pub struct Xtask {
     on_emulator: bool,
     /// Applied in order after the emulator's variables; `None` removes one.
     env: Vec<(OsString, Option<OsString>)>,
+    /// On the emulator: each command's AWS actions checked against the policy
+    /// `xtask iam` renders, and its requests against the service models
+    /// (see `iam::audit`).
+    audit: Option<Arc<Audit>>,
 }
 
 impl Xtask {
@@ -27,15 +33,23 @@ impl Xtask {
             dir: dir.as_ref().to_path_buf(),
             on_emulator: false,
             env: Vec::new(),
+            audit: None,
         }
     }
 
     /// The binary at `bin`, run in `dir` against the emulator (started on first
     /// use): its endpoint and dummy credentials through the SDK's standard
     /// variables, none of the runner's AWS profile or GitHub Actions variables.
+    /// Each command gets an access key of its own, by which the AWS actions it
+    /// needed and any request AWS would refuse are found and checked (the
+    /// actions against the policy `xtask iam` renders for the config): after
+    /// [`Xtask::run`], and for commands spawned from [`Xtask::command`] when
+    /// the last copy of this `Xtask` is dropped. A miss fails the test.
     pub fn on_emulator(bin: impl AsRef<Path>, dir: impl AsRef<Path>) -> Xtask {
+        let audit = Some(Arc::new(Audit::new(bin.as_ref())));
         Xtask {
             on_emulator: true,
+            audit,
             ..Xtask::new(bin, dir)
         }
     }
@@ -61,6 +75,9 @@ impl Xtask {
         cmd.args(args).current_dir(&self.dir);
         if self.on_emulator {
             emulator().cli_env(&mut cmd);
+            if let Some(key) = self.audit.as_ref().and_then(|a| a.enlist(&self.dir, args)) {
+                cmd.env("AWS_ACCESS_KEY_ID", key);
+            }
         }
         for (key, value) in &self.env {
             match value {
@@ -71,11 +88,18 @@ impl Xtask {
         cmd
     }
 
-    /// Runs it to the end; panics only if it cannot start.
+    /// Runs it to the end; panics if it cannot start, or (on the emulator) if
+    /// it needed an AWS action the config's policy does not allow or sent a
+    /// request AWS would refuse.
     pub fn run(&self, args: &[&str]) -> Output {
-        self.command(args)
+        let out = self
+            .command(args)
             .output()
-            .unwrap_or_else(|e| panic!("{}: {e}", self.bin.display()))
+            .unwrap_or_else(|e| panic!("{}: {e}", self.bin.display()));
+        if let Some(audit) = &self.audit {
+            audit.check();
+        }
+        out
     }
 
     /// `history TARGET ENV --format json`: the ledger's records, newest first.

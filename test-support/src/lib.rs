@@ -31,6 +31,10 @@
 //! - [`SlackWebhook`]: a Slack incoming webhook on 127.0.0.1 that records what
 //!   it receives and answers as Slack does (or as a test scripts: 5xx, 429
 //!   with Retry-After, late), and [`block_kit_problems`]: Block Kit's limits.
+//! - [`iam`]: IAM policies read as IAM reads them; every `xtask` command run on
+//!   the emulator checked against the policy `xtask iam` renders for its
+//!   config (and its requests against the AWS service models); moto's own IAM
+//!   enforcement with users holding a given policy.
 //! - [`fixtures`]: an ECS target ([`EcsTarget`]), a static site
 //!   ([`StaticSite`]), a terraform stack ([`SharedStack`]) and a site with
 //!   previews ([`PreviewSite`]) in the emulator, each with a repository whose
@@ -46,6 +50,7 @@ mod emulator;
 mod faults;
 pub mod fixtures;
 mod git_repo;
+pub mod iam;
 mod real_terraform;
 pub mod runner;
 mod services;
@@ -58,7 +63,9 @@ pub mod webhook;
 pub use buckets::enable_versioning;
 pub use cli::Xtask;
 pub use docker::{DockerCall, DockerStandIn};
-pub use emulator::{emulator, unique_name, Busy, Emulator, RolloutOutcome, RolloutScenario};
+pub use emulator::{
+    emulator, unique_name, Busy, Emulator, RecordedAction, RolloutOutcome, RolloutScenario,
+};
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use fixtures::{
     ecs::EcsTarget, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,

@@ -44,6 +44,9 @@ pub enum Command {
     /// stacks from environments/<env>/ folders, environments from branches.
     /// Never overwrites a file.
     Init(InitFlags),
+    /// The least-privilege IAM policies of an environment: the deploy role's,
+    /// the read-only drift role's and bootstrap's, with the config's ARNs.
+    Iam(IamFlags),
 }
 
 impl Command {
@@ -55,6 +58,7 @@ impl Command {
             Command::History(f) => f.environment(),
             Command::Status(f) => Some(&f.env),
             Command::Bootstrap(f) => Some(&f.env),
+            Command::Iam(f) => Some(&f.env),
             Command::Plan(_) | Command::Ci(_) | Command::Preview(_) | Command::Init(_) => None,
         }
     }
@@ -571,4 +575,29 @@ pub struct InitFlags {
     /// `{env}` and `{region}` are filled when a command runs.
     #[arg(long, value_name = "PATTERN", default_value = crate::init::DEFAULT_NAMES)]
     pub names: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IamFlags {
+    /// The environment whose policies to print.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The AWS account id in the ARNs [default: the one in the environment's
+    /// `aws_role_arn`, else the policy variable `${aws:PrincipalAccount}`,
+    /// the account of whoever holds the policy].
+    #[arg(long, value_name = "ID", value_parser = parse_account)]
+    pub account: Option<String>,
+    /// `json`: one document with `deploy`, `drift` and `bootstrap` policies.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+    #[command(flatten)]
+    pub repo: RepoFlags,
+}
+
+fn parse_account(s: &str) -> Result<String, String> {
+    if s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err("expected a 12-digit AWS account id".into())
+    }
 }

@@ -14,6 +14,7 @@ pub mod context;
 pub mod error;
 pub mod flags;
 pub mod history;
+pub mod iam;
 pub mod init;
 pub mod interrupt;
 pub mod notify;

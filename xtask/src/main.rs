@@ -31,9 +31,10 @@ fn main() {
     }
     log_to_stderr(flags.verbose);
     let result = match &flags.command {
-        // CI generation and init read only files: no runtime to start.
+        // CI generation, init and the IAM policies read only files: no runtime to start.
         Command::Ci(f) => cmd::ci::run(f),
         Command::Init(f) => cmd::init::run(f),
+        Command::Iam(f) => cmd::iam::run(f),
         command => tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()
@@ -42,7 +43,9 @@ fn main() {
                 rt.block_on(async {
                     let work = async {
                         match command {
-                            Command::Ci(_) | Command::Init(_) => unreachable!("handled above"),
+                            Command::Ci(_) | Command::Init(_) | Command::Iam(_) => {
+                                unreachable!("handled above")
+                            }
                             Command::Plan(f) => cmd::plan::run(f).await,
                             Command::Deploy(f) => cmd::deploy::run(f).await,
                             Command::Rollback(f) => cmd::rollback::run(f).await,

@@ -13,11 +13,29 @@ pub(super) fn http(
     path: &str,
     body: &str,
 ) -> Result<(u16, String), String> {
+    http_with(
+        port,
+        method,
+        path,
+        &["Content-Type: application/json"],
+        body,
+    )
+}
+
+/// [`http`] with the given header lines (`Name: value`).
+pub(crate) fn http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    body: &str,
+) -> Result<(u16, String), String> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))
         .map_err(|e| format!("cannot connect to 127.0.0.1:{port}: {e}"))?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let headers: String = headers.iter().map(|h| format!("{h}\r\n")).collect();
     let request = format!(
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n{headers}Content-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream

@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 pub use cloudfront::Busy;
-pub(crate) use control::query_escape;
+pub(crate) use control::{http_with, query_escape};
+pub use recording::RecordedAction;
 pub use rollouts::{RolloutOutcome, RolloutScenario};
 
 /// A running moto server and the AWS front before it.
@@ -57,6 +58,15 @@ impl Emulator {
     /// moto itself, without the front: its answers as they are, no rollouts.
     pub fn moto_endpoint(&self) -> &str {
         &self.moto_endpoint
+    }
+
+    /// moto's port (see [`Emulator::moto_endpoint`]).
+    pub(crate) fn moto_port(&self) -> u16 {
+        self.moto_endpoint
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("moto's endpoint ends with its port")
     }
 
     /// A control call to the front (`path` under `/__front`); panics unless
@@ -100,12 +110,20 @@ impl Emulator {
     /// An `SdkConfig` for this emulator: its endpoint, a fixed region and
     /// dummy credentials, as the standard chain would build from the environment.
     pub async fn sdk_config(&self) -> SdkConfig {
+        self.sdk_config_as("testing", "testing").await
+    }
+
+    /// [`Emulator::sdk_config`] signing with this access key: the front records
+    /// what its requests need (and refuses) under the key, and with moto's IAM
+    /// enforcement on ([`Emulator::enforce_iam`]) moto checks them as that
+    /// key's user.
+    pub async fn sdk_config_as(&self, access_key_id: &str, secret_access_key: &str) -> SdkConfig {
         aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .credentials_provider(aws_credential_types::Credentials::new(
-                "testing",
-                "testing",
+                access_key_id,
+                secret_access_key,
                 None,
                 None,
                 "test-support",

@@ -10,11 +10,13 @@
 //! One module per part of the front: `rollouts` (with its service fixture,
 //! `service`), `forwarding` (S3 corrections and plain forwarding), `s3`
 //! (buckets in other regions, conditional-write conflicts), `cloudfront`
-//! (invalidation limits, the edge cache, origin access controls) and
-//! `cloudwatch` (alarm types, pages, composite alarms, faults).
+//! (invalidation limits, the edge cache, origin access controls),
+//! `cloudwatch` (alarm types, pages, composite alarms, faults) and `contract`
+//! (requests checked against the service models, IAM actions recorded).
 
 mod cloudfront;
 mod cloudwatch;
+mod contract;
 mod forwarding;
 mod rollouts;
 mod s3;

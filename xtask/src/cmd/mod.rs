@@ -4,6 +4,7 @@ pub mod bootstrap;
 pub mod ci;
 pub mod deploy;
 pub mod history;
+pub mod iam;
 pub mod init;
 pub mod plan;
 pub mod preview;
