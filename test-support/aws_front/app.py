@@ -8,7 +8,11 @@ before calling `next`, or change the answer after."""
 
 from . import (
     cbor,
+    ecs_consistency,
+    ecs_deployments,
+    ecs_deployments_api,
     ecs_rollouts,
+    ecs_rules,
     ecs_services,
     ecs_tasks,
     faults,
@@ -22,17 +26,31 @@ from .message import json_answer, local
 # Outermost first. CloudWatch's CBOR is translated before anything else looks
 # at a request, so every later layer sees one JSON protocol; traffic is
 # recorded before faults fail it; the simulations answer what reaches them.
+# ECS: a stale read answers before anything moves; what ECS refuses never
+# reaches the rollouts; service deployments wrap the rollouts they record.
 LAYERS = (
     cbor.layer,
     recording.layer,
     faults.layer,
+    ecs_consistency.layer,
+    ecs_rules.layer,
+    ecs_deployments_api.layer,
     ecs_services.layer,
     ecs_tasks.layer,
     s3_fixes.layer,
 )
 
 # Modules with control routes (paths under CONTROL) and state to reset.
-MODULES = (recording, faults, ecs_rollouts, ecs_tasks, network)
+MODULES = (
+    recording,
+    faults,
+    ecs_rollouts,
+    ecs_deployments,
+    ecs_deployments_api,
+    ecs_consistency,
+    ecs_tasks,
+    network,
+)
 
 CONTROL = "/__front"
 

@@ -31,7 +31,8 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
                 return Ok(format!(
                     "nothing ran before {}: it stays in place",
                     r.release
-                ));
+                )
+                .into());
             };
             eprintln!("{name}: verification failed: restoring release {before}");
             let request = web_deployer::RollbackRequest {
@@ -52,7 +53,8 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
                 Err(e) => format!(
                     "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
                 ),
-            })
+            }
+            .into())
         })
     })
 }
