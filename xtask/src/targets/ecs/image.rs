@@ -104,7 +104,7 @@ pub async fn ensure(
     }
     if mode.dry_run() {
         eprintln!(
-            "{target}: dry run: would build {} for {} ({}) and push {image}",
+            "{target}: dry run: would build {} and push {image} (for {}: {})",
             build.dockerfile, platform.value, platform.why
         );
         return Ok(true);

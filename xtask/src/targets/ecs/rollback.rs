@@ -1,9 +1,10 @@
 //! An ECS rollback, decided before the lock (read-only, so a dry run says
 //! exactly what would happen and bad input writes nothing):
 //!
-//! - the service's current deployment still in flight (a deploy cut off in
-//!   its bake, someone else's): StopServiceDeployment(ROLLBACK) — ECS shifts
-//!   the traffic back to the revision still running beside it;
+//! - the service's current BLUE_GREEN, LINEAR or CANARY deployment still in
+//!   flight (a deploy cut off in its bake, someone else's):
+//!   StopServiceDeployment(ROLLBACK) — ECS shifts the traffic back to the
+//!   revision still running beside it (a ROLLING one is replaced as below);
 //! - else the revision that ran before — `--to`, else the ledger's (the deploy
 //!   that put the current one in place says what it replaced), else the
 //!   highest ACTIVE revision below the current one — and the rollout to it; a
@@ -54,11 +55,14 @@ pub async fn rollback<'a>(
         .map_err(explained)?
         .revision;
     let history = ctx.store.history(name).await.map_err(anyhow::Error::from)?;
+    // A ROLLING deployment in flight keeps today's path (an UpdateService
+    // replaces it); a traffic-shifting one still runs the old revision.
     let in_flight = match &opts.to {
         Some(_) => None,
         None => api::in_flight(&clients, &s.service, &opts.watch)
             .await
-            .map_err(explained)?,
+            .map_err(explained)?
+            .filter(|r| r.strategy.shifts_traffic()),
     };
     let plan = match in_flight {
         Some(rollout) => Plan::Stop(Box::new(rollout)),
