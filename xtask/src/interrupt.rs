@@ -29,6 +29,14 @@ impl Signal {
         }
     }
 
+    /// `SIGINT`, `SIGTERM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
     /// 128 + the signal's number.
     pub fn exit_code(self) -> i32 {
         match self {

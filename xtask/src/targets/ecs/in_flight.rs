@@ -272,7 +272,7 @@ pub(super) fn on_interrupt(
             };
             let message = format!(
                 "cancelled ({}) during the {strategy} rollout of {}: {what}",
-                signal.describe(),
+                signal.name(),
                 to.short()
             );
             record.outcome = crate::state::ledger::Outcome::Failed;
@@ -282,7 +282,7 @@ pub(super) fn on_interrupt(
                 strategy: strategy.clone(),
                 service_deployment: Some(arn.clone()),
                 ended,
-                reason: Some(format!("cancelled ({})", signal.describe())),
+                reason: Some(format!("cancelled ({})", signal.name())),
                 undone_by: stopped
                     .is_ok()
                     .then(|| "StopServiceDeployment(ROLLBACK)".to_string()),
