@@ -347,18 +347,20 @@ pub async fn watch(
     }
 }
 
-/// One poll: the service (counts, events, and the fallback's verdict), and our
-/// service deployment where the API is.
+/// One poll: our service deployment where the API is, then the service
+/// (counts, events, the fallback's verdict, and which deployment is current
+/// now: read after the status, so a STOPPED status meets the deployment that
+/// replaced ours).
 async fn poll(
     ecs: &aws_sdk_ecs::Client,
     settings: &ServiceSettings,
     rollout: &Rollout,
 ) -> Result<(Service, Option<Read>), ApiError> {
-    let service = crate::service::describe(ecs, settings).await?;
     let read = match (&rollout.service_deployment, rollout.api) {
         (Some(arn), true) => Some(service_deployment::describe(ecs, arn).await?),
         _ => None,
     };
+    let service = crate::service::describe(ecs, settings).await?;
     Ok((service, read))
 }
 

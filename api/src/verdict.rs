@@ -51,7 +51,8 @@ fn progress(
     view: Option<&ServiceDeploymentView>,
 ) -> Progress {
     let target = view.and_then(|v| v.target.as_ref());
-    let traffic = view.and_then(|v| {
+    // Traffic shifts only in the stages of BLUE_GREEN, LINEAR and CANARY.
+    let traffic = view.filter(|v| v.stage.is_some()).and_then(|v| {
         let target = v.target.as_ref()?;
         Some(Traffic {
             new_production: target.production?,
@@ -108,7 +109,15 @@ fn by_service_deployment(
             }),
         },
         "PENDING" | "IN_PROGRESS" => {
-            if let Some(end) = too_many_failed(ours, rollout, watch) {
+            // deployments[] (read after the status) may be a step ahead: a
+            // deployment ECS just marked FAILED is STOPPED or rolled back by
+            // ECS next; the service deployment says which.
+            let failed_now = ours.is_some_and(|d| {
+                d.rollout_state() == Some(&DeploymentRolloutState::Failed)
+            });
+            if failed_now {
+                Verdict::Going
+            } else if let Some(end) = too_many_failed(ours, rollout, watch) {
                 Verdict::End(end)
             } else if view.stage.as_deref() == Some("BAKE_TIME") && rollout.strategy.shifts_traffic()
             {

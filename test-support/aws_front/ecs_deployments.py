@@ -510,7 +510,13 @@ class ServiceDeployment:
             "status": self.status,
             "deploymentConfiguration": self.config,
             "deploymentCircuitBreaker": {
-                "status": self.circuit_breaker if breaker.get("enable") else "DISABLED",
+                "status": (
+                    "TRIGGERED"
+                    if self.circuit_breaker == "TRIGGERED"
+                    else "MONITORING"
+                    if breaker.get("enable")
+                    else "DISABLED"
+                ),
                 "failureCount": (find(self.rollout, self.deployment_id) or {}).get(
                     "failedTasks", 0
                 ),

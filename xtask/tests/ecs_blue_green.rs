@@ -86,6 +86,31 @@ async fn a_blue_green_deploy_follows_its_own_service_deployment_through_the_stag
         "{}",
         all_output(&out)
     );
+    // The environment's timeline says it too, in its table and its marks.
+    let out = f.xtask(&["history", "--env", "prod", "--format", "markdown"]);
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "(rollout: BLUE_GREEN service deployment {arn}: SUCCESSFUL)"
+        )),
+        "{}",
+        all_output(&out)
+    );
+    let page = f.repo.file("timeline.html");
+    let out = f.xtask(&[
+        "history",
+        "--env",
+        "prod",
+        "--format",
+        "html",
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(
+        html.contains(&format!("rollout: BLUE_GREEN service deployment {arn}: SUCCESSFUL")),
+        "the mark's details"
+    );
 }
 
 #[tokio::test]

@@ -40,6 +40,30 @@ async fn rollback_while_the_deployment_is_in_flight_stops_it_with_a_rollback() {
         .unwrap()
         .to_string();
 
+    // `status` shows the deployment in progress with its stage.
+    let out = f.xtask(&["status", "--env", "prod"]);
+    assert_eq!(out.status.code(), Some(3), "{}", all_output(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(&format!(
+            "(rollout in progress: BLUE_GREEN IN_PROGRESS BAKE_TIME, production 100% new, service deployment {arn})"
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("DRIFT a deployment is in progress (xtask:"),
+        "the killed deploy's lock is still there: {stdout}"
+    );
+    let out = f.xtask(&["status", "--env", "prod", "--format", "json"]);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        rows[0]["deployment"]
+            .as_str()
+            .unwrap()
+            .starts_with("BLUE_GREEN IN_PROGRESS BAKE_TIME"),
+        "{rows}"
+    );
+
     let out = f.rollback(&["--dry-run"]);
     assert!(out.status.success(), "{}", all_output(&out));
     assert!(
