@@ -208,8 +208,15 @@ pub async fn deploy(
     } else {
         Until::End
     };
-    let (mut rollout, watched) =
-        update_and_watch(clients, settings, &next, &request.watch, until, &mut on_event).await?;
+    let (mut rollout, watched) = update_and_watch(
+        clients,
+        settings,
+        &next,
+        &request.watch,
+        until,
+        &mut on_event,
+    )
+    .await?;
     let end = match watched {
         Watched::Baking => {
             let outcome = DeployOutcome::Baking {

@@ -101,7 +101,9 @@ pub async fn stop(
         return Ok(None);
     };
     on_event(DeployEvent::Stopping(rollout));
-    if let Stop::AlreadyFinished(_) = service_deployment::stop_with_rollback(&clients.ecs, &arn).await? {
+    if let Stop::AlreadyFinished(_) =
+        service_deployment::stop_with_rollback(&clients.ecs, &arn).await?
+    {
         return Ok(None);
     }
     // A rollback does not bake: the watch's own time from now.

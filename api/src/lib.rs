@@ -63,9 +63,7 @@ pub use one_off_task::{LogStream, OneOffTask, TaskEnd, TaskProgress, TaskRun};
 pub use restore::{plan as restore_plan, Restore};
 pub use rollback::{previous_active, resolve as resolve_revision, rollback, RollbackReport};
 pub use rollout::{Progress, Rollout, RolloutEnd, Traffic, WatchSettings};
-pub use service_deployment::{
-    stop_with_rollback, RevisionTraffic, ServiceDeploymentView, Stop,
-};
+pub use service_deployment::{stop_with_rollback, RevisionTraffic, ServiceDeploymentView, Stop};
 pub use settings::ServiceSettings;
 pub use status::{status, ServiceStatus, TagMoved};
 pub use strategy::Strategy;

@@ -303,7 +303,8 @@ pub async fn watch(
                 progress.note = note;
                 if progress.stage.as_deref() == Some("BAKE_TIME") {
                     let started = *rollout.bake_started.get_or_insert_with(Instant::now);
-                    progress.bake_left = Some(rollout.strategy.bake.saturating_sub(started.elapsed()));
+                    progress.bake_left =
+                        Some(rollout.strategy.bake.saturating_sub(started.elapsed()));
                 }
                 on_progress(&progress);
                 match verdict {
@@ -368,7 +369,12 @@ async fn poll(
 /// nothing of ours follows it.
 fn timed_out(rollout: &Rollout, last: Option<&Progress>) -> RolloutEnd {
     match last {
-        Some(p) if matches!(p.state.as_str(), "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS") => {
+        Some(p)
+            if matches!(
+                p.state.as_str(),
+                "ROLLBACK_REQUESTED" | "ROLLBACK_IN_PROGRESS"
+            ) =>
+        {
             RolloutEnd::RolledBackByEcs {
                 reason: format!("still rolling back after {}s", rollout.allowed.as_secs()),
                 status: p.state.clone(),

@@ -4,7 +4,9 @@
 //! Region without it, or a role without `ecs:DescribeServiceDeployments`), the
 //! caller falls back to DescribeServices' `deployments[]`.
 
-use aws_sdk_ecs::types::{ServiceDeployment, StopServiceDeploymentStopType, ServiceRevisionSummary};
+use aws_sdk_ecs::types::{
+    ServiceDeployment, ServiceRevisionSummary, StopServiceDeploymentStopType,
+};
 
 use crate::error::{classify, ApiError};
 
@@ -111,12 +113,14 @@ impl ServiceDeploymentView {
                 arn.rsplit(':').next().unwrap_or(arn).to_string()
             })
             .collect();
-        let triggered = |s: Option<&aws_sdk_ecs::types::ServiceDeploymentRollbackMonitorsStatus>| {
-            s.is_some_and(|s| s.as_str() == "TRIGGERED")
-        };
+        let triggered = |s: Option<
+            &aws_sdk_ecs::types::ServiceDeploymentRollbackMonitorsStatus,
+        >| { s.is_some_and(|s| s.as_str() == "TRIGGERED") };
         ServiceDeploymentView {
             arn: d.service_deployment_arn().unwrap_or_default().to_string(),
-            status: d.status().map_or_else(String::new, |s| s.as_str().to_string()),
+            status: d
+                .status()
+                .map_or_else(String::new, |s| s.as_str().to_string()),
             status_reason: d.status_reason().map(str::to_owned),
             stage: d.lifecycle_stage().map(|s| s.as_str().to_string()),
             strategy: d
@@ -169,17 +173,18 @@ pub async fn describe(ecs: &aws_sdk_ecs::Client, arn: &str) -> Result<Read, ApiE
         .service_deployment_arns(arn)
         .send()
         .await;
-    let out = match out {
-        Ok(out) => out,
-        Err(e) => {
-            if let Some(why) = unsupported(e.as_service_error().and_then(|s| {
-                aws_sdk_ecs::error::ProvideErrorMetadata::code(s).map(str::to_owned)
-            })) {
-                return Ok(Read::Unsupported(why));
+    let out =
+        match out {
+            Ok(out) => out,
+            Err(e) => {
+                if let Some(why) = unsupported(e.as_service_error().and_then(|s| {
+                    aws_sdk_ecs::error::ProvideErrorMetadata::code(s).map(str::to_owned)
+                })) {
+                    return Ok(Read::Unsupported(why));
+                }
+                return Err(classify("ECS DescribeServiceDeployments", e));
             }
-            return Err(classify("ECS DescribeServiceDeployments", e));
-        }
-    };
+        };
     Ok(
         match out
             .service_deployments()
@@ -201,9 +206,9 @@ fn unsupported(code: Option<String>) -> Option<String> {
         Some("UnknownOperationException" | "InvalidAction") => {
             Some("this ECS endpoint does not know DescribeServiceDeployments".into())
         }
-        Some("AccessDeniedException") => Some(
-            "the role may not call ecs:DescribeServiceDeployments (see docs/IAM.md)".into(),
-        ),
+        Some("AccessDeniedException") => {
+            Some("the role may not call ecs:DescribeServiceDeployments (see docs/IAM.md)".into())
+        }
         _ => None,
     }
 }

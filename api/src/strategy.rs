@@ -74,7 +74,9 @@ impl Strategy {
                 } else {
                     1
                 };
-                let bake = linear.and_then(|l| l.step_bake_time_in_minutes()).or(Some(6));
+                let bake = linear
+                    .and_then(|l| l.step_bake_time_in_minutes())
+                    .or(Some(6));
                 minutes(bake) * steps.saturating_sub(1)
             }
             "CANARY" => minutes(
@@ -142,7 +144,10 @@ mod tests {
                     .build(),
             )
             .build();
-        assert_eq!(Strategy::of(Some(&linear)).bakes(), Duration::from_secs(7 * 60));
+        assert_eq!(
+            Strategy::of(Some(&linear)).bakes(),
+            Duration::from_secs(7 * 60)
+        );
 
         let canary = DeploymentConfiguration::builder()
             .strategy(DeploymentStrategy::Canary)

@@ -72,7 +72,10 @@ fn progress(
             || target.map_or(service.desired_count(), |t| t.requested),
             Deployment::desired_count,
         ),
-        running: ours.map_or_else(|| target.map_or(0, |t| t.running), Deployment::running_count),
+        running: ours.map_or_else(
+            || target.map_or(0, |t| t.running),
+            Deployment::running_count,
+        ),
         pending: ours.map_or(0, Deployment::pending_count),
         failed: ours.map_or(0, Deployment::failed_tasks),
         state,
@@ -112,14 +115,14 @@ fn by_service_deployment(
             // deployments[] (read after the status) may be a step ahead: a
             // deployment ECS just marked FAILED is STOPPED or rolled back by
             // ECS next; the service deployment says which.
-            let failed_now = ours.is_some_and(|d| {
-                d.rollout_state() == Some(&DeploymentRolloutState::Failed)
-            });
+            let failed_now =
+                ours.is_some_and(|d| d.rollout_state() == Some(&DeploymentRolloutState::Failed));
             if failed_now {
                 Verdict::Going
             } else if let Some(end) = too_many_failed(ours, rollout, watch) {
                 Verdict::End(end)
-            } else if view.stage.as_deref() == Some("BAKE_TIME") && rollout.strategy.shifts_traffic()
+            } else if view.stage.as_deref() == Some("BAKE_TIME")
+                && rollout.strategy.shifts_traffic()
             {
                 Verdict::Baking
             } else {

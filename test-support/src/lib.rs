@@ -55,7 +55,6 @@ mod verification;
 
 pub use buckets::enable_versioning;
 pub use cli::Xtask;
-pub use spawned::Spawned;
 pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{
     emulator, unique_name, DeploymentFailure, DeploymentScenario, Emulator, FailureCause,
@@ -63,13 +62,17 @@ pub use emulator::{
 };
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use fixtures::{
-    ecs::{EcsService, EcsTarget}, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,
+    ecs::{EcsService, EcsTarget},
+    preview::PreviewSite,
+    shared_stack::SharedStack,
+    site::StaticSite,
 };
 pub use git_repo::GitRepo;
 pub use real_terraform::{
     real_terraform, state_bucket, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM,
 };
 pub use services::fargate_service;
+pub use spawned::Spawned;
 pub use tasks::{Network, TaskOutcome, TaskScenario};
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
 pub use verification::{alarm, set_alarm, HealthEndpoint};

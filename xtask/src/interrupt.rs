@@ -69,8 +69,7 @@ pub async fn signal() -> Signal {
 }
 
 /// What to do when the run is interrupted while it runs: its one-line account.
-pub type Action =
-    Box<dyn FnOnce(Signal) -> Pin<Box<dyn Future<Output = String> + Send>> + Send>;
+pub type Action = Box<dyn FnOnce(Signal) -> Pin<Box<dyn Future<Output = String> + Send>> + Send>;
 
 static ACTIONS: Mutex<Vec<(u64, Action)>> = Mutex::new(Vec::new());
 static NEXT: AtomicU64 = AtomicU64::new(0);
@@ -81,7 +80,9 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 const ACTION_TIME: Duration = Duration::from_secs(5);
 
 fn actions() -> std::sync::MutexGuard<'static, Vec<(u64, Action)>> {
-    ACTIONS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ACTIONS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Registers `action` for an interruption while the returned guard lives:

@@ -108,7 +108,9 @@ async fn a_blue_green_deploy_follows_its_own_service_deployment_through_the_stag
     assert!(out.status.success(), "{}", all_output(&out));
     let html = std::fs::read_to_string(&page).unwrap();
     assert!(
-        html.contains(&format!("rollout: BLUE_GREEN service deployment {arn}: SUCCESSFUL")),
+        html.contains(&format!(
+            "rollout: BLUE_GREEN service deployment {arn}: SUCCESSFUL"
+        )),
         "the mark's details"
     );
 }
@@ -184,7 +186,9 @@ async fn ecs_rolling_back_by_itself_on_an_alarm_is_a_failure_with_nothing_of_our
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let all = all_output(&out);
     assert!(
-        all.contains(&format!("ECS rolled it back (ROLLBACK_SUCCESSFUL: alarm(s) {five_xx} went into ALARM")),
+        all.contains(&format!(
+            "ECS rolled it back (ROLLBACK_SUCCESSFUL: alarm(s) {five_xx} went into ALARM"
+        )),
         "says why: {all}"
     );
     assert!(all.contains("nothing of ours was sent"), "{all}");
@@ -203,7 +207,11 @@ async fn ecs_rolling_back_by_itself_on_an_alarm_is_a_failure_with_nothing_of_our
 #[tokio::test]
 async fn ecs_rolling_back_after_a_failed_hook_or_the_circuit_breaker_says_why() {
     for (cause, stage, why) in [
-        (FailureCause::Hook, "POST_TEST_TRAFFIC_SHIFT", "lifecycle hook"),
+        (
+            FailureCause::Hook,
+            "POST_TEST_TRAFFIC_SHIFT",
+            "lifecycle hook",
+        ),
         (
             FailureCause::CircuitBreaker,
             "SCALE_UP",
@@ -268,7 +276,9 @@ async fn a_deployment_superseded_by_someone_elses_is_named_and_nothing_is_touche
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let all = all_output(&out);
     assert!(
-        all.contains(&format!("was superseded by another deployment, service deployment {theirs}")),
+        all.contains(&format!(
+            "was superseded by another deployment, service deployment {theirs}"
+        )),
         "names the deployment that replaced it: {all}"
     );
     assert!(all.contains("nothing of ours was sent"), "{all}");
@@ -308,4 +318,3 @@ async fn a_stuck_blue_green_rollout_times_out_and_is_stopped_with_a_rollback() {
         "StopServiceDeployment(ROLLBACK)"
     );
 }
-

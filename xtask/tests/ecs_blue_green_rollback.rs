@@ -74,7 +74,11 @@ async fn rollback_while_the_deployment_is_in_flight_stops_it_with_a_rollback() {
         "{}",
         all_output(&out)
     );
-    assert_eq!(f.calls_of("StopServiceDeployment"), 0, "a dry run stops nothing");
+    assert_eq!(
+        f.calls_of("StopServiceDeployment"),
+        0,
+        "a dry run stops nothing"
+    );
 
     let out = f.rollback(&["--force-unlock"]);
     assert!(out.status.success(), "{}", all_output(&out));
@@ -83,7 +87,11 @@ async fn rollback_while_the_deployment_is_in_flight_stops_it_with_a_rollback() {
     assert_eq!(f.service_deployments()[1]["status"], "ROLLBACK_SUCCESSFUL");
     assert_eq!(f.running().await.0, 1);
     let history = f.history();
-    assert_eq!(history.len(), 1, "the killed deploy wrote nothing: {history:?}");
+    assert_eq!(
+        history.len(),
+        1,
+        "the killed deploy wrote nothing: {history:?}"
+    );
     assert_eq!(history[0]["action"], "rollback");
     assert_eq!(history[0]["outcome"], "succeeded");
     assert!(history[0]["deployed"].as_str().unwrap().ends_with(":1"));

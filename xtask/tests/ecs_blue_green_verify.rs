@@ -31,21 +31,31 @@ async fn verification_runs_during_the_bake_while_the_old_revision_still_runs() {
     let deploy = f.spawn_deploy("v2", &["--format", "json"]);
     let deadline = Instant::now() + Duration::from_secs(30);
     while health.requests() == 0 {
-        assert!(Instant::now() < deadline, "never verified: {}", deploy.stderr());
+        assert!(
+            Instant::now() < deadline,
+            "never verified: {}",
+            deploy.stderr()
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // The first smoke request: ECS bakes, both revisions run.
     let ours = f.service_deployments()[1].clone();
     assert_eq!(ours["status"], "IN_PROGRESS", "{ours}");
     assert_eq!(ours["lifecycleStage"], "BAKE_TIME", "{ours}");
-    assert_eq!(ours["sourceServiceRevisions"][0]["runningTaskCount"], 2, "{ours}");
+    assert_eq!(
+        ours["sourceServiceRevisions"][0]["runningTaskCount"], 2,
+        "{ours}"
+    );
     let out = deploy.finish();
     assert!(out.status.success(), "{}", all_output(&out));
     let err = text(&out.stderr);
     let bake = err.find(" BAKE_TIME]").unwrap_or_else(|| panic!("{err}"));
     let verified = err.find("verify: GET").unwrap_or_else(|| panic!("{err}"));
     let done = err.find("[SUCCESSFUL").unwrap_or_else(|| panic!("{err}"));
-    assert!(bake < verified && verified < done, "verified in the bake: {err}");
+    assert!(
+        bake < verified && verified < done,
+        "verified in the bake: {err}"
+    );
     let document: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let target = &document["targets"][0];
     assert_eq!(target["verification"]["outcome"], "passed", "{document}");
@@ -66,10 +76,24 @@ async fn a_failed_smoke_check_stops_the_deployment_with_a_rollback_not_an_update
         "verify = {{ url = \"{}\", within = \"1s\" }}",
         health.url
     ));
+    let out = f.deploy("v2", &["--dry-run"]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert!(
+        all_output(&out).contains("which ECS deploys BLUE_GREEN (bake 10m)")
+            && all_output(&out).contains(&format!(
+            "the verification would run during ECS's BAKE_TIME, while {}:1 still runs; a failure would stop the deployment with StopServiceDeployment(ROLLBACK)",
+            f.family
+        )),
+        "{}",
+        all_output(&out)
+    );
     let started = Instant::now();
     let out = f.deploy("v2", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
-    assert!(started.elapsed() < Duration::from_secs(9), "did not wait for the bake");
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "did not wait for the bake"
+    );
     let all = all_output(&out);
     assert!(
         all.contains(&format!(
@@ -142,7 +166,11 @@ async fn a_rolling_service_keeps_todays_path_on_a_failed_verification() {
     ));
     let out = f.deploy("v2", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
-    assert_eq!(f.calls_of("UpdateService"), 2, "the rollback is an UpdateService");
+    assert_eq!(
+        f.calls_of("UpdateService"),
+        2,
+        "the rollback is an UpdateService"
+    );
     assert_eq!(f.calls_of("StopServiceDeployment"), 0);
     let history = f.history();
     assert_eq!(history[0]["rollout"]["strategy"], "ROLLING");

@@ -49,7 +49,11 @@ async fn code_deploy_and_external_controllers_are_refused_before_anything_is_wri
             )) && errors[0].contains(advice),
             "{err}"
         );
-        assert!(docker.steps().is_empty(), "no image built: {:?}", docker.steps());
+        assert!(
+            docker.steps().is_empty(),
+            "no image built: {:?}",
+            docker.steps()
+        );
         assert!(f.tasks().is_empty(), "no migration task");
         assert_eq!(f.calls_of("RunTask"), 0);
         // No UpdateService, no new revision, no record, no lock.
@@ -100,7 +104,11 @@ async fn a_rollback_to_a_deregistered_revision_registers_the_same_definition_aga
         "{}",
         all_output(&out)
     );
-    assert_eq!(f.revisions().await, 2, "a dry run registers nothing (ACTIVE: 1, 3)");
+    assert_eq!(
+        f.revisions().await,
+        2,
+        "a dry run registers nothing (ACTIVE: 1, 3)"
+    );
 
     let out = f.rollback(&[]);
     assert!(out.status.success(), "{}", all_output(&out));
@@ -113,16 +121,20 @@ async fn a_rollback_to_a_deregistered_revision_registers_the_same_definition_aga
         all_output(&out)
     );
     assert_eq!(f.running().await, (4, v2), "the same pinned digest runs");
-    assert_eq!(f.calls_of("UpdateService"), updates + 1, "one UpdateService, accepted");
+    assert_eq!(
+        f.calls_of("UpdateService"),
+        updates + 1,
+        "one UpdateService, accepted"
+    );
     let history = f.history();
     assert_eq!(history[0]["action"], "rollback");
     assert_eq!(history[0]["outcome"], "succeeded");
     assert!(history[0]["deployed"].as_str().unwrap().ends_with(":4"));
     assert!(
-        history[0]["detail"]
-            .as_str()
-            .unwrap()
-            .contains(&format!("{}:2 was INACTIVE: registered again as {}:4", f.family, f.family)),
+        history[0]["detail"].as_str().unwrap().contains(&format!(
+            "{}:2 was INACTIVE: registered again as {}:4",
+            f.family, f.family
+        )),
         "{history:?}"
     );
 }
@@ -137,13 +149,16 @@ async fn a_failed_deploy_puts_back_a_running_revision_that_was_deregistered() {
         .send()
         .await
         .unwrap();
-    f.scenario(test_support::RolloutOutcome::CrashLoop, 2, false).await;
+    f.scenario(test_support::RolloutOutcome::CrashLoop, 2, false)
+        .await;
     let out = f.deploy("v2", &[]);
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let all = all_output(&out);
     assert!(
-        all.contains(&format!("registered its definition again as {}:3", f.family))
-            && all.contains(&format!("rolled back: {}:3 runs again", f.family)),
+        all.contains(&format!(
+            "registered its definition again as {}:3",
+            f.family
+        )) && all.contains(&format!("rolled back: {}:3 runs again", f.family)),
         "{all}"
     );
     assert_eq!(f.running().await, (3, format!("{}:v1", f.image_uri)));
@@ -182,8 +197,7 @@ async fn an_image_is_built_for_the_task_definitions_platform_unless_docker_platf
     let build = &docker
         .calls()
         .into_iter()
-        .filter(|c| c.step() == "build")
-        .next_back()
+        .rfind(|c| c.step() == "build")
         .unwrap()
         .args;
     let platform = build.iter().position(|a| a == "--platform").unwrap();

@@ -72,11 +72,17 @@ async fn ecs_circuit_breaker_rolling_back_by_itself_gets_nothing_of_ours() {
     assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
     let all = all_output(&out);
     assert!(
-        all.contains("ECS rolled it back (ROLLBACK_SUCCESSFUL: the deployment circuit breaker tripped"),
+        all.contains(
+            "ECS rolled it back (ROLLBACK_SUCCESSFUL: the deployment circuit breaker tripped"
+        ),
         "{all}"
     );
     assert!(all.contains("nothing of ours was sent"), "{all}");
-    assert_eq!(f.calls_of("UpdateService"), 1, "no rollback of our own on top");
+    assert_eq!(
+        f.calls_of("UpdateService"),
+        1,
+        "no rollback of our own on top"
+    );
     assert_eq!(f.running().await.0, 1);
     let history = f.history();
     assert_eq!(history[0]["outcome"], "failed");
@@ -116,7 +122,11 @@ async fn a_rolling_deploy_superseded_by_someone_elses_touches_nothing() {
         )),
         "{all}"
     );
-    assert_eq!(f.calls_of("UpdateService"), 2, "ours and theirs, nothing more");
+    assert_eq!(
+        f.calls_of("UpdateService"),
+        2,
+        "ours and theirs, nothing more"
+    );
     assert_eq!(f.history()[0]["rollout"]["ended"], "STOPPED");
 }
 
@@ -155,5 +165,8 @@ async fn a_deployment_ecs_never_shows_times_out_and_says_so() {
         all.contains("did not complete within 1s (ECS never showed the new deployment)"),
         "{all}"
     );
-    assert!(!all.contains("ECS rolled"), "not taken for a rollback: {all}");
+    assert!(
+        !all.contains("ECS rolled"),
+        "not taken for a rollback: {all}"
+    );
 }

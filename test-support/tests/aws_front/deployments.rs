@@ -7,8 +7,8 @@
 use std::time::{Duration, Instant};
 
 use aws_sdk_ecs::types::{
-    DeploymentAlarms, DeploymentConfiguration, DeploymentStrategy, LaunchType,
-    LinearConfiguration, ServiceDeployment, StopServiceDeploymentStopType,
+    DeploymentAlarms, DeploymentConfiguration, DeploymentStrategy, LaunchType, LinearConfiguration,
+    ServiceDeployment, StopServiceDeploymentStopType,
 };
 use test_support::{alarm, emulator, set_alarm, unique_name, DeploymentScenario, RolloutOutcome};
 
@@ -98,7 +98,10 @@ async fn a_rolling_deployment_is_a_service_deployment_named_by_update_service() 
         .current_service_deployment()
         .expect("UpdateService names its deployment")
         .to_string();
-    assert!(arn.contains(&format!(":service-deployment/{}/web/", f.cluster)), "{arn}");
+    assert!(
+        arn.contains(&format!(":service-deployment/{}/web/", f.cluster)),
+        "{arn}"
+    );
     let d = describe(&f, &arn).await;
     assert_eq!(status(&d), "IN_PROGRESS");
     assert_eq!(
@@ -126,7 +129,11 @@ async fn a_rolling_deployment_is_a_service_deployment_named_by_update_service() 
         .iter()
         .map(|b| b.status().map(|s| s.as_str()).unwrap_or(""))
         .collect();
-    assert_eq!(statuses, ["SUCCESSFUL", "SUCCESSFUL"], "newest first: ours, the creation");
+    assert_eq!(
+        statuses,
+        ["SUCCESSFUL", "SUCCESSFUL"],
+        "newest first: ours, the creation"
+    );
     assert_eq!(
         listed.service_deployments()[0].service_deployment_arn(),
         Some(arn.as_str())
@@ -231,7 +238,11 @@ async fn a_blue_green_deployment_moves_through_its_stages_by_time() {
     assert_eq!(seen.first().unwrap().0, "PENDING", "{seen:?}");
     assert_eq!(seen.last().unwrap().0, "SUCCESSFUL");
     // 9 stages of 0.15 s and a bake of 1 minute at 0.6 s a minute.
-    assert!(started.elapsed() >= Duration::from_millis(1800), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1800),
+        "{:?}",
+        started.elapsed()
+    );
     let production = |stage: &str| {
         seen.iter()
             .find(|(s, st, _)| s == "IN_PROGRESS" && st == stage)
@@ -397,7 +408,7 @@ async fn an_alarm_in_alarm_during_the_bake_makes_ecs_roll_back() {
     assert_eq!(seen.last().unwrap().0, "ROLLBACK_SUCCESSFUL", "{seen:?}");
     assert!(seen.iter().any(|(s, ..)| s == "ROLLBACK_IN_PROGRESS"));
     let d = describe(&f, &arn).await;
-    assert_eq!(d.alarms().unwrap().triggered_alarm_names(), [name.clone()]);
+    assert_eq!(d.alarms().unwrap().triggered_alarm_names(), std::slice::from_ref(&name));
     assert!(d.rollback().unwrap().reason().unwrap().contains(&name));
 }
 

@@ -83,7 +83,10 @@ async fn an_inactive_task_definition_is_refused() {
         .unwrap_err();
     assert_eq!(
         message(&err),
-        ("ClientException".into(), "TaskDefinition is inactive".into())
+        (
+            "ClientException".into(),
+            "TaskDefinition is inactive".into()
+        )
     );
     let described = f
         .ecs

@@ -282,8 +282,7 @@ async fn verified<'a>(
                 });
             }
             let undone = undo().await?;
-            let check =
-                verification::check(v, ignored, Some(&verdict), Some(undone.now.clone()));
+            let check = verification::check(v, ignored, Some(&verdict), Some(undone.now.clone()));
             debug_assert_eq!(check.outcome, CheckOutcome::Failed);
             let message = format!(
                 "{what} was deployed, then verification failed: {}; {}",

@@ -108,6 +108,7 @@ pub async fn deploy<'a>(
                     }
                 }
                 (StepEnd::Recorded(entry, result), api::DeployOutcome::Baking { to, rollout }) => {
+                    warn_longer_bake(name, s, &rollout.strategy);
                     let what = format!("{} ({})", to.short(), rollout.strategy.name);
                     StepEnd::Deployed {
                         entry,
@@ -120,7 +121,14 @@ pub async fn deploy<'a>(
                             report.from.clone(),
                             cancel.clone(),
                         )),
-                        undo: in_flight::undo(run, progress, Some(rollout), to, report.from, cancel),
+                        undo: in_flight::undo(
+                            run,
+                            progress,
+                            Some(rollout),
+                            to,
+                            report.from,
+                            cancel,
+                        ),
                     }
                 }
                 (end, _) => end,
@@ -239,9 +247,7 @@ fn ended<'a>(
             result.checks = Box::new(checks);
             return StepEnd::DryRun(result);
         }
-        api::DeployOutcome::Deployed { to } | api::DeployOutcome::Baking { to, .. } => {
-            deployed(to)
-        }
+        api::DeployOutcome::Deployed { to } | api::DeployOutcome::Baking { to, .. } => deployed(to),
         api::DeployOutcome::BeforeRolloutFailed { to } => {
             let (message, logs) = before_rollout::failure(task, report, to, region);
             (
@@ -265,6 +271,20 @@ fn ended<'a>(
     }
 }
 
+/// The verification's own alarm watch outlasting ECS's bake: ECS finishes
+/// first, and a failure after that is undone with an UpdateService.
+fn warn_longer_bake(name: &str, s: &EcsSettings, strategy: &api::Strategy) {
+    if let Some(v) = s.verify.as_ref().filter(|v| !v.alarms.is_empty()) {
+        if v.bake > strategy.bake {
+            eprintln!(
+                "{name}: warning: `bake` ({}) is longer than ECS's bakeTimeInMinutes ({}): ECS may finish its deployment first; a failure after that is rolled back with UpdateService, not StopServiceDeployment",
+                humantime::format_duration(v.bake),
+                humantime::format_duration(strategy.bake)
+            );
+        }
+    }
+}
+
 /// What a dry run would do, printed; its summary.
 fn dry_run(
     name: &str,
@@ -282,6 +302,12 @@ fn dry_run(
     crate::output::detail(diff);
     if let Some(task) = task {
         crate::output::detail(&before_rollout::planned(name, task, &s.service.cluster));
+    }
+    if s.verify.is_some() && report.strategy.shifts_traffic() {
+        crate::output::detail(&format!(
+            "{name}: the verification would run during ECS's BAKE_TIME, while {} still runs; a failure would stop the deployment with StopServiceDeployment(ROLLBACK)\n",
+            report.from.short()
+        ));
     }
     TargetResult::ok(
         name,

@@ -64,7 +64,8 @@ pub fn platform(build: &ImageBuild, current: &api::CurrentTaskDefinition) -> Pla
         (None, None) => "Fargate's default: the task definition names no runtimePlatform".into(),
         _ => format!(
             "the task definition's runtimePlatform{}{}",
-            arch.map(|a| format!(" cpuArchitecture {a}")).unwrap_or_default(),
+            arch.map(|a| format!(" cpuArchitecture {a}"))
+                .unwrap_or_default(),
             os.map(|o| format!(" operatingSystemFamily {o}"))
                 .unwrap_or_default()
         ),

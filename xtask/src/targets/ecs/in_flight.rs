@@ -156,16 +156,16 @@ pub(super) fn undo<'a>(
             let show = |e: api::DeployEvent<'_>| progress.show(e);
             let (back, strategy, arn) = match rollout {
                 Some(mut rollout) => {
-                    let back = api::undo(&clients, &s.service, &mut rollout, &from, &opts.watch, show)
-                        .await
-                        .map_err(part_way)?;
+                    let back =
+                        api::undo(&clients, &s.service, &mut rollout, &from, &opts.watch, show)
+                            .await
+                            .map_err(part_way)?;
                     (back, rollout.strategy.name, rollout.service_deployment)
                 }
                 None => {
-                    let report =
-                        api::rollback(&clients, &s.service, &to, &from, &opts.watch, show)
-                            .await
-                            .map_err(part_way)?;
+                    let report = api::rollback(&clients, &s.service, &to, &from, &opts.watch, show)
+                        .await
+                        .map_err(part_way)?;
                     let back = api::RolledBack {
                         via: api::Via::UpdateService,
                         to: report.to,
@@ -241,20 +241,27 @@ pub(super) fn on_interrupt(
     let to = rollout.revision.clone();
     let from = rollout.source.clone();
     let image = progress.registered_image().unwrap_or_default().to_string();
-    let entry = Entry::deploy(&to.arn, from.as_ref().map(|f| f.arn.clone()), Detail::Image(image.clone()), "")
-        .with_checks(Checks {
-            image_tag: Some(run.opts.image_tag.clone()),
-            image_digest: image.split_once('@').map(|(_, d)| d.to_string()),
-            before_rollout: None,
-            verification: None,
-            rollout: None,
-        });
+    let entry = Entry::deploy(
+        &to.arn,
+        from.as_ref().map(|f| f.arn.clone()),
+        Detail::Image(image.clone()),
+        "",
+    )
+    .with_checks(Checks {
+        image_tag: Some(run.opts.image_tag.clone()),
+        image_digest: image.split_once('@').map(|(_, d)| d.to_string()),
+        before_rollout: None,
+        verification: None,
+        rollout: None,
+    });
     let mut record = pipeline::record(ctx, name, started, entry);
     let (name, env) = (name.to_string(), ctx.env.name.clone());
     let strategy = rollout.strategy.name.clone();
     Some(interrupt::on_interrupt(Box::new(move |signal: Signal| {
         Box::pin(async move {
-            let back = from.as_ref().map_or_else(|| "the revision before".into(), |f| f.short());
+            let back = from
+                .as_ref()
+                .map_or_else(|| "the revision before".into(), |f| f.short());
             let stopped = api::stop_with_rollback(&ecs, &arn).await;
             let (ended, what) = match &stopped {
                 Ok(api::Stop::Requested) => (

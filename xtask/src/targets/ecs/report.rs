@@ -188,7 +188,10 @@ fn line(rev: &api::Revision, p: &api::Progress) -> String {
         line.push_str(&format!(" [{}]", state.join(" ")));
     }
     if let Some(t) = &p.traffic {
-        line.push_str(&format!("; traffic: production {}% new", percent(t.new_production)));
+        line.push_str(&format!(
+            "; traffic: production {}% new",
+            percent(t.new_production)
+        ));
         if let Some(old) = t.old_production {
             line.push_str(&format!(", {}% old", percent(old)));
         }

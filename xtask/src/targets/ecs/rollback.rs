@@ -283,7 +283,11 @@ fn updated(
         ),
         None => why,
     };
-    let message = format!("rollback to {} {}", report.to.short(), report.end.describe());
+    let message = format!(
+        "rollback to {} {}",
+        report.to.short(),
+        report.end.describe()
+    );
     let ok = report.end.succeeded();
     let entry = Entry::rollback(
         &report.to.arn,

@@ -28,11 +28,7 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
         Box::pin(async move {
             let (name, env) = (r.name, &r.ctx.env.name);
             let Some((before, target)) = r.before else {
-                return Ok(format!(
-                    "nothing ran before {}: it stays in place",
-                    r.release
-                )
-                .into());
+                return Ok(format!("nothing ran before {}: it stays in place", r.release).into());
             };
             eprintln!("{name}: verification failed: restoring release {before}");
             let request = web_deployer::RollbackRequest {
