@@ -408,7 +408,10 @@ async fn an_alarm_in_alarm_during_the_bake_makes_ecs_roll_back() {
     assert_eq!(seen.last().unwrap().0, "ROLLBACK_SUCCESSFUL", "{seen:?}");
     assert!(seen.iter().any(|(s, ..)| s == "ROLLBACK_IN_PROGRESS"));
     let d = describe(&f, &arn).await;
-    assert_eq!(d.alarms().unwrap().triggered_alarm_names(), std::slice::from_ref(&name));
+    assert_eq!(
+        d.alarms().unwrap().triggered_alarm_names(),
+        std::slice::from_ref(&name)
+    );
     assert!(d.rollback().unwrap().reason().unwrap().contains(&name));
 }
 
