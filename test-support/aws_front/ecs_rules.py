@@ -9,9 +9,9 @@ asked for the facts; nothing reaches it when the request is refused):
   external controller only the desired count, placement, health check grace
   period and tags can be updated; a new task definition takes a new task set).
 - UpdateService, CreateService or RunTask naming an INACTIVE (deregistered)
-  task definition: 400 ClientException "TaskDefinition is inactive" (a
-  deregistered revision runs nothing new; the task-definition deregistration
-  page of the ECS developer guide)."""
+  task definition: 400 ClientException "TaskDefinition is inactive" (the
+  DeregisterTaskDefinition API reference: an INACTIVE task definition cannot
+  run new tasks, create services, or be what an existing service is updated to)."""
 
 from . import ecs, upstream
 
