@@ -22,7 +22,9 @@ const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 #[tokio::test]
 async fn a_blue_green_deploy_follows_its_own_service_deployment_through_the_stages() {
     let f = EcsTarget::with(XTASK, EcsService::blue_green(1)).await;
+    // Stages long enough for a poll (every 50 ms) to see each one on a busy machine.
     f.deployments_go(DeploymentScenario {
+        stage_seconds: 0.4,
         minute_seconds: 0.5,
         ..DeploymentScenario::default()
     });
@@ -254,7 +256,7 @@ async fn a_deployment_superseded_by_someone_elses_is_named_and_nothing_is_touche
     f.deployments_go(DeploymentScenario::default());
     let mut deploy = f.spawn_deploy("v2", &[]);
     deploy
-        .wait_for("TEST_TRAFFIC_SHIFT]", Duration::from_secs(30))
+        .wait_for(" BAKE_TIME]", Duration::from_secs(30))
         .await;
     // Someone else's UpdateService, to revision 1 again.
     let theirs = f

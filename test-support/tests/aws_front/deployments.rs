@@ -203,7 +203,7 @@ async fn a_blue_green_deployment_moves_through_its_stages_by_time() {
         &f.cluster,
         "bg",
         &DeploymentScenario {
-            stage_seconds: 0.15,
+            stage_seconds: 0.25,
             minute_seconds: 0.6,
             ..DeploymentScenario::default()
         },
@@ -285,7 +285,7 @@ async fn linear_steps_shift_production_traffic_in_equal_steps() {
         &f.cluster,
         "lin",
         &DeploymentScenario {
-            stage_seconds: 0.1,
+            stage_seconds: 0.25,
             minute_seconds: 0.3,
             ..DeploymentScenario::default()
         },
