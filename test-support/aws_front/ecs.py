@@ -6,6 +6,8 @@ simulated whole (moto asked, the simulation moved, the answer rewritten) before
 the next one starts."""
 
 import json
+import random
+import string
 import threading
 import uuid
 
@@ -23,6 +25,12 @@ def last_segment(name_or_arn):
 
 def new_task_id():
     return uuid.uuid4().hex
+
+
+def new_resource_id():
+    """The last part of a service deployment or service revision ARN."""
+    alphabet = string.ascii_letters + string.digits + "_-"
+    return "".join(random.choice(alphabet) for _ in range(21))
 
 
 def clusters(payload):

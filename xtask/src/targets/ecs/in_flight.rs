@@ -137,8 +137,7 @@ pub(super) fn undo<'a>(
             if !opts.rollback_on_failure {
                 let left = match &rollout {
                     Some(r) => format!(
-                        "--no-rollback: left as it is ({} goes on with its {} deployment of {})",
-                        "ECS",
+                        "--no-rollback: left as it is (ECS goes on with its {} deployment of {})",
                         r.strategy.name,
                         to.short()
                     ),
