@@ -36,9 +36,7 @@ pub enum ApiError {
     #[error("service {service} uses the {controller} deployment controller, which does not let UpdateService change its task definition")]
     UnsupportedController { service: String, controller: String },
     /// A revision to go back to that ECS no longer has, not even INACTIVE.
-    #[error(
-        "revision {revision} was deleted (status {status}): it cannot be registered again from ECS"
-    )]
+    #[error("revision {revision} was deleted ({status}): it cannot be registered again from ECS")]
     RevisionDeleted {
         revision: String,
         family: String,

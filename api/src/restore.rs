@@ -29,7 +29,7 @@ pub async fn plan(ecs: &aws_sdk_ecs::Client, revision: &Revision) -> Result<Rest
             return Err(ApiError::RevisionDeleted {
                 revision: revision.short(),
                 family: revision.family.clone(),
-                status: "not found".into(),
+                status: "ECS no longer describes it".into(),
             })
         }
         Err(e) => return Err(e),
@@ -52,7 +52,7 @@ pub async fn plan(ecs: &aws_sdk_ecs::Client, revision: &Revision) -> Result<Rest
         Some(TaskDefinitionStatus::DeleteInProgress) => Err(ApiError::RevisionDeleted {
             revision: revision.short(),
             family: revision.family.clone(),
-            status: "DELETE_IN_PROGRESS".into(),
+            status: "status DELETE_IN_PROGRESS".into(),
         }),
         _ => Ok(Restore::AsIs),
     }

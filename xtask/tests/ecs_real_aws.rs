@@ -3,7 +3,8 @@
 //! written (no image pushed, no revision, no migration task, no UpdateService);
 //! a rollback to a revision that was deregistered registers the same
 //! definition again (same pinned digest) rather than sending an UpdateService
-//! ECS refuses; and an image is built for the task definition's platform.
+//! ECS refuses, and one that was deleted is refused before anything is
+//! written; and an image is built for the task definition's platform.
 
 use aws_sdk_ecs::types::{CpuArchitecture, DeploymentControllerType};
 use test_support::cli::{all_output, text};
@@ -137,6 +138,49 @@ async fn a_rollback_to_a_deregistered_revision_registers_the_same_definition_aga
         )),
         "{history:?}"
     );
+}
+
+#[tokio::test]
+async fn a_rollback_to_a_deleted_revision_is_refused_before_anything_is_written() {
+    let f = EcsTarget::new(XTASK).await;
+    for tag in ["v2", "v3"] {
+        let out = f.deploy(tag, &[]);
+        assert!(out.status.success(), "{}", all_output(&out));
+    }
+    let revision = format!("{}:2", f.family);
+    f.ecs
+        .deregister_task_definition()
+        .task_definition(&revision)
+        .send()
+        .await
+        .unwrap();
+    f.ecs
+        .delete_task_definitions()
+        .task_definitions(&revision)
+        .send()
+        .await
+        .unwrap();
+    let updates = f.calls_of("UpdateService");
+    for extra in [&["--dry-run"][..], &[]] {
+        let out = f.rollback(extra);
+        assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
+        let err = text(&out.stderr);
+        let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{err}");
+        assert!(
+            // ECS answers DELETE_IN_PROGRESS; moto no longer describes it.
+            errors[0].contains(&format!("revision {revision} was deleted ("))
+                && errors[0].contains(&format!(
+                    "`aws ecs list-task-definitions --family-prefix {} --status ACTIVE`",
+                    f.family
+                )),
+            "{err}"
+        );
+    }
+    assert_eq!(f.calls_of("UpdateService"), updates, "nothing sent");
+    assert!(!f.lock_exists().await, "no lock taken");
+    assert_eq!(f.history().len(), 2, "no record");
+    assert_eq!(f.running().await.0, 3);
 }
 
 #[tokio::test]
