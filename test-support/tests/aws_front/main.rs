@@ -10,9 +10,10 @@
 //! so no EC2 subnet or security group is needed.
 //!
 //! One module per part of the front: `rollouts` (with its service fixture,
-//! `service`), `deployments` (service deployments), `refusals` (controllers,
+//! `service`), `deployments` and `deployment_ends` (service deployments), `refusals` (controllers,
 //! INACTIVE revisions), `forwarding` (S3 corrections and plain forwarding).
 
+mod deployment_ends;
 mod deployments;
 mod forwarding;
 mod refusals;
