@@ -1,12 +1,16 @@
-//! A deploy: check the image, register the next revision, run the one-off task
-//! before the rollout (if any), update the service, watch the rollout, and on
-//! failure put the previous revision back.
+//! A deploy: check the image and the service (its deployment controller must
+//! be ECS's own), register the next revision, run the one-off task before the
+//! rollout (if any), update the service, watch the rollout, and on failure put
+//! the previous revision back — by StopServiceDeployment(ROLLBACK) while a
+//! traffic-shifting deployment is still in flight, else by UpdateService —
+//! unless ECS already rolled back or another deployment replaced ours.
 
 use crate::error::{aws, ApiError};
+use crate::in_flight::{self, RolledBack};
 use crate::one_off_task::{self, OneOffTask, TaskProgress, TaskRun};
-use crate::rollout::{self, Progress, RolloutEnd, WatchSettings};
+use crate::rollout::{self, Progress, Rollout, RolloutEnd, Until, WatchSettings, Watched};
 use crate::task_definition::{self, Revision};
-use crate::{image, service, Clients, ServiceSettings};
+use crate::{image, service, Clients, ServiceSettings, Strategy};
 
 #[derive(Debug, Clone)]
 pub struct DeployRequest {
@@ -23,6 +27,10 @@ pub struct DeployRequest {
     /// only exit code 0 lets the rollout go on.
     pub before_rollout: Option<OneOffTask>,
     pub watch: WatchSettings,
+    /// The caller verifies the new revision during ECS's bake: a BLUE_GREEN,
+    /// LINEAR or CANARY deployment is handed back at BAKE_TIME, while the old
+    /// revision still runs ([`DeployOutcome::Baking`]).
+    pub verify_in_bake: bool,
 }
 
 /// What a deploy did.
@@ -41,6 +49,10 @@ pub struct DeployReport {
     pub image_digest: Option<String>,
     /// The one-off task run before the rollout, if it ran.
     pub before_rollout: Option<TaskRun>,
+    /// How ECS deploys the service (read before anything was written).
+    pub strategy: Strategy,
+    /// The service deployment UpdateService started, when ECS named one.
+    pub service_deployment: Option<String>,
     pub outcome: DeployOutcome,
 }
 
@@ -52,16 +64,30 @@ pub enum DeployOutcome {
     DryRun { diff: String },
     /// The service runs the new revision.
     Deployed { to: Revision },
+    /// `verify_in_bake`: ECS bakes the new revision with the old one still
+    /// running; the caller verifies, then [`crate::finish`] or [`crate::undo`].
+    Baking { to: Revision, rollout: Rollout },
     /// The one-off task before the rollout did not exit 0 (`before_rollout`
     /// says how it ended): the service was not touched, and `to`, which never
     /// ran, was deregistered.
     BeforeRolloutFailed { to: Revision },
-    /// The rollout to `to` failed; `rollback` says what was done about it.
+    /// The rollout to `to` failed; `recovery` says what was done about it.
     Failed {
         to: Revision,
         end: RolloutEnd,
-        rollback: Option<RolloutEnd>,
+        recovery: Recovery,
     },
+}
+
+/// What a failed rollout was followed by.
+#[derive(Debug, Clone)]
+pub enum Recovery {
+    /// `rollback_on_failure` was off: left as it is.
+    NotAsked,
+    /// ECS rolled back by itself, or another deployment replaced ours:
+    /// nothing of ours was sent.
+    LeftToEcs,
+    RolledBack(RolledBack),
 }
 
 impl DeployReport {
@@ -76,9 +102,23 @@ impl DeployReport {
 /// Progress for the caller to show.
 #[derive(Debug, Clone)]
 pub enum DeployEvent<'a> {
-    Registered(&'a Revision),
+    /// The new revision, naming `image` (pinned by digest).
+    Registered {
+        revision: &'a Revision,
+        image: &'a str,
+    },
+    /// UpdateService answered: the deployment it started.
+    Updated(&'a Rollout),
     Rollout(&'a Revision, &'a Progress),
     RollingBack {
+        from: &'a Revision,
+        to: &'a Revision,
+    },
+    /// StopServiceDeployment(ROLLBACK) of a deployment in flight.
+    Stopping(&'a Rollout),
+    /// The revision to go back to was INACTIVE (deregistered): its definition
+    /// was registered again as `to`.
+    RegisteredAgain {
         from: &'a Revision,
         to: &'a Revision,
     },
@@ -102,31 +142,41 @@ pub async fn deploy(
                 .await?;
         (pinned.reference(), Some(pinned.digest))
     };
-    let current = task_definition::current(&clients.ecs, settings).await?;
+    let found = service::describe(&clients.ecs, settings).await?;
+    crate::strategy::check_controller(&found, settings)?;
+    let strategy = Strategy::of(found.deployment_configuration());
+    let current =
+        task_definition::describe(&clients.ecs, found.task_definition().unwrap_or_default())
+            .await?;
     let from_image = current.image(&settings.container)?.to_string();
     if let Some(task) = &request.before_rollout {
         current.image(&task.container)?;
     }
-    let report = |before_rollout, outcome| DeployReport {
+    let report = |before_rollout, rollout: Option<&Rollout>, outcome| DeployReport {
         from: current.revision.clone(),
         from_image: from_image.clone(),
         image: image.clone(),
         image_tag: request.image_tag.clone(),
         image_digest: image_digest.clone(),
         before_rollout,
+        strategy: rollout.map_or_else(|| strategy.clone(), |r| r.strategy.clone()),
+        service_deployment: rollout.and_then(|r| r.service_deployment.clone()),
         outcome,
     };
     let Some(containers) = task_definition::with_image(&current, &settings.container, &image)?
     else {
-        return Ok(report(None, DeployOutcome::AlreadyDeployed));
+        return Ok(report(None, None, DeployOutcome::AlreadyDeployed));
     };
     if request.dry_run {
         let diff = task_definition::diff(&current, &containers);
-        return Ok(report(None, DeployOutcome::DryRun { diff }));
+        return Ok(report(None, None, DeployOutcome::DryRun { diff }));
     }
 
     let next = task_definition::register(&clients.ecs, &current, containers).await?;
-    on_event(DeployEvent::Registered(&next));
+    on_event(DeployEvent::Registered {
+        revision: &next,
+        image: &image,
+    });
     let before_rollout = match &request.before_rollout {
         Some(task) => {
             let run = one_off_task::run(
@@ -145,6 +195,7 @@ pub async fn deploy(
                 deregister(&clients.ecs, &next).await?;
                 return Ok(report(
                     Some(run),
+                    None,
                     DeployOutcome::BeforeRolloutFailed { to: next },
                 ));
             }
@@ -152,37 +203,57 @@ pub async fn deploy(
         }
         None => None,
     };
-    let end = update_and_watch(clients, settings, &next, &request.watch, &mut on_event).await?;
-    if end.succeeded() {
-        return Ok(report(before_rollout, DeployOutcome::Deployed { to: next }));
-    }
-
-    let rollback = if request.rollback_on_failure {
-        on_event(DeployEvent::RollingBack {
-            from: &next,
-            to: &current.revision,
-        });
-        Some(
-            update_and_watch(
+    let until = if request.verify_in_bake {
+        Until::Bake
+    } else {
+        Until::End
+    };
+    let (mut rollout, watched) = update_and_watch(
+        clients,
+        settings,
+        &next,
+        &request.watch,
+        until,
+        &mut on_event,
+    )
+    .await?;
+    let end = match watched {
+        Watched::Baking => {
+            let outcome = DeployOutcome::Baking {
+                to: next,
+                rollout: rollout.clone(),
+            };
+            return Ok(report(before_rollout, Some(&rollout), outcome));
+        }
+        Watched::Ended(RolloutEnd::Completed) => {
+            let outcome = DeployOutcome::Deployed { to: next };
+            return Ok(report(before_rollout, Some(&rollout), outcome));
+        }
+        Watched::Ended(end) => end,
+    };
+    let recovery = if end.left_to_ecs() {
+        Recovery::LeftToEcs
+    } else if !request.rollback_on_failure {
+        Recovery::NotAsked
+    } else {
+        Recovery::RolledBack(
+            in_flight::undo(
                 clients,
                 settings,
+                &mut rollout,
                 &current.revision,
                 &request.watch,
                 &mut on_event,
             )
             .await?,
         )
-    } else {
-        None
     };
-    Ok(report(
-        before_rollout,
-        DeployOutcome::Failed {
-            to: next,
-            end,
-            rollback,
-        },
-    ))
+    let outcome = DeployOutcome::Failed {
+        to: next,
+        end,
+        recovery,
+    };
+    Ok(report(before_rollout, Some(&rollout), outcome))
 }
 
 /// Marks a revision that never ran INACTIVE.
@@ -195,14 +266,16 @@ async fn deregister(ecs: &aws_sdk_ecs::Client, revision: &Revision) -> Result<()
     Ok(())
 }
 
-/// Points the service at `revision` and watches until that rollout ends.
+/// Points the service at `revision` and watches the deployment UpdateService
+/// started, until it ends (or, `Until::Bake`, bakes).
 pub(crate) async fn update_and_watch(
     clients: &Clients,
     settings: &ServiceSettings,
     revision: &Revision,
     watch: &WatchSettings,
+    until: Until,
     on_event: &mut impl FnMut(DeployEvent<'_>),
-) -> Result<RolloutEnd, ApiError> {
+) -> Result<(Rollout, Watched), ApiError> {
     // Events already there are not news; if the service cannot be read just now
     // (a passing failure), the watch shows them again rather than stop here.
     let old_events = match service::describe(&clients.ecs, settings).await {
@@ -210,9 +283,12 @@ pub(crate) async fn update_and_watch(
         Err(ApiError::Transient { .. }) => Default::default(),
         Err(e) => return Err(e),
     };
-    service::update(&clients.ecs, settings, revision).await?;
-    rollout::watch(&clients.ecs, settings, revision, watch, old_events, |p| {
+    let updated = service::update(&clients.ecs, settings, revision).await?;
+    let mut rollout = Rollout::updated(&updated, revision, watch, old_events);
+    on_event(DeployEvent::Updated(&rollout));
+    let watched = rollout::watch(&clients.ecs, settings, &mut rollout, watch, until, |p| {
         on_event(DeployEvent::Rollout(revision, p))
     })
-    .await
+    .await?;
+    Ok((rollout, watched))
 }

@@ -31,6 +31,17 @@ pub enum ApiError {
         family: String,
         active: Vec<i32>,
     },
+    /// The service's deployment controller is not ECS's own: UpdateService
+    /// cannot change its task definition.
+    #[error("service {service} uses the {controller} deployment controller, which does not let UpdateService change its task definition")]
+    UnsupportedController { service: String, controller: String },
+    /// A revision to go back to that ECS no longer has, not even INACTIVE.
+    #[error("revision {revision} was deleted ({status}): it cannot be registered again from ECS")]
+    RevisionDeleted {
+        revision: String,
+        family: String,
+        status: String,
+    },
     #[error("the rollout did not finish within {0:?}")]
     Timeout(Duration),
     #[error("{operation}: {message}")]
@@ -60,6 +71,8 @@ impl ApiError {
                 | ApiError::NoEarlierRevision { .. }
                 | ApiError::BadRevision(_)
                 | ApiError::RevisionNotFound { .. }
+                | ApiError::UnsupportedController { .. }
+                | ApiError::RevisionDeleted { .. }
         )
     }
 }

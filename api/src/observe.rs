@@ -5,6 +5,7 @@
 use std::time::SystemTime;
 
 use crate::error::ApiError;
+use crate::service_deployment::{self, Read, ServiceDeploymentView};
 use crate::task_definition::{self, Revision};
 use crate::ServiceSettings;
 
@@ -39,13 +40,22 @@ pub struct ServiceObservation {
     pub deployments: Vec<Deployment>,
     /// Newest first, as ECS keeps them (the last 100).
     pub events: Vec<ServiceEvent>,
+    /// How ECS deploys the service.
+    pub strategy: crate::Strategy,
+    /// The service's current service deployment (`currentServiceDeployment`),
+    /// where ECS has the service deployments API.
+    pub current_deployment: Option<ServiceDeploymentView>,
 }
 
 impl ServiceObservation {
-    /// A rollout has not finished: more than one deployment, or the PRIMARY
-    /// one not COMPLETED.
+    /// A rollout has not finished: the current service deployment is in
+    /// flight, or more than one deployment runs, or the PRIMARY one is not
+    /// COMPLETED.
     pub fn rollout_in_progress(&self) -> bool {
-        self.deployments.len() > 1
+        self.current_deployment
+            .as_ref()
+            .is_some_and(ServiceDeploymentView::in_flight)
+            || self.deployments.len() > 1
             || self
                 .deployments
                 .first()
@@ -74,7 +84,7 @@ impl ServiceObservation {
 /// ECS's words for a rollback it started: "rolling back to deployment ...",
 /// "ECS deployment circuit breaker: rolling back to deploymentId ...".
 fn is_rollback_message(message: &str) -> bool {
-    message.contains("rolling back to deployment")
+    crate::verdict::is_rollback(message)
 }
 
 fn system_time(t: Option<&aws_smithy_types::DateTime>) -> Option<SystemTime> {
@@ -88,6 +98,15 @@ pub async fn observe(
     let service = crate::service::describe(ecs, settings).await?;
     let arn = service.task_definition().unwrap_or_default();
     let current = task_definition::describe(ecs, arn).await?;
+    // Read-only and best effort: without the API (or its permission) the
+    // deployments below still say whether a rollout is in progress.
+    let current_deployment = match service.current_service_deployment() {
+        Some(arn) => match service_deployment::describe(ecs, arn).await {
+            Ok(Read::Found(view)) => Some(*view),
+            _ => None,
+        },
+        None => None,
+    };
     let deployments = service
         .deployments()
         .iter()
@@ -114,6 +133,8 @@ pub async fn observe(
         revision: current.revision,
         deployments,
         events,
+        strategy: crate::Strategy::of(service.deployment_configuration()),
+        current_deployment,
     })
 }
 

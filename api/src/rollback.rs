@@ -7,9 +7,9 @@
 
 use crate::deploy::{update_and_watch, DeployEvent};
 use crate::error::ApiError;
-use crate::rollout::{RolloutEnd, WatchSettings};
+use crate::rollout::{Rollout, RolloutEnd, Until, WatchSettings, Watched};
 use crate::task_definition::{self, Revision};
-use crate::{Clients, ServiceSettings};
+use crate::{restore, Clients, ServiceSettings};
 
 /// The highest ACTIVE revision of `current`'s family below it.
 pub async fn previous_active(
@@ -61,13 +61,20 @@ pub async fn resolve(
 #[derive(Debug, Clone)]
 pub struct RollbackReport {
     pub from: Revision,
+    /// The revision the service was pointed at: the one asked for, or, when
+    /// that was INACTIVE, its definition registered again.
     pub to: Revision,
+    /// The INACTIVE revision `to` was registered again from.
+    pub registered_again_from: Option<Revision>,
+    /// The deployment the rollback started.
+    pub rollout: Rollout,
     /// How the rollout back to `to` ended.
     pub end: RolloutEnd,
 }
 
-/// Points the service at `to` and watches the rollout (a dry run is the
-/// caller's: it knows `from` and `to` before calling).
+/// Points the service at `to` (registered again first if it is INACTIVE) and
+/// watches the rollout (a dry run is the caller's: it knows `from` and `to`,
+/// and [`crate::restore_plan`], before calling).
 pub async fn rollback(
     clients: &Clients,
     settings: &ServiceSettings,
@@ -76,11 +83,19 @@ pub async fn rollback(
     watch: &WatchSettings,
     mut on_event: impl FnMut(DeployEvent<'_>),
 ) -> Result<RollbackReport, ApiError> {
-    on_event(DeployEvent::RollingBack { from, to });
-    let end = update_and_watch(clients, settings, to, watch, &mut on_event).await?;
+    let target = restore::active(&clients.ecs, to, &mut on_event).await?;
+    on_event(DeployEvent::RollingBack { from, to: &target });
+    let (rollout, watched) =
+        update_and_watch(clients, settings, &target, watch, Until::End, &mut on_event).await?;
+    let end = match watched {
+        Watched::Ended(end) => end,
+        Watched::Baking => unreachable!("a watch until the end does not stop at the bake"),
+    };
     Ok(RollbackReport {
         from: from.clone(),
-        to: to.clone(),
+        registered_again_from: (target != *to).then(|| to.clone()),
+        to: target,
+        rollout,
         end,
     })
 }

@@ -33,20 +33,28 @@ pub async fn describe(
         .ok_or_else(|| not_found(settings))
 }
 
-/// Points the service at `revision`; ECS starts a rolling deployment.
+/// Points the service at `revision`; ECS starts a deployment by the service's
+/// strategy. The answer is the service as UpdateService left it: its PRIMARY
+/// deployment is the new one, and `currentServiceDeployment` names it, which a
+/// DescribeServices right after may not show yet (ECS reads are eventually
+/// consistent).
 pub async fn update(
     ecs: &aws_sdk_ecs::Client,
     settings: &ServiceSettings,
     revision: &Revision,
-) -> Result<(), ApiError> {
-    ecs.update_service()
+) -> Result<Service, ApiError> {
+    let out = ecs
+        .update_service()
         .cluster(&settings.cluster)
         .service(&settings.service)
         .task_definition(&revision.arn)
         .send()
         .await
         .map_err(aws("ECS UpdateService"))?;
-    Ok(())
+    out.service().cloned().ok_or_else(|| ApiError::Aws {
+        operation: "ECS UpdateService",
+        message: "answered without the service".into(),
+    })
 }
 
 fn not_found(settings: &ServiceSettings) -> ApiError {

@@ -45,6 +45,22 @@ impl CurrentTaskDefinition {
         let c = find_container(&self.definition, container, &self.revision)?;
         Ok(c.image().unwrap_or_default())
     }
+
+    /// `runtimePlatform.cpuArchitecture` (`X86_64`, `ARM64`), if set.
+    pub fn cpu_architecture(&self) -> Option<&str> {
+        self.definition
+            .runtime_platform()
+            .and_then(|p| p.cpu_architecture())
+            .map(|a| a.as_str())
+    }
+
+    /// `runtimePlatform.operatingSystemFamily` (`LINUX`, `WINDOWS_SERVER_...`), if set.
+    pub fn operating_system_family(&self) -> Option<&str> {
+        self.definition
+            .runtime_platform()
+            .and_then(|p| p.operating_system_family())
+            .map(|f| f.as_str())
+    }
 }
 
 pub async fn describe(
@@ -212,12 +228,15 @@ fn find_container<'a>(
         })
 }
 
-/// The settings' service must exist; its current task definition, described.
+/// The settings' service must exist, with ECS's own deployment controller
+/// (UpdateService cannot change the task definition of another's); its
+/// current task definition, described.
 pub async fn current(
     ecs: &aws_sdk_ecs::Client,
     settings: &ServiceSettings,
 ) -> Result<CurrentTaskDefinition, ApiError> {
     let service = crate::service::describe(ecs, settings).await?;
+    crate::strategy::check_controller(&service, settings)?;
     let arn = service.task_definition().unwrap_or_default().to_string();
     describe(ecs, &arn).await
 }

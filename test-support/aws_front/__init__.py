@@ -34,6 +34,15 @@ where a layer steps in. The layers, outermost first (`app.LAYERS`):
                 origin access controls paged, unique, not deleted in use
   cloudfront_fixes
                 an origin's OriginAccessControlId, which moto drops
+  ecs_consistency  ECS reads that lag right after UpdateService (a stale
+                DescribeServices, a MISSING service deployment)
+  ecs_rules     what ECS refuses and moto accepts: UpdateService of a
+                CODE_DEPLOY/EXTERNAL service's task definition, INACTIVE
+                task definitions
+  ecs_deployments_api  ECS service deployments (`ecs_deployments` is the
+                model: statuses, strategies ROLLING / BLUE_GREEN / LINEAR /
+                CANARY, lifecycle stages by time, ECS's own rollback, stop,
+                superseded) on the ECS API
   ecs_services  ECS rollouts (`ecs_rollouts` is the model: deployments, events,
                 scenarios healthy / crash-loop / stuck, the circuit breaker)
   ecs_tasks     one-off tasks (RunTask, DescribeTasks, StopTask), run here
@@ -52,9 +61,10 @@ for its control calls and `reset()` for its state; list it in `app.py`.
 
 Control API (not forwarded), under /__front:
 - GET  /health                              -> 200 "ok"
-- POST /reset                               -> clears scenarios, rollouts, calls,
-                                               tasks, faults, recorded actions,
-                                               refusals and credentials
+- POST /reset                               -> clears scenarios, rollouts, service
+                                               deployments, calls, tasks, faults,
+                                               recorded actions, refusals and
+                                               credentials
 - POST /scenario {"cluster", "service", "outcome": "healthy" | "crash-loop" |
        "stuck", "steps": 3, "circuit_breaker_rollback": false,
        "task_definition": null}             -> the service's next rollouts
@@ -69,6 +79,18 @@ Control API (not forwarded), under /__front:
        "exit_code": 0, "steps": 2}          -> the cluster's one-off tasks from now on
 - GET  /tasks?cluster=NAME                  -> the one-off tasks started there, in
        order: {"taskArn", "request", "lastStatus", "stoppedReason", "stopRequested"}
+- POST /ecs/deployments {"cluster", "service", "stage_seconds": 1.0,
+       "minute_seconds": 60.0, "fail": {"cause": "circuit-breaker" | "hook",
+       "stage", "after"}, "stuck_at", "rollback_seconds", "rollback_fails"}
+                                            -> the service's next BLUE_GREEN, LINEAR
+       and CANARY deployments (see `ecs_deployments`)
+- GET  /ecs/deployments?cluster=NAME&service=NAME -> every service deployment
+       of the service, oldest first, as DescribeServiceDeployments shows it
+- POST /ecs/deployments-api {"cluster", "available": false}
+                                            -> the cluster is in a Region without
+       the service deployments API (UnsupportedFeatureException)
+- POST /ecs/consistency {"cluster", "service", "stale_describes": 0,
+       "missing_deployment_reads": 0}       -> reads that lag after each UpdateService
 - POST /network                             -> {"subnet", "security_group"}: a new
        VPC, subnet and security group in moto's EC2
 - POST /latency {"s3_ms": [MIN, MAX]}       -> S3 latency (also --s3-latency-ms)

@@ -15,7 +15,11 @@ from . import (
     cloudfront_oacs,
     cloudwatch_alarms,
     contract,
+    ecs_consistency,
+    ecs_deployments,
+    ecs_deployments_api,
     ecs_rollouts,
+    ecs_rules,
     ecs_services,
     ecs_tasks,
     faults,
@@ -34,6 +38,8 @@ from .message import json_answer, local
 # the contract check refuses what AWS would refuse before any simulation or
 # moto sees it; faults fail it; the simulations answer what reaches them.
 # The edge cache watches the answers the invalidation limits let through.
+# ECS: a stale read answers before anything moves; what ECS refuses never
+# reaches the rollouts; service deployments wrap the rollouts they record.
 LAYERS = (
     cbor.layer,
     recording.layer,
@@ -46,6 +52,9 @@ LAYERS = (
     cloudfront_invalidations.layer,
     cloudfront_oacs.layer,
     cloudfront_fixes.layer,
+    ecs_consistency.layer,
+    ecs_rules.layer,
+    ecs_deployments_api.layer,
     ecs_services.layer,
     ecs_tasks.layer,
     s3_fixes.layer,
@@ -65,6 +74,9 @@ MODULES = (
     cloudfront_invalidations,
     cloudfront_oacs,
     ecs_rollouts,
+    ecs_deployments,
+    ecs_deployments_api,
+    ecs_consistency,
     ecs_tasks,
     network,
 )

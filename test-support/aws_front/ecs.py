@@ -6,6 +6,8 @@ simulated whole (moto asked, the simulation moved, the answer rewritten) before
 the next one starts."""
 
 import json
+import random
+import string
 import threading
 import uuid
 
@@ -25,8 +27,15 @@ def new_task_id():
     return uuid.uuid4().hex
 
 
+def new_resource_id():
+    """The last part of a service deployment or service revision ARN."""
+    alphabet = string.ascii_letters + string.digits + "_-"
+    return "".join(random.choice(alphabet) for _ in range(21))
+
+
 def clusters(payload):
-    """The clusters an ECS request names (`cluster`, `clusterName`, `clusters`)."""
+    """The clusters an ECS request names (`cluster`, `clusterName`, `clusters`,
+    and the cluster in a service deployment's ARN)."""
     found = []
     if isinstance(payload, dict):
         for field in ("cluster", "clusterName"):
@@ -34,7 +43,26 @@ def clusters(payload):
                 found.append(last_segment(payload[field]))
         if isinstance(payload.get("clusters"), list):
             found += [last_segment(c) for c in payload["clusters"] if isinstance(c, str)]
+        arns = payload.get("serviceDeploymentArns")
+        arns = list(arns) if isinstance(arns, list) else []
+        if isinstance(payload.get("serviceDeploymentArn"), str):
+            arns.append(payload["serviceDeploymentArn"])
+        for arn in arns:
+            parsed = deployment_arn_parts(arn)
+            if parsed and parsed[0] not in found:
+                found.append(parsed[0])
     return found
+
+
+def deployment_arn_parts(arn):
+    """(cluster, service, id) of `arn:...:service-deployment/CLUSTER/SERVICE/ID`,
+    or None."""
+    if not isinstance(arn, str) or ":service-deployment/" not in arn:
+        return None
+    parts = arn.split(":service-deployment/", 1)[1].split("/")
+    if len(parts) != 3 or not all(parts):
+        return None
+    return tuple(parts)
 
 
 def ok(value):

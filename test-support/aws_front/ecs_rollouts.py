@@ -54,6 +54,8 @@ class Rollout:
         self.step = 0
         self.rollback = False
         self.rollback_to = None  # the last COMPLETED deployment when the rollout began
+        # (failed deployment id, the rollback's deployment id) of the last rollback
+        self.rolled_back = None
 
     # -- building blocks ----------------------------------------------------
 
@@ -207,7 +209,9 @@ class Rollout:
                 else "steady"
             )
 
-    def start_rollback(self):
+    def start_rollback(self, reason=None):
+        """ECS's rollback to the last completed deployment: the circuit
+        breaker's, or one StopServiceDeployment asked for (`reason`)."""
         failed = self.primary
         failed["status"] = "ACTIVE"
         target = self.rollback_to
@@ -216,9 +220,11 @@ class Rollout:
             0,
             self.desired,
             "IN_PROGRESS",
-            f"ECS deployment circuit breaker: rolling back to deploymentId {target['id']}.",
+            reason
+            or f"ECS deployment circuit breaker: rolling back to deploymentId {target['id']}.",
         )
         self.deployments.insert(0, back)
+        self.rolled_back = (failed["id"], back["id"])
         self.event(f"(service {self.service}) rolling back to deployment {target['id']}.")
         self.started(self.desired)
         self.mode = "healthy"

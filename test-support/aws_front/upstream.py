@@ -92,3 +92,29 @@ def ecs(operation, payload, auth_headers):
     if status != 200:
         return None
     return json.loads(data)
+
+
+def cloudwatch(operation, payload, auth_headers):
+    """A CloudWatch call of the front's own in moto's awsJson1_0 (a simulation
+    reading alarm states): the answer's JSON, or None when moto refused it.
+    moto picks the service by the credential scope, so the scope names
+    CloudWatch ("monitoring") whatever request the caller is answering."""
+    region = "us-east-1"
+    for name, value in auth_headers:
+        if name.lower() == "authorization" and "Credential=" in value:
+            scope = value.split("Credential=", 1)[1].split(",", 1)[0].split("/")
+            if len(scope) >= 3:
+                region = scope[2]
+    headers = [
+        (
+            "Authorization",
+            f"AWS4-HMAC-SHA256 Credential=front/20250101/{region}/monitoring/aws4_request, "
+            "SignedHeaders=host, Signature=0",
+        ),
+        ("X-Amz-Target", "GraniteServiceVersion20100801." + operation),
+        ("Content-Type", "application/x-amz-json-1.0"),
+    ]
+    status, _, _, data = MOTO.request("POST", "/", headers, json.dumps(payload).encode())
+    if status != 200:
+        return None
+    return json.loads(data)

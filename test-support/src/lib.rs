@@ -2,8 +2,9 @@
 //!
 //! - [`emulator`]: one moto server (in server mode, on 127.0.0.1) per test
 //!   process, behind the AWS front (`aws_front/`, a Python package: it
-//!   simulates ECS rollouts, see [`RolloutScenario`], and corrects moto answers
-//!   the SDK rejects), and an `SdkConfig` pointed at the front. If either cannot start,
+//!   simulates ECS rollouts, see [`RolloutScenario`], and ECS's service
+//!   deployments and strategies, see [`DeploymentScenario`], and corrects moto
+//!   answers the SDK rejects), and an `SdkConfig` pointed at the front. If either cannot start,
 //!   the test panics with the reason: a test that cannot reach its emulator
 //!   fails, it never skips.
 //! - [`TaskScenario`]: how one-off ECS tasks (RunTask) go, which the same
@@ -22,7 +23,8 @@
 //! - [`DockerStandIn`]: a stand-in `docker` that records its calls, and whose
 //!   `push` puts the tag into the emulator's ECR.
 //! - [`cli`]: the `xtask` binary run as a user runs it ([`Xtask`]), and its
-//!   output as text; [`state_bucket`]: the locks and keys a deploy left in S3;
+//!   output as text; [`Spawned`]: it run in the background, its stderr read
+//!   as it comes; [`state_bucket`]: the locks and keys a deploy left in S3;
 //!   [`deploy_toml`]: the head of the deploy.toml the tests write.
 //! - [`actions`]: GitHub Actions as far as the generated workflows use it: push
 //!   filters, `needs`, job `if:` expressions and outputs, and `run:` scripts
@@ -54,6 +56,7 @@ pub mod iam;
 mod real_terraform;
 pub mod runner;
 mod services;
+mod spawned;
 pub mod state_bucket;
 mod tasks;
 mod terraform;
@@ -64,17 +67,22 @@ pub use buckets::enable_versioning;
 pub use cli::Xtask;
 pub use docker::{DockerCall, DockerStandIn};
 pub use emulator::{
-    emulator, unique_name, Busy, Emulator, RecordedAction, RolloutOutcome, RolloutScenario,
+    emulator, unique_name, Busy, DeploymentFailure, DeploymentScenario, Emulator, FailureCause,
+    RecordedAction, RolloutOutcome, RolloutScenario,
 };
 pub use faults::{Fault, FaultKind, FaultScope};
 pub use fixtures::{
-    ecs::EcsTarget, preview::PreviewSite, shared_stack::SharedStack, site::StaticSite,
+    ecs::{EcsService, EcsTarget},
+    preview::PreviewSite,
+    shared_stack::SharedStack,
+    site::StaticSite,
 };
 pub use git_repo::GitRepo;
 pub use real_terraform::{
     real_terraform, state_bucket, RealTerraform, INSTALL_TERRAFORM, MIN_TERRAFORM,
 };
 pub use services::fargate_service;
+pub use spawned::Spawned;
 pub use tasks::{Network, TaskOutcome, TaskScenario};
 pub use terraform::{terraform_fixture, TerraformCall, TerraformStandIn};
 pub use verification::{alarm, composite_alarm, set_alarm, HealthEndpoint};

@@ -1,14 +1,16 @@
 //! moto in server mode, started once per test process, behind the AWS front.
 //!
 //! Tests reach moto through the AWS front (`test-support/aws_front/`, a Python
-//! package): it forwards every call, simulates what moto lacks (ECS rollouts,
-//! one-off tasks, faults) and corrects the few moto answers the SDK rejects.
-//! See that package's docstring. This module starts both servers
-//! ([`start`]), talks to the front's control API ([`control`]), and wraps the
-//! control calls by subject: rollouts and what was recorded.
+//! package): it forwards every call, simulates what moto lacks (ECS rollouts
+//! and service deployments, one-off tasks, faults, eventually consistent
+//! reads) and corrects the few moto answers the SDK rejects. See that
+//! package's docstring. This module starts both servers ([`start`]), talks to
+//! the front's control API ([`control`]), and wraps the control calls by
+//! subject: rollouts, service deployments and what was recorded.
 
 mod cloudfront;
 mod control;
+mod deployments;
 mod recording;
 mod rollouts;
 mod s3;
@@ -21,6 +23,7 @@ use std::sync::{Mutex, OnceLock};
 
 pub use cloudfront::Busy;
 pub(crate) use control::{http_with, query_escape};
+pub use deployments::{DeploymentFailure, DeploymentScenario, FailureCause};
 pub use recording::RecordedAction;
 pub use rollouts::{RolloutOutcome, RolloutScenario};
 

@@ -181,6 +181,9 @@ fn print_record(r: &Record) {
     if !r.message.is_empty() {
         println!("    {}", r.message);
     }
+    if let Some(rollout) = &r.checks.rollout {
+        println!("    rollout: {}", rollout.describe());
+    }
 }
 
 /// `family:rev` of an ARN; other ids as they are.

@@ -18,6 +18,9 @@ struct TargetStatus {
     running: Option<String>,
     image: Option<String>,
     rollout_in_progress: Option<bool>,
+    /// ECS: the deployment in progress, its strategy and lifecycle stage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deployment: Option<String>,
     /// ECS: the running image's tag names other bytes in ECR now.
     #[serde(skip_serializing_if = "Option::is_none")]
     image_tag_moved: Option<String>,
@@ -45,6 +48,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
             running: None,
             image: None,
             rollout_in_progress: None,
+            deployment: None,
             image_tag_moved: None,
             locked_by: ctx
                 .store
@@ -63,6 +67,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 row.running = Some(o.running);
                 row.image = o.image;
                 row.rollout_in_progress = o.rollout_in_progress;
+                row.deployment = o.deployment;
                 row.drift = o.drift;
                 row.image_tag_moved = o.image_tag_moved;
             }
@@ -117,10 +122,10 @@ fn print_rows(rows: &[TargetStatus]) {
             (Some(rev), _) => format!(
                 "{rev}  {}{}",
                 r.image.as_deref().unwrap_or(""),
-                if r.rollout_in_progress == Some(true) {
-                    "  (rollout in progress)"
-                } else {
-                    ""
+                match (r.rollout_in_progress, &r.deployment) {
+                    (Some(true), Some(d)) => format!("  (rollout in progress: {d})"),
+                    (Some(true), None) => "  (rollout in progress)".into(),
+                    _ => String::new(),
                 }
             ),
             (None, Some(e)) => format!("error: {e}"),

@@ -210,6 +210,9 @@ fn details(r: &Record) -> Vec<(&'static str, String)> {
         ("replaced", r.replaced.clone().unwrap_or_else(|| "-".into())),
         ("message", r.message.clone()),
     ]
+    .into_iter()
+    .chain(r.checks.rollout.as_ref().map(|o| ("rollout", o.describe())))
+    .collect()
 }
 
 fn headline(lane: &Lane, r: &Record, live: bool) -> String {
@@ -261,7 +264,7 @@ fn table(out: &mut String, t: &Timeline) {
             esc(&short_sha(r)),
             esc(&r.who),
             duration(r).map_or_else(|| "-".into(), human_duration),
-            esc(&r.message)
+            esc(&super::message(r))
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");

@@ -58,7 +58,7 @@ pub fn render(t: &Timeline) -> String {
             cell(&short_sha(r)),
             cell(&r.who),
             duration(r).map_or_else(|| "-".into(), human_duration),
-            cell(&r.message)
+            cell(&super::message(r))
         );
     }
     out

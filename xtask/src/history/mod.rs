@@ -115,6 +115,15 @@ pub fn outcome_word(o: Outcome) -> &'static str {
     }
 }
 
+/// The record's message, and for an ECS deploy how its deployment ran
+/// (strategy, service deployment, how it ended).
+pub fn message(r: &Record) -> String {
+    match &r.checks.rollout {
+        Some(rollout) => format!("{} (rollout: {})", r.message, rollout.describe()),
+        None => r.message.clone(),
+    }
+}
+
 /// The commit, short.
 pub fn short_sha(r: &Record) -> String {
     r.git_sha

@@ -18,12 +18,30 @@ pub fn needs(arns: &Arns, target: &EcsTarget) -> Needs {
         &format!("service/{cluster}/{}", last_segment(&target.service)),
     );
     let repository = arns.regional("ecr", &format!("repository/{}", target.ecr_repository));
+    // The service's deployments (ECS makes their ids): the watch follows its
+    // own; a blue/green failure, an in-flight rollback or a cancelled job
+    // stops it with a rollback.
+    let deployments = arns.regional(
+        "ecs",
+        &format!(
+            "service-deployment/{cluster}/{}/*",
+            last_segment(&target.service)
+        ),
+    );
     let mut deploy = vec![
         // Read the service, point it at a revision (deploy, rollback).
         Statement::new(
             "EcsServices",
             &["ecs:DescribeServices", "ecs:UpdateService"],
             vec![service.clone()],
+        ),
+        Statement::new(
+            "EcsServiceDeployments",
+            &[
+                "ecs:DescribeServiceDeployments",
+                "ecs:StopServiceDeployment",
+            ],
+            vec![deployments.clone()],
         ),
         // These take no resource (Service Authorization Reference: no
         // resource type): `*`.
@@ -109,6 +127,12 @@ pub fn needs(arns: &Arns, target: &EcsTarget) -> Needs {
         deploy,
         drift: vec![
             Statement::new("EcsServices", &["ecs:DescribeServices"], vec![service]),
+            // A deployment in progress: its strategy and stage.
+            Statement::new(
+                "EcsServiceDeployments",
+                &["ecs:DescribeServiceDeployments"],
+                vec![deployments],
+            ),
             Statement::new(
                 "EcsTaskDefinitions",
                 &["ecs:DescribeTaskDefinition"],

@@ -105,11 +105,14 @@ pub enum PutBackBy {
 
 /// What stopped a deploy, and who put back what ran before: what a kind
 /// knows of a failure beyond its words, for the notice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stopped {
     pub check: Check,
     /// `None`: nothing was put back (`--no-rollback`, or that failed too).
     pub put_back_by: Option<PutBackBy>,
+    /// Another deployment replaced ours while it rolled out (its id): nothing
+    /// of ours was sent after it.
+    pub superseded_by: Option<String>,
 }
 
 /// A commit, and who wrote it.

@@ -19,6 +19,51 @@ pub struct Checks {
     /// The verification after the rollout (`verify`, `alarms`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verification: Option<VerificationCheck>,
+    /// ECS: the deployment ECS ran, and how it ended.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<RolloutCheck>,
+}
+
+/// An ECS deployment as ECS ran it: its strategy, its service deployment,
+/// how it ended, and how a failure was undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolloutCheck {
+    /// ROLLING, BLUE_GREEN, LINEAR or CANARY.
+    pub strategy: String,
+    /// The service deployment ARN (`currentServiceDeployment`), where ECS has
+    /// the service deployments API.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_deployment: Option<String>,
+    /// How it ended: the service deployment's status (SUCCESSFUL, STOPPED,
+    /// ROLLBACK_SUCCESSFUL, ROLLBACK_FAILED, ...), or FAILED / TIMED_OUT where
+    /// the watch decided, or how it was left (e.g. `cancelled`).
+    pub ended: String,
+    /// Why, in ECS's words or ours (the alarms that fired, the circuit
+    /// breaker, a hook, the deployment that superseded it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// How a failure was undone: `StopServiceDeployment(ROLLBACK)`,
+    /// `UpdateService`, or `ECS` (its own rollback; nothing of ours sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub undone_by: Option<String>,
+}
+
+impl RolloutCheck {
+    /// One line: `BLUE_GREEN service deployment ARN: ROLLBACK_SUCCESSFUL (why); undone by ...`.
+    pub fn describe(&self) -> String {
+        let mut s = self.strategy.clone();
+        if let Some(arn) = &self.service_deployment {
+            s.push_str(&format!(" service deployment {arn}"));
+        }
+        s.push_str(&format!(": {}", self.ended));
+        if let Some(reason) = &self.reason {
+            s.push_str(&format!(" ({reason})"));
+        }
+        if let Some(by) = &self.undone_by {
+            s.push_str(&format!("; undone by {by}"));
+        }
+        s
+    }
 }
 
 /// The smoke check and the alarms watched after a rollout.

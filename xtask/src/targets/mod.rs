@@ -97,6 +97,8 @@ pub struct Observed {
     pub running: String,
     pub image: Option<String>,
     pub rollout_in_progress: Option<bool>,
+    /// ECS: the deployment in progress, with its strategy and lifecycle stage.
+    pub deployment: Option<String>,
     /// Where what runs differs from the ledger.
     pub drift: Vec<drift::Drift>,
     /// ECS: the running image's tag names other bytes in ECR now.

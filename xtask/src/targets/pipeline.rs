@@ -6,7 +6,12 @@
 //!   → read the alarms the verification watches (one already in ALARM is not blamed)
 //!   → step(started): the kind's deploy or rollback → StepEnd | StepError
 //!       Deployed: verify (smoke check, bake); on failure the kind's undo puts
-//!                 back what ran before, and the record says what and how
+//!                 back what ran before, and the record says what and how.
+//!                 A rollout still in flight (an ECS blue/green deployment in
+//!                 its bake, the old revision still running) comes with its
+//!                 settle: the rest of it, run while the verification runs; an
+//!                 end other than deployed stops the verification, a failed
+//!                 verification stops the settle and undoes
 //!       DryRun:   the verification it would run
 //!   → append the Entry to the ledger, completed with who, when, where, the commit
 //!   → release the lock
@@ -19,7 +24,7 @@
 use futures_util::future::LocalBoxFuture;
 
 use crate::context::EnvContext;
-use crate::state::checks::CheckOutcome;
+use crate::state::checks::{CheckOutcome, RolloutCheck};
 use crate::state::ledger::{self, Record};
 use crate::state::now_rfc3339;
 
@@ -65,6 +70,9 @@ pub struct Job<'a> {
 #[derive(Debug, Clone)]
 pub struct Started {
     pub at: String,
+    /// The pipeline verifies a `Deployed` end: a kind whose rollout goes on
+    /// after it is usable (an ECS bake) hands it over then, with a settle.
+    pub verifies: bool,
 }
 
 /// A kind's step, run under the lock.
@@ -74,12 +82,40 @@ pub type Step<'a> =
 /// Puts back what ran before a deploy whose verification failed; says what runs now.
 pub type Undo<'a> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<Undone, StepError>> + 'a>;
 
-/// What an [`Undo`] left.
+/// What an undo did: what runs now, whether what ran before runs again, and
+/// how an in-flight rollout ended.
 pub struct Undone {
     /// What runs now, in words ("rolled back: api:7 runs again").
     pub now: String,
-    /// Whether what ran before runs again.
     pub put_back: bool,
+    pub rollout: Option<RolloutCheck>,
+}
+
+impl Undone {
+    /// Nothing was put back (`--no-rollback`, nothing ran before); `now` says
+    /// what runs.
+    pub fn left(now: String) -> Undone {
+        Undone {
+            now,
+            put_back: false,
+            rollout: None,
+        }
+    }
+}
+
+/// The rest of a rollout still in flight when its step returned `Deployed`:
+/// watched to its end while the verification runs.
+pub type Settle<'a> = Box<dyn FnOnce() -> LocalBoxFuture<'a, Result<Settled, StepError>> + 'a>;
+
+/// How a settle ended.
+pub struct Settled {
+    /// `None`: what was deployed runs. Else why not, and what runs now
+    /// (ECS rolled it back, another deployment replaced it): nothing of
+    /// ours is sent after it.
+    pub failure: Option<String>,
+    pub rollout: Option<RolloutCheck>,
+    /// What stopped it, and who put back what ran before, for the notice.
+    pub stopped: Option<crate::notify::Stopped>,
 }
 
 /// How a kind's step ended.
@@ -91,12 +127,14 @@ pub enum StepEnd<'a> {
     DryRun(TargetResult),
     Recorded(Entry, TargetResult),
     /// Deployed: verified next (when the target verifies), `undo` putting back
-    /// what ran before if that fails. `what` names what was deployed.
+    /// what ran before if that fails. `what` names what was deployed;
+    /// `settle`, the rest of a rollout still in flight.
     Deployed {
         entry: Entry,
         result: TargetResult,
         what: String,
         undo: Undo<'a>,
+        settle: Option<Settle<'a>>,
     },
 }
 
@@ -129,13 +167,16 @@ pub async fn run(ctx: &EnvContext, job: Job<'_>, step: Step<'_>) -> anyhow::Resu
                 .await?,
         ),
     };
-    let started = Started { at: now_rfc3339() };
+    let started = Started {
+        at: now_rfc3339(),
+        verifies: job.verify.is_some(),
+    };
     let ended = match &job.verify {
         Some(v) => match verification::before(ctx, job.target, v).await {
             Ok(ignored) => verified(ctx, &job, v, &ignored, step(started.clone()).await).await,
             Err(e) => Err(e.into()),
         },
-        None => step(started.clone()).await,
+        None => settled(job.target, step(started.clone()).await).await,
     };
     let (entry, result) = match ended {
         Ok(StepEnd::Unrecorded(result) | StepEnd::DryRun(result)) => (None, Ok(result)),
@@ -169,8 +210,51 @@ pub async fn run(ctx: &EnvContext, job: Job<'_>, step: Step<'_>) -> anyhow::Resu
     }
 }
 
+/// A step's end without a verification: a rollout still in flight is
+/// settled first.
+async fn settled<'a>(
+    name: &str,
+    ended: Result<StepEnd<'a>, StepError>,
+) -> Result<StepEnd<'a>, StepError> {
+    match ended? {
+        StepEnd::Deployed {
+            entry,
+            result,
+            what,
+            settle: Some(settle),
+            ..
+        } => Ok(after_settle(name, &what, entry, result, settle().await?)),
+        StepEnd::Deployed { entry, result, .. } => Ok(StepEnd::Recorded(entry, result)),
+        other => Ok(other),
+    }
+}
+
+/// The record of a deploy whose rollout ended: deployed, or not (`failure`).
+fn after_settle<'a>(
+    name: &str,
+    what: &str,
+    mut entry: Entry,
+    mut result: TargetResult,
+    settled: Settled,
+) -> StepEnd<'a> {
+    if let Some(rollout) = settled.rollout {
+        entry.checks.rollout = Some(rollout.clone());
+        result.checks.rollout = Some(rollout);
+    }
+    let Some(failure) = settled.failure else {
+        return StepEnd::Recorded(entry, result);
+    };
+    let message = format!("{what} was deployed, then {failure}");
+    let entry = entry.failed(message.clone());
+    let mut failed = TargetResult::failed(name, message);
+    failed.checks = entry.checks.clone();
+    failed.stopped = settled.stopped;
+    StepEnd::Recorded(entry, failed)
+}
+
 /// A step's end with its verification: run after a deploy (undone when it
-/// fails), or planned in a dry run.
+/// fails; beside the rest of a rollout still in flight), or planned in a dry
+/// run.
 async fn verified<'a>(
     ctx: &EnvContext,
     job: &Job<'_>,
@@ -190,29 +274,38 @@ async fn verified<'a>(
             mut result,
             what,
             undo,
+            settle,
         } => {
-            let verdict = verification::run(ctx, name, v, ignored)
-                .await
-                .unwrap_or_else(|e| verify::Verdict::SmokeFailed {
-                    url: "(none)".into(),
-                    expected: 0,
-                    last: crate::error::one_line(&e),
-                    after: std::time::Duration::ZERO,
-                });
+            let (verdict, settled) = verify_beside(ctx, name, v, ignored, settle).await?;
+            let verdict = match verdict {
+                Some(verdict) => verdict,
+                // The rollout ended otherwise before the verification did.
+                None => {
+                    let settled = settled.expect("a settle that ended the verification");
+                    return Ok(after_settle(name, &what, entry, result, settled));
+                }
+            };
             if verdict.passed() {
                 let check = verification::check(v, ignored, Some(&verdict), None);
                 entry.checks.verification = Some(check.clone());
                 result.checks.verification = Some(check);
-                return Ok(StepEnd::Recorded(entry, result));
+                return Ok(match settled {
+                    Some(settled) => after_settle(name, &what, entry, result, settled),
+                    None => StepEnd::Recorded(entry, result),
+                });
             }
-            let Undone { now, put_back } = undo().await?;
-            let check = verification::check(v, ignored, Some(&verdict), Some(now.clone()));
+            let undone = undo().await?;
+            let check = verification::check(v, ignored, Some(&verdict), Some(undone.now.clone()));
             debug_assert_eq!(check.outcome, CheckOutcome::Failed);
             let message = format!(
-                "{what} was deployed, then verification failed: {}; {now}",
-                verdict.describe()
+                "{what} was deployed, then verification failed: {}; {}",
+                verdict.describe(),
+                undone.now
             );
             entry.checks.verification = Some(check);
+            if let Some(rollout) = undone.rollout {
+                entry.checks.rollout = Some(rollout);
+            }
             let entry = entry.failed(message.clone());
             let mut result = TargetResult::failed(name, message);
             result.checks = entry.checks.clone();
@@ -221,11 +314,58 @@ async fn verified<'a>(
                     verify::Verdict::AlarmFired { .. } => crate::notify::Check::Alarm,
                     _ => crate::notify::Check::SmokeCheck,
                 },
-                put_back_by: put_back.then_some(crate::notify::PutBackBy::Tool),
+                put_back_by: undone.put_back.then_some(crate::notify::PutBackBy::Tool),
+                superseded_by: None,
             });
             Ok(StepEnd::Recorded(entry, result))
         }
         other => Ok(other),
+    }
+}
+
+/// The verification, and beside it the rest of a rollout still in flight.
+/// A verdict of `None`: the rollout ended otherwise first (ECS rolled it back,
+/// another deployment replaced it), and the verification was stopped. A
+/// failed verdict stops the settle (the undo follows).
+async fn verify_beside<'a>(
+    ctx: &EnvContext,
+    name: &str,
+    v: &verify::VerifySettings,
+    ignored: &[String],
+    settle: Option<Settle<'a>>,
+) -> Result<(Option<verify::Verdict>, Option<Settled>), StepError> {
+    let verification = async {
+        verification::run(ctx, name, v, ignored)
+            .await
+            .unwrap_or_else(|e| verify::Verdict::SmokeFailed {
+                url: "(none)".into(),
+                expected: 0,
+                last: crate::error::one_line(&e),
+                after: std::time::Duration::ZERO,
+            })
+    };
+    let Some(settle) = settle else {
+        return Ok((Some(verification.await), None));
+    };
+    let mut settling = settle();
+    tokio::pin!(verification);
+    tokio::select! {
+        verdict = &mut verification => {
+            if verdict.passed() {
+                let settled = settling.await?;
+                Ok((Some(verdict), Some(settled)))
+            } else {
+                Ok((Some(verdict), None))
+            }
+        }
+        settled = &mut settling => {
+            let settled = settled?;
+            if settled.failure.is_some() {
+                Ok((None, Some(settled)))
+            } else {
+                Ok((Some(verification.await), Some(settled)))
+            }
+        }
     }
 }
 
@@ -244,13 +384,12 @@ fn noticed(
         _ if mode.dry_run() => Outcome::DryRun,
         None if result.ok => Outcome::Unchanged,
         None => Outcome::Failed,
-        Some(e) => match (e.outcome, e.action) {
-            (Recorded::Succeeded, Action::Deploy) => Outcome::Deployed,
-            (Recorded::Succeeded, Action::Rollback) => Outcome::RolledBack,
-            (Recorded::Failed, _) if result.stopped.is_some_and(|s| s.put_back_by.is_some()) => {
-                Outcome::FailedRolledBack
-            }
-            (Recorded::Failed, _) => Outcome::Failed,
+        Some(e) => match (e.outcome, e.action, &result.stopped) {
+            (Recorded::Succeeded, Action::Deploy, _) => Outcome::Deployed,
+            (Recorded::Succeeded, Action::Rollback, _) => Outcome::RolledBack,
+            (Recorded::Failed, _, Some(s)) if s.superseded_by.is_some() => Outcome::Superseded,
+            (Recorded::Failed, _, Some(s)) if s.put_back_by.is_some() => Outcome::FailedRolledBack,
+            (Recorded::Failed, ..) => Outcome::Failed,
         },
     };
     // A rollback is told by what it rolled back: that deploy's commit.
@@ -260,8 +399,8 @@ fn noticed(
     };
     let mut notice = Notice::new(outcome);
     if !outcome.ok() {
-        notice.check = result.stopped.map(|s| s.check);
-        notice.put_back_by = result.stopped.and_then(|s| s.put_back_by);
+        notice.check = result.stopped.as_ref().map(|s| s.check);
+        notice.put_back_by = result.stopped.as_ref().and_then(|s| s.put_back_by);
     }
     notice.deployed = entry.map(|e| short_name(&e.deployed));
     notice.replaced = entry.and_then(|e| e.replaced.as_deref().map(short_name));
@@ -292,7 +431,8 @@ fn short_name(deployed: &str) -> String {
     }
 }
 
-fn record(ctx: &EnvContext, name: &str, started: &Started, entry: Entry) -> Record {
+/// The ledger record of `entry`, completed with who, when, where, the commit.
+pub fn record(ctx: &EnvContext, name: &str, started: &Started, entry: Entry) -> Record {
     Record {
         id: ledger::new_id(&started.at),
         target: name.into(),

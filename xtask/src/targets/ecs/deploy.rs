@@ -1,16 +1,22 @@
-//! An ECS deploy: the image, the next revision, the `before_rollout` task, the
-//! rollout (rolled back on failure unless `--no-rollback`), and its ledger
-//! entry; a failed verification rolls back the same way (the pipeline calls
-//! [`undo`]).
+//! An ECS deploy: the service checked (ECS's own deployment controller) and
+//! the image (built for the task definition's platform when it must be), the
+//! next revision, the `before_rollout` task, the rollout and its ledger entry.
+//! A failed rollout is undone by the crate (StopServiceDeployment while a
+//! blue/green deployment is in flight, else UpdateService; nothing when ECS
+//! rolled back itself or another deployment superseded ours). With a
+//! verification, a BLUE_GREEN, LINEAR or CANARY deployment is handed to the
+//! pipeline at BAKE_TIME: its settle watches the rest while the pipeline
+//! verifies, and its undo stops it with a rollback ([`in_flight`]).
 
 use crate::context::EnvContext;
 use crate::plan::EcsSettings;
-use crate::state::checks::Checks;
+use crate::state::checks::{Checks, RolloutCheck};
 use crate::state::ledger::Detail;
-use crate::targets::pipeline::{self, Mode, Step, StepEnd, StepError, Undo, Undone};
+use crate::targets::pipeline::{self, Mode, Step, StepEnd, StepError};
 use crate::targets::{explain, Entry, TargetResult};
 
 use super::before_rollout;
+use super::in_flight::{self, Run};
 use super::report::{self, ProgressPrinter};
 
 pub struct DeployOptions {
@@ -22,7 +28,9 @@ pub struct DeployOptions {
     pub watch: api::WatchSettings,
 }
 
-/// Before the lock: the image (built and pushed when it must be); then the step.
+/// Before the lock: the service (a CODE_DEPLOY or EXTERNAL controller is
+/// refused here, before any image is pushed or revision registered) and the
+/// image (built and pushed when it must be); then the step.
 pub async fn deploy<'a>(
     ctx: &'a EnvContext,
     name: &'a str,
@@ -31,12 +39,16 @@ pub async fn deploy<'a>(
     mode: Mode,
 ) -> anyhow::Result<Step<'a>> {
     let clients = api::Clients::new(&ctx.sdk);
+    let current = api::current_task_definition(&clients.ecs, &s.service)
+        .await
+        .map_err(|e| explain(ctx, name, e))?;
     let tag_will_be_pushed = match (&s.image_build, opts.build_image) {
         (Some(build), true) => {
             let image = super::image::Image {
                 target: name,
                 repository: &s.service.ecr_repository,
                 tag: &opts.image_tag,
+                platform: super::image::platform(build, &current),
             };
             super::image::ensure(ctx, &clients, &image, build, mode).await?
         }
@@ -49,6 +61,7 @@ pub async fn deploy<'a>(
         rollback_on_failure: opts.rollback_on_failure,
         before_rollout: s.before_rollout.clone(),
         watch: opts.watch.clone(),
+        verify_in_bake: false,
     };
     let run = Run {
         ctx,
@@ -57,36 +70,71 @@ pub async fn deploy<'a>(
         opts,
         clients,
     };
-    Ok(Box::new(move |_| {
+    Ok(Box::new(move |started| {
         Box::pin(async move {
+            // A verification runs during ECS's bake, while the old revision
+            // still runs: the crate hands the deployment back then.
+            let request = api::DeployRequest {
+                verify_in_bake: started.verifies,
+                ..request
+            };
             let mut progress = ProgressPrinter::new(name, &ctx.env.region);
-            let result = api::deploy(&run.clients, &s.service, &request, |e| progress.show(e));
+            let mut cancel = None;
+            let result = api::deploy(&run.clients, &s.service, &request, |e| {
+                if let api::DeployEvent::Updated(rollout) = &e {
+                    if !progress.rolling_back() {
+                        cancel = in_flight::on_interrupt(&run, &started, &progress, rollout);
+                    }
+                }
+                progress.show(e)
+            });
             let report = result
                 .await
                 .map_err(|e| failed(ctx, name, &s.service, &progress, e))?;
             let end = ended(name, s, &request, &ctx.env.region, &report);
-            Ok(match (end, &report.outcome) {
+            // Kept while ECS's deployment is in flight: in its bake only.
+            let cancel = match &report.outcome {
+                api::DeployOutcome::Baking { .. } => cancel.map(std::rc::Rc::new),
+                _ => None,
+            };
+            Ok(match (end, report.outcome) {
                 (StepEnd::Recorded(entry, result), api::DeployOutcome::Deployed { to }) => {
                     StepEnd::Deployed {
                         entry,
                         result,
                         what: to.short(),
-                        undo: undo(run, progress, to.clone(), report.from.clone()),
+                        undo: in_flight::undo(run, progress, None, to, report.from, None),
+                        settle: None,
+                    }
+                }
+                (StepEnd::Recorded(entry, result), api::DeployOutcome::Baking { to, rollout }) => {
+                    warn_longer_bake(name, s, &rollout.strategy);
+                    let what = format!("{} ({})", to.short(), rollout.strategy.name);
+                    StepEnd::Deployed {
+                        entry,
+                        result,
+                        what,
+                        settle: Some(in_flight::settle(
+                            &run,
+                            progress.clone(),
+                            rollout.clone(),
+                            report.from.clone(),
+                            cancel.clone(),
+                        )),
+                        undo: in_flight::undo(
+                            run,
+                            progress,
+                            Some(rollout),
+                            to,
+                            report.from,
+                            cancel,
+                        ),
                     }
                 }
                 (end, _) => end,
             })
         })
     }))
-}
-
-/// One deploy's inputs, shared by its step and its undo.
-struct Run<'a> {
-    ctx: &'a EnvContext,
-    name: &'a str,
-    s: &'a EcsSettings,
-    opts: &'a DeployOptions,
-    clients: api::Clients,
 }
 
 /// The error of a deploy that did not finish: cut off part way (after the SDK's
@@ -113,6 +161,31 @@ fn failed(
     }
 }
 
+/// The ledger's record of the deployment ECS ran, from the crate's report;
+/// `None` when nothing rolled out.
+pub(super) fn rollout_check(report: &api::DeployReport) -> Option<RolloutCheck> {
+    let check = |ended: &str, reason: Option<String>, undone_by: Option<String>| RolloutCheck {
+        strategy: report.strategy.name.clone(),
+        service_deployment: report.service_deployment.clone(),
+        ended: ended.to_string(),
+        reason,
+        undone_by,
+    };
+    match &report.outcome {
+        api::DeployOutcome::Deployed { .. } => Some(check("SUCCESSFUL", None, None)),
+        api::DeployOutcome::Baking { .. } => Some(check("IN_PROGRESS", None, None)),
+        api::DeployOutcome::Failed { end, recovery, .. } => {
+            let undone_by = match recovery {
+                api::Recovery::NotAsked => None,
+                api::Recovery::LeftToEcs => Some("ECS (nothing of ours was sent)".to_string()),
+                api::Recovery::RolledBack(r) => Some(r.via.as_str().to_string()),
+            };
+            Some(check(end.status_word(), Some(end.describe()), undone_by))
+        }
+        _ => None,
+    }
+}
+
 /// The step's end from the crate's report: what the ledger records, what the
 /// summary says.
 fn ended<'a>(
@@ -132,6 +205,7 @@ fn ended<'a>(
             (_, None) => None,
         }),
         verification: None,
+        rollout: rollout_check(report),
     };
     let entry = |to: &api::Revision, message: String| {
         Entry::deploy(
@@ -141,6 +215,20 @@ fn ended<'a>(
             message,
         )
         .with_checks(checks.clone())
+    };
+    let deployed = |to: &api::Revision| {
+        (
+            Some(entry(to, format!("{} runs {}", to.short(), report.image))),
+            TargetResult::ok(
+                name,
+                format!(
+                    "deployed {} ({}), replacing {}",
+                    to.short(),
+                    report.image,
+                    report.from.short()
+                ),
+            ),
+        )
     };
     let (entry, mut result) = match &report.outcome {
         api::DeployOutcome::AlreadyDeployed => (
@@ -159,45 +247,43 @@ fn ended<'a>(
             result.checks = Box::new(checks);
             return StepEnd::DryRun(result);
         }
-        api::DeployOutcome::Deployed { to } => (
-            Some(entry(to, format!("{} runs {}", to.short(), report.image))),
-            TargetResult::ok(
-                name,
-                format!(
-                    "deployed {} ({}), replacing {}",
-                    to.short(),
-                    report.image,
-                    report.from.short()
-                ),
-            ),
-        ),
+        api::DeployOutcome::Deployed { to } | api::DeployOutcome::Baking { to, .. } => deployed(to),
         api::DeployOutcome::BeforeRolloutFailed { to } => {
             let (message, logs) = before_rollout::failure(task, report, to, region);
             let mut result = TargetResult::failed(name, format!("{message}.{logs}"));
             result.stopped = Some(crate::notify::Stopped {
                 check: crate::notify::Check::BeforeRollout,
                 put_back_by: None,
+                superseded_by: None,
             });
-            (
-                Some(entry(to, message.clone()).failed(message.clone())),
-                result,
-            )
+            (Some(entry(to, message.clone()).failed(message)), result)
         }
-        api::DeployOutcome::Failed { to, end, rollback } => {
-            let message = report::rollout_failure(to, end, rollback, &report.from);
+        api::DeployOutcome::Failed { to, end, recovery } => {
+            let message = report::rollout_failure(to, end, recovery, &report.from);
             let hint = super::events_hint(&s.service);
             let mut result = TargetResult::failed(name, format!("{message}. {hint}"));
-            result.stopped = Some(report::stopped(end, rollback));
-            (
-                Some(entry(to, message.clone()).failed(message.clone())),
-                result,
-            )
+            result.stopped = Some(report::stopped(end, recovery));
+            (Some(entry(to, message.clone()).failed(message)), result)
         }
     };
     result.checks = Box::new(checks);
     match entry {
         Some(entry) => StepEnd::Recorded(entry, result),
         None => StepEnd::Unrecorded(result),
+    }
+}
+
+/// The verification's own alarm watch outlasting ECS's bake: ECS finishes
+/// first, and a failure after that is undone with an UpdateService.
+fn warn_longer_bake(name: &str, s: &EcsSettings, strategy: &api::Strategy) {
+    if let Some(v) = s.verify.as_ref().filter(|v| !v.alarms.is_empty()) {
+        if v.bake > strategy.bake {
+            eprintln!(
+                "{name}: warning: `bake` ({}) is longer than ECS's bakeTimeInMinutes ({}): ECS may finish its deployment first; a failure after that is rolled back with UpdateService, not StopServiceDeployment",
+                humantime::format_duration(v.bake),
+                humantime::format_duration(strategy.bake)
+            );
+        }
     }
 }
 
@@ -210,12 +296,20 @@ fn dry_run(
     diff: &str,
 ) -> TargetResult {
     crate::output::detail(&format!(
-        "{name}: would register a new revision of {} and update {}:\n",
-        report.from.family, s.service.service
+        "{name}: would register a new revision of {} and update {}, which ECS deploys {}:\n",
+        report.from.family,
+        s.service.service,
+        report.strategy.describe()
     ));
     crate::output::detail(diff);
     if let Some(task) = task {
         crate::output::detail(&before_rollout::planned(name, task, &s.service.cluster));
+    }
+    if s.verify.is_some() && report.strategy.shifts_traffic() {
+        crate::output::detail(&format!(
+            "{name}: the verification would run during ECS's BAKE_TIME, while {} still runs; a failure would stop the deployment with StopServiceDeployment(ROLLBACK)\n",
+            report.from.short()
+        ));
     }
     TargetResult::ok(
         name,
@@ -226,53 +320,4 @@ fn dry_run(
             report.image
         ),
     )
-}
-
-/// After a failed verification: the service back on the revision it ran
-/// before, as after a failed rollout (unless `--no-rollback`).
-fn undo<'a>(
-    run: Run<'a>,
-    mut progress: ProgressPrinter,
-    to: api::Revision,
-    from: api::Revision,
-) -> Undo<'a> {
-    Box::new(move || {
-        Box::pin(async move {
-            let Run {
-                ctx,
-                name,
-                s,
-                opts,
-                clients,
-            } = run;
-            if !opts.rollback_on_failure {
-                return Ok(Undone {
-                    now: format!("--no-rollback: left as it is ({} runs)", to.short()),
-                    put_back: false,
-                });
-            }
-            let back = api::rollback(&clients, &s.service, &to, &from, &opts.watch, |e| {
-                progress.show(e)
-            })
-            .await
-            .map_err(|e| {
-                StepError::from(anyhow::Error::new(e).context(format!(
-                    "{name}: the rollback to {} stopped part way: see `cargo xtask status --env {}`",
-                    from.short(),
-                    ctx.env.name
-                )))
-            })?;
-            let put_back = back.end.succeeded();
-            let now = if put_back {
-                format!("rolled back: {} runs again", from.short())
-            } else {
-                format!(
-                    "the rollback to {} also {}",
-                    from.short(),
-                    back.end.describe()
-                )
-            };
-            Ok(Undone { now, put_back })
-        })
-    })
 }

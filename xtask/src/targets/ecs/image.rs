@@ -22,11 +22,55 @@ use crate::plan::ImageBuild;
 use crate::targets::explain;
 use crate::targets::pipeline::Mode;
 
-/// The image a deploy names: `repository:tag` in the target's ECR.
+/// The image a deploy names: `repository:tag` in the target's ECR, and the
+/// platform it is built for.
 pub struct Image<'a> {
     pub target: &'a str,
     pub repository: &'a str,
     pub tag: &'a str,
+    pub platform: Platform,
+}
+
+/// `docker build --platform`, and why that one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Platform {
+    pub value: String,
+    pub why: String,
+}
+
+/// The platform to build for: `docker_platform` when set, else the one the
+/// task definition runs on (`runtimePlatform`: ARM64 → linux/arm64; a Windows
+/// family → windows/amd64), else Fargate's default, linux/amd64. An image of
+/// another architecture than the tasks' fails to start ("exec format error").
+pub fn platform(build: &ImageBuild, current: &api::CurrentTaskDefinition) -> Platform {
+    if let Some(value) = &build.platform {
+        return Platform {
+            value: value.clone(),
+            why: "docker_platform".into(),
+        };
+    }
+    let arch = current.cpu_architecture();
+    let os = current.operating_system_family();
+    let os_name = match os {
+        Some(family) if family.starts_with("WINDOWS") => "windows",
+        _ => "linux",
+    };
+    let arch_name = match arch {
+        Some("ARM64") => "arm64",
+        _ => "amd64",
+    };
+    let value = format!("{os_name}/{arch_name}");
+    let why = match (arch, os) {
+        (None, None) => "Fargate's default: the task definition names no runtimePlatform".into(),
+        _ => format!(
+            "the task definition's runtimePlatform{}{}",
+            arch.map(|a| format!(" cpuArchitecture {a}"))
+                .unwrap_or_default(),
+            os.map(|o| format!(" operatingSystemFamily {o}"))
+                .unwrap_or_default()
+        ),
+    };
+    Platform { value, why }
 }
 
 /// Makes sure the image is in ECR, building and pushing it with `build`.
@@ -43,6 +87,7 @@ pub async fn ensure(
         target,
         repository,
         tag,
+        ref platform,
     } = *image;
     check_inputs(&ctx.config_file, target, build)?;
     let ecr = &clients.ecr;
@@ -60,8 +105,8 @@ pub async fn ensure(
     }
     if mode.dry_run() {
         eprintln!(
-            "{target}: dry run: would build {} and push {image}",
-            build.dockerfile
+            "{target}: dry run: would build {} and push {image} (for {}: {})",
+            build.dockerfile, platform.value, platform.why
         );
         return Ok(true);
     }
@@ -85,7 +130,11 @@ pub async fn ensure(
             Some(&login.password),
         )
         .await?;
-    let build_args = args(build, &image);
+    let build_args = args(build, &platform.value, &image);
+    eprintln!(
+        "{target}: building for {} ({})",
+        platform.value, platform.why
+    );
     eprintln!(
         "{target}: {} {}",
         docker.program.to_string_lossy(),
@@ -114,9 +163,6 @@ pub async fn ensure(
     pushed.map(|()| false)
 }
 
-/// Fargate runs linux/amd64 unless the task definition asks for ARM64.
-const DEFAULT_PLATFORM: &str = "linux/amd64";
-
 /// The Dockerfile and the context, checked before anything runs.
 fn check_inputs(config_file: &str, target: &str, build: &ImageBuild) -> Result<(), BadInput> {
     let at = |key: &str, what: &str, path: &str| {
@@ -134,17 +180,13 @@ fn check_inputs(config_file: &str, target: &str, build: &ImageBuild) -> Result<(
 }
 
 /// `build --file F --platform P [--target T] [--build-arg K=V]... --tag IMAGE CONTEXT`.
-fn args(build: &ImageBuild, image: &str) -> Vec<String> {
-    let platform = build
-        .platform
-        .clone()
-        .unwrap_or_else(|| DEFAULT_PLATFORM.into());
+fn args(build: &ImageBuild, platform: &str, image: &str) -> Vec<String> {
     let mut args = vec![
         "build".into(),
         "--file".into(),
         build.dockerfile.clone(),
         "--platform".into(),
-        platform,
+        platform.into(),
     ];
     if let Some(stage) = &build.stage {
         args.extend(["--target".into(), stage.clone()]);

@@ -78,6 +78,7 @@ pub async fn status(
         running: seen.revision.short(),
         image: Some(seen.image.clone()),
         rollout_in_progress: Some(seen.rollout_in_progress()),
+        deployment: seen.rollout_in_progress().then(|| deployment(&seen)),
         drift,
         image_tag_moved: pinned.tag_moved.map(|m| m.describe()),
     })
@@ -211,6 +212,33 @@ async fn moved_tag(
     })
 }
 
+/// The deployment in progress, in one line: its strategy, status and
+/// lifecycle stage, the traffic the new revision takes, its service
+/// deployment (`BLUE_GREEN IN_PROGRESS BAKE_TIME, production 100% new,
+/// service deployment arn:...`).
+fn deployment(seen: &api::ServiceObservation) -> String {
+    let Some(d) = seen.current_deployment.as_ref().filter(|d| d.in_flight()) else {
+        let primary = seen.deployments.first();
+        return format!(
+            "{} {}",
+            seen.strategy.name,
+            primary
+                .and_then(|p| p.rollout_state.as_deref())
+                .unwrap_or("IN_PROGRESS")
+        );
+    };
+    let strategy = d.strategy.as_ref().unwrap_or(&seen.strategy);
+    let mut line = format!("{} {}", strategy.name, d.status);
+    if let Some(stage) = &d.stage {
+        line.push_str(&format!(" {stage}"));
+    }
+    if let Some(weight) = d.target.as_ref().and_then(|t| t.production) {
+        line.push_str(&format!(", production {weight:.0}% new"));
+    }
+    line.push_str(&format!(", service deployment {}", d.arn));
+    line
+}
+
 /// A deployment has not finished: ours (xtask holds the lock) or someone else's.
 async fn in_progress(ctx: &EnvContext, name: &str, seen: &api::ServiceObservation) -> Drift {
     let primary = seen.deployments.first();
@@ -221,14 +249,15 @@ async fn in_progress(ctx: &EnvContext, name: &str, seen: &api::ServiceObservatio
     };
     let what = match primary {
         Some(d) => format!(
-            "a deployment is in progress{whose}: {} {}, {}/{} running",
+            "a deployment is in progress{whose}: {} {}, {}/{} running ({})",
             api::Revision::parse(&d.task_definition)
                 .map_or_else(|| d.task_definition.clone(), |r| r.short()),
             d.rollout_state.as_deref().unwrap_or("IN_PROGRESS"),
             d.running,
-            d.desired
+            d.desired,
+            deployment(seen)
         ),
-        None => format!("a deployment is in progress{whose}"),
+        None => format!("a deployment is in progress{whose}: {}", deployment(seen)),
     };
     Drift {
         kind: "rollout-in-progress",

@@ -90,6 +90,7 @@ pub async fn deploy<'a>(
                 result: finished(name, "deployed", &report, &s.site),
                 what: release,
                 undo: restore(undo),
+                settle: None,
             })
         })
     }))

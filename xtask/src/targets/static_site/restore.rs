@@ -28,10 +28,10 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
         Box::pin(async move {
             let (name, env) = (r.name, &r.ctx.env.name);
             let Some((before, target)) = r.before else {
-                return Ok(Undone {
-                    now: format!("nothing ran before {}: it stays in place", r.release),
-                    put_back: false,
-                });
+                return Ok(Undone::left(format!(
+                    "nothing ran before {}: it stays in place",
+                    r.release
+                )));
             };
             eprintln!("{name}: verification failed: restoring release {before}");
             let request = web_deployer::RollbackRequest {
@@ -59,13 +59,11 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
                         ),
                     },
                     put_back: true,
+                    rollout: None,
                 },
-                Err(e) => Undone {
-                    now: format!(
-                        "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
-                    ),
-                    put_back: false,
-                },
+                Err(e) => Undone::left(format!(
+                    "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
+                )),
             })
         })
     })

@@ -18,6 +18,7 @@ pub async fn status(ctx: &EnvContext, name: &str, s: &SiteSettings) -> anyhow::R
             running: "never deployed by xtask".into(),
             image: None,
             rollout_in_progress: None,
+            deployment: None,
             drift: Vec::new(),
             image_tag_moved: None,
         });
@@ -77,6 +78,7 @@ pub async fn status(ctx: &EnvContext, name: &str, s: &SiteSettings) -> anyhow::R
         running,
         image: None,
         rollout_in_progress: None,
+        deployment: None,
         drift,
         image_tag_moved: None,
     })

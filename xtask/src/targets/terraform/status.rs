@@ -73,6 +73,7 @@ pub async fn status(ctx: &EnvContext, name: &str, s: &StackSettings) -> anyhow::
         running,
         image: None,
         rollout_in_progress: None,
+        deployment: None,
         drift,
         image_tag_moved: None,
     })
