@@ -27,6 +27,44 @@ pub struct DeployRequest {
     pub max_deletes: Option<usize>,
     /// Wait for the invalidation to complete.
     pub wait: Option<WaitSettings>,
+    /// The build and the bucket as [`prepare`] checked them; none: the deploy
+    /// checks them itself, first.
+    pub prepared: Option<Prepared>,
+}
+
+/// A deploy's input checked before it starts: the build walked (every file
+/// hashed, nothing a deploy would refuse) and the cache rules, the bucket
+/// (there, versioning on) and the distribution (there). A caller that takes a
+/// lock calls [`prepare`] first, so bad input is refused before the lock.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    files: Vec<LocalFile>,
+}
+
+impl Prepared {
+    /// How many files the build holds.
+    pub fn files(&self) -> usize {
+        self.files.len()
+    }
+}
+
+/// Checks everything about a deploy's input that needs no plan: the cache
+/// rules, the build folder (walked and hashed), and, with read-only calls,
+/// that the bucket has versioning on and the distribution exists.
+pub async fn prepare(clients: &Clients, settings: &SiteSettings) -> Result<Prepared, WebError> {
+    HeaderRules::new(&settings.cache_rules)?;
+    let (dir, hidden) = (settings.build_dir.clone(), settings.include_hidden);
+    let files = tokio::task::spawn_blocking(move || walk::walk(&dir, hidden))
+        .await
+        .map_err(|e| WebError::Io {
+            path: settings.build_dir.clone(),
+            message: e.to_string(),
+        })??;
+    remote::check_versioning(&clients.s3, &settings.bucket).await?;
+    if let Some(id) = &settings.distribution_id {
+        remote::check_distribution(&clients.cloudfront, id).await?;
+    }
+    Ok(Prepared { files })
 }
 
 impl DeployRequest {
@@ -40,6 +78,7 @@ impl DeployRequest {
             concurrency: Self::DEFAULT_CONCURRENCY,
             max_deletes: None,
             wait: None,
+            prepared: None,
         }
     }
 }
@@ -158,17 +197,10 @@ pub async fn deploy(
 ) -> Result<SiteReport, WebError> {
     // Everything that can be wrong with the input is found before any write.
     let rules = HeaderRules::new(&settings.cache_rules)?;
-    let (dir, hidden) = (settings.build_dir.clone(), settings.include_hidden);
-    let files = tokio::task::spawn_blocking(move || walk::walk(&dir, hidden))
-        .await
-        .map_err(|e| WebError::Io {
-            path: settings.build_dir.clone(),
-            message: e.to_string(),
-        })??;
-    remote::check_versioning(&clients.s3, &settings.bucket).await?;
-    if let Some(id) = &settings.distribution_id {
-        remote::check_distribution(&clients.cloudfront, id).await?;
-    }
+    let files = match request.prepared {
+        Some(p) => p.files,
+        None => prepare(clients, settings).await?.files,
+    };
     let listing = remote::list(&clients.s3, &settings.bucket).await?;
     let mut previous_manifest = request.previous.filter(|m| m.bucket == settings.bucket);
     let previous = previous_manifest.as_ref();
@@ -179,13 +211,19 @@ pub async fn deploy(
     let mut plan = Plan::default();
     let same_keys;
     let headers: Vec<Arc<Headers>>;
+    // What goes if nothing in the build changed: only the objects no release
+    // had (the kept ones keep their age).
+    let clean_up;
     {
         let keys: HashSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
         headers = files
             .iter()
             .map(|f| shared.get(&rules.headers(&f.key, &keys)))
             .collect();
-        (plan.deletes, plan.kept) = plan::stale(&listing, &keys, previous, settings.grace_releases);
+        let stale = plan::stale(&listing, &keys, previous, settings.grace_releases, 1);
+        (plan.deletes, plan.kept) = (stale.deletes, stale.kept);
+        clean_up = (!stale.foreign.is_empty())
+            .then(|| plan::stale(&listing, &keys, previous, settings.grace_releases, 0));
         // A rebuild that changed nothing is no new release: the grace clock of
         // kept objects does not move either.
         same_keys = previous.is_some_and(|m| {
@@ -251,8 +289,15 @@ pub async fn deploy(
     }
     let previous = previous_manifest.as_ref();
 
+    let unchanged = plan.transfers.is_empty() && same_keys;
+    if let (true, Some(clean_up)) = (unchanged, clean_up.as_ref()) {
+        // Nothing of ours changed, but objects no release had are there: they
+        // go now, and no grace clock moves.
+        plan.deletes = clean_up.deletes.clone();
+        plan.kept = clean_up.kept.clone();
+    }
     plan.finish(settings, previous);
-    let already = plan.transfers.is_empty() && same_keys;
+    let already = unchanged && clean_up.is_none();
     drop(previous_manifest);
     check_deletes(settings, request.max_deletes, &plan)?;
     execute(

@@ -22,7 +22,11 @@ pub struct KeyDrift {
 pub enum KeyChange {
     /// In the release, but other content in the bucket (ETag or size differ).
     Changed,
-    /// In the bucket, neither in the release nor kept from an earlier one.
+    /// Kept for the grace period from an earlier release, but other content
+    /// in the bucket than that release had (the next deploy deletes it).
+    KeptChanged,
+    /// In the bucket, neither in the release nor kept from an earlier one:
+    /// no release had it (the next deploy deletes it).
     Added,
     /// In the release, not in the bucket.
     Removed,
@@ -32,28 +36,47 @@ impl KeyChange {
     pub fn as_str(&self) -> &'static str {
         match self {
             KeyChange::Changed => "changed",
+            KeyChange::KeptChanged => "kept-changed",
             KeyChange::Added => "added",
             KeyChange::Removed => "removed",
         }
     }
 }
 
-/// The keys of `bucket` that differ from `manifest`, sorted by key. Objects the
-/// manifest keeps for the grace period are expected (present or already gone).
+/// A file of an earlier release the bucket still serves for the grace period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeptKey {
+    pub key: String,
+    /// How many releases ago it left the build.
+    pub releases_since: u32,
+}
+
+/// The bucket against a release manifest.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteDrift {
+    /// Keys that differ, sorted by key.
+    pub keys: Vec<KeyDrift>,
+    /// Keys kept for the grace period and still there as kept, sorted by key.
+    pub kept: Vec<KeptKey>,
+}
+
+/// Where `bucket` differs from `manifest`, and the files it keeps for the
+/// grace period. Objects the manifest keeps are expected (present with the
+/// content it recorded, or already gone).
 pub async fn drift(
     s3: &aws_sdk_s3::Client,
     bucket: &str,
     manifest: &Manifest,
-) -> Result<Vec<KeyDrift>, WebError> {
+) -> Result<SiteDrift, WebError> {
     let listed = list(s3, bucket).await?;
     Ok(compare(manifest, &listed))
 }
 
-fn compare(manifest: &Manifest, listed: &HashMap<String, Listed>) -> Vec<KeyDrift> {
-    let mut out = Vec::new();
+fn compare(manifest: &Manifest, listed: &HashMap<String, Listed>) -> SiteDrift {
+    let mut out = SiteDrift::default();
     for (key, entry) in &manifest.files {
         match listed.get(key) {
-            None => out.push(KeyDrift {
+            None => out.keys.push(KeyDrift {
                 key: key.clone(),
                 how: KeyChange::Removed,
                 since: None,
@@ -66,7 +89,7 @@ fn compare(manifest: &Manifest, listed: &HashMap<String, Listed>) -> Vec<KeyDrif
                     None => entry.size == l.size && l.plain_md5().is_none_or(|m| m == entry.md5),
                 };
                 if !same {
-                    out.push(KeyDrift {
+                    out.keys.push(KeyDrift {
                         key: key.clone(),
                         how: KeyChange::Changed,
                         since: l.modified,
@@ -76,15 +99,28 @@ fn compare(manifest: &Manifest, listed: &HashMap<String, Listed>) -> Vec<KeyDrif
         }
     }
     for (key, l) in listed {
-        if !manifest.files.contains_key(key) && !manifest.retained.contains_key(key) {
-            out.push(KeyDrift {
-                key: key.clone(),
-                how: KeyChange::Added,
-                since: l.modified,
-            });
+        if manifest.files.contains_key(key) {
+            continue;
         }
+        let how = match manifest.retained.get(key) {
+            None => KeyChange::Added,
+            Some(r) if r.etag.as_ref().is_some_and(|t| *t != l.etag) => KeyChange::KeptChanged,
+            Some(r) => {
+                out.kept.push(KeptKey {
+                    key: key.clone(),
+                    releases_since: r.releases_since,
+                });
+                continue;
+            }
+        };
+        out.keys.push(KeyDrift {
+            key: key.clone(),
+            how,
+            since: l.modified,
+        });
     }
-    out.sort_by(|a, b| a.key.cmp(&b.key));
+    out.keys.sort_by(|a, b| a.key.cmp(&b.key));
+    out.kept.sort_by(|a, b| a.key.cmp(&b.key));
     out
 }
 
@@ -156,6 +192,21 @@ mod tests {
                 headers: None,
             },
         );
+        let retained = |etag: &str, since| Retained {
+            releases_since: since,
+            version_id: None,
+            etag: Some(etag.into()),
+            headers: None,
+        };
+        manifest
+            .retained
+            .insert("assets/kept.js".into(), retained(md5, 2));
+        manifest
+            .retained
+            .insert("assets/swapped.js".into(), retained(md5, 1));
+        manifest
+            .retained
+            .insert("assets/gone.js".into(), retained(md5, 1));
         let mut bucket = HashMap::new();
         bucket.insert("same".to_string(), listed(md5, 3));
         bucket.insert("changed".to_string(), listed(other, 3));
@@ -164,13 +215,18 @@ mod tests {
         bucket.insert("old-changed".to_string(), listed(other, 3));
         bucket.insert("assets/old.js".to_string(), listed(other, 9));
         bucket.insert("stray.html".to_string(), listed(other, 1));
-        let found: Vec<(String, &str)> = compare(&manifest, &bucket)
+        bucket.insert("assets/kept.js".to_string(), listed(md5, 3));
+        bucket.insert("assets/swapped.js".to_string(), listed(other, 3));
+        let drift = compare(&manifest, &bucket);
+        let found: Vec<(String, &str)> = drift
+            .keys
             .into_iter()
             .map(|d| (d.key, d.how.as_str()))
             .collect();
         assert_eq!(
             found,
             [
+                ("assets/swapped.js".to_string(), "kept-changed"),
                 ("changed".to_string(), "changed"),
                 ("gone".to_string(), "removed"),
                 ("old-changed".to_string(), "changed"),
@@ -178,5 +234,13 @@ mod tests {
                 ("stray.html".to_string(), "added"),
             ]
         );
+        // Kept files still there as kept are listed with their age; one kept
+        // and already gone is expected, and not listed.
+        let kept: Vec<(&str, u32)> = drift
+            .kept
+            .iter()
+            .map(|k| (k.key.as_str(), k.releases_since))
+            .collect();
+        assert_eq!(kept, [("assets/kept.js", 2), ("assets/old.js", 1)]);
     }
 }

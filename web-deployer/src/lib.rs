@@ -9,10 +9,15 @@
 //!   so a rebuild that changed nothing costs a handful of requests.
 //! - Everything is planned ([`plan`]) before the first write; a dry run is the
 //!   plan, and the bad-input checks (build folder, symlinks, versioning, the
-//!   distribution, the delete guard) all run before it is carried out.
+//!   distribution, the delete guard) all run before it is carried out. The
+//!   ones that need no plan are [`prepare`], which a caller that takes a lock
+//!   runs first.
 //! - Order: assets, then pages, then `index.html`; deletes only after all
 //!   writes; non-HTML files that left the build stay `grace_releases` releases
-//!   so open tabs can still load their chunks.
+//!   so open tabs can still load their chunks. A key no release had (or whose
+//!   content changed since) is deleted at once: grace is for our own files.
+//! - [`drift`] compares the bucket with a manifest from the listing alone,
+//!   and lists the files kept for the grace.
 //! - A release manifest ([`Manifest`]) records each key's version id, MD5,
 //!   size, ETag and headers; a rollback copies those versions back inside S3.
 //!   The caller decides where manifests live (xtask: the state bucket).
@@ -35,8 +40,10 @@ mod settings;
 mod transfer;
 mod walk;
 
-pub use deploy::{deploy, DeployRequest, Event, InvalidationReport, SiteOutcome, SiteReport};
-pub use drift::{drift, KeyChange, KeyDrift};
+pub use deploy::{
+    deploy, prepare, DeployRequest, Event, InvalidationReport, Prepared, SiteOutcome, SiteReport,
+};
+pub use drift::{drift, KeptKey, KeyChange, KeyDrift, SiteDrift};
 pub use error::WebError;
 pub use headers::{content_type, HeaderRules, Headers};
 pub use invalidation::WaitSettings;

@@ -121,38 +121,56 @@ pub fn known<'a>(previous: Option<&'a Manifest>, key: &str, listed: &Listed) -> 
 
 /// The objects in the bucket that are not in the release: deleted, or kept
 /// while they left the build at most `grace` releases ago. Pages are deleted
-/// at once (an open tab needs old scripts and styles, not old pages); objects
-/// no manifest knows start their grace now.
+/// at once (an open tab needs old scripts and styles, not old pages), and so
+/// is every object no release had ([`Stale::foreign`]): a key neither in
+/// `previous` nor kept by it, or whose content is no longer what the release
+/// that had it wrote (ETag and size). Grace is for files open pages may still
+/// fetch, not for files put there out of band. Without a `previous` manifest
+/// (the first deploy by this tool) nothing tells ours from others: what the
+/// bucket holds is treated as an earlier release's and starts its grace now.
+///
+/// `releases` is how many releases pass: 1 for a deploy or rollback that
+/// makes one; 0 for a clean-up that only deletes foreign objects (kept files
+/// keep their age).
 pub fn stale(
     listing: &HashMap<String, Listed>,
     release: &HashSet<&str>,
     previous: Option<&Manifest>,
     grace: u32,
-) -> (Vec<String>, BTreeMap<String, Retained>) {
-    let mut deletes = Vec::new();
-    let mut kept = BTreeMap::new();
+    releases: u32,
+) -> Stale {
+    let mut out = Stale::default();
     for (key, listed) in listing {
         if release.contains(key.as_str()) {
             continue;
         }
-        let from_files = previous.and_then(|m| m.files.get(key));
-        let from_retained = previous.and_then(|m| m.retained.get(key));
+        let from_files = previous
+            .and_then(|m| m.files.get(key))
+            .filter(|e| e.size == listed.size && e.etag.as_ref().is_none_or(|t| *t == listed.etag));
+        let from_retained = previous
+            .and_then(|m| m.retained.get(key))
+            .filter(|r| r.etag.as_ref().is_none_or(|t| *t == listed.etag));
         let (since, version_id, headers) = match (from_files, from_retained) {
-            (Some(e), _) => (1, e.version_id.clone(), Some(e.headers.clone())),
+            (Some(e), _) => (releases, e.version_id.clone(), Some(e.headers.clone())),
             (None, Some(r)) => (
-                r.releases_since + 1,
+                r.releases_since + releases,
                 r.version_id.clone(),
                 r.headers.clone(),
             ),
-            (None, None) => (1, None, None),
+            (None, None) if previous.is_none() => (1, None, None),
+            (None, None) => {
+                out.foreign.push(key.clone());
+                out.deletes.push(key.clone());
+                continue;
+            }
         };
         if is_html(key) || since > grace {
-            deletes.push(key.clone());
+            out.deletes.push(key.clone());
         } else {
-            kept.insert(
+            out.kept.insert(
                 key.clone(),
                 Retained {
-                    releases_since: since,
+                    releases_since: since.max(1),
                     version_id,
                     etag: Some(listed.etag.clone()),
                     headers,
@@ -160,8 +178,27 @@ pub fn stale(
             );
         }
     }
-    deletes.sort();
-    (deletes, kept)
+    out.deletes.sort();
+    out.foreign.sort();
+    out
+}
+
+/// What [`stale`] found.
+#[derive(Debug, Clone, Default)]
+pub struct Stale {
+    /// Every key to delete, sorted.
+    pub deletes: Vec<String>,
+    /// Keys kept for the grace period.
+    pub kept: BTreeMap<String, Retained>,
+    /// The deletes no release had, sorted.
+    pub foreign: Vec<String>,
+}
+
+/// A kept object that left the build `releases_since` releases ago goes with
+/// the n-th release from now (a deploy or rollback that writes one), as
+/// [`stale`] counts: at least the next.
+pub fn releases_left(releases_since: u32, grace: u32) -> u32 {
+    (grace + 1).saturating_sub(releases_since).max(1)
 }
 
 /// The CloudFront paths to invalidate for the keys that changed: each key's
@@ -342,20 +379,102 @@ mod tests {
             .collect(),
         };
         let release: HashSet<&str> = ["index.html", "assets/a-4.js"].into();
-        let (deletes, kept) = stale(&listing, &release, Some(&previous), 2);
-        assert_eq!(deletes, ["assets/a-1.js", "old.html"]);
+        let Stale {
+            deletes,
+            kept,
+            foreign,
+        } = stale(&listing, &release, Some(&previous), 2, 1);
+        assert_eq!(foreign, ["stray.txt"]);
+        // stray.txt is in no release: it goes at once, not after the grace.
+        assert_eq!(deletes, ["assets/a-1.js", "old.html", "stray.txt"]);
         let ages: Vec<(&str, u32)> = kept
             .iter()
             .map(|(k, r)| (k.as_str(), r.releases_since))
             .collect();
-        assert_eq!(
-            ages,
-            [("assets/a-2.js", 2), ("assets/a-3.js", 1), ("stray.txt", 1)]
-        );
+        assert_eq!(ages, [("assets/a-2.js", 2), ("assets/a-3.js", 1)]);
         assert_eq!(kept["assets/a-3.js"].version_id.as_deref(), Some("v"));
+        assert_eq!(releases_left(2, 2), 1, "a-2 goes with the next release");
+        assert_eq!(releases_left(1, 2), 2, "a-3 with the one after");
+        assert_eq!(releases_left(5, 2), 1);
 
-        let (deletes, kept) = stale(&listing, &release, Some(&previous), 0);
+        let Stale { deletes, kept, .. } = stale(&listing, &release, Some(&previous), 0, 1);
         assert_eq!(deletes.len(), 5);
         assert!(kept.is_empty());
+
+        // A clean-up (no release passes): only the foreign object goes, the
+        // kept ones keep their age.
+        let previous_of_4 = Manifest {
+            files: [("index.html".to_string(), entry.clone())].into(),
+            retained: [
+                ("assets/a-2.js".to_string(), retained(2)),
+                ("assets/a-3.js".to_string(), retained(1)),
+            ]
+            .into(),
+            ..previous.clone()
+        };
+        let mut now = listing.clone();
+        now.remove("assets/a-1.js");
+        now.remove("old.html");
+        let Stale { deletes, kept, .. } = stale(&now, &release, Some(&previous_of_4), 2, 0);
+        assert_eq!(deletes, ["stray.txt"]);
+        let ages: Vec<(&str, u32)> = kept
+            .iter()
+            .map(|(k, r)| (k.as_str(), r.releases_since))
+            .collect();
+        assert_eq!(ages, [("assets/a-2.js", 2), ("assets/a-3.js", 1)]);
+
+        // Without a manifest (the first deploy by this tool), what the bucket
+        // holds is an earlier release's: kept for the grace.
+        let Stale { deletes, kept, .. } = stale(&listing, &release, None, 2, 1);
+        assert_eq!(deletes, ["old.html"]);
+        assert_eq!(kept.len(), 4);
+    }
+
+    #[test]
+    fn a_file_whose_content_changed_out_of_band_is_not_kept() {
+        let listed = |etag: &str| Listed {
+            etag: etag.into(),
+            size: 1,
+            modified: None,
+        };
+        let listing: HashMap<String, Listed> = [
+            ("assets/left.js", listed("other")),
+            ("assets/kept.js", listed("other")),
+            ("assets/fine.js", listed("f")),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let entry = Entry {
+            version_id: None,
+            md5: String::new(),
+            size: 1,
+            etag: Some("l".into()),
+            headers: Arc::new(headers("x")),
+        };
+        let retained = |etag: &str| Retained {
+            releases_since: 1,
+            version_id: None,
+            etag: Some(etag.into()),
+            headers: None,
+        };
+        let previous = Manifest {
+            release: "r".into(),
+            bucket: "b".into(),
+            files: [("assets/left.js".to_string(), entry)].into(),
+            retained: [
+                ("assets/kept.js".to_string(), retained("k")),
+                ("assets/fine.js".to_string(), retained("f")),
+            ]
+            .into(),
+        };
+        let Stale {
+            deletes,
+            kept,
+            foreign,
+        } = stale(&listing, &HashSet::new(), Some(&previous), 2, 1);
+        assert_eq!(foreign, deletes);
+        assert_eq!(deletes, ["assets/kept.js", "assets/left.js"]);
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["assets/fine.js"]);
     }
 }

@@ -80,9 +80,9 @@ pub async fn rollback(
         }
     }
     let keys: HashSet<&str> = target.files.keys().map(String::as_str).collect();
-    let (deletes, kept) = plan::stale(&listing, &keys, current, settings.grace_releases);
-    plan.deletes = deletes;
-    plan.kept = kept;
+    let stale = plan::stale(&listing, &keys, current, settings.grace_releases, 1);
+    plan.deletes = stale.deletes;
+    plan.kept = stale.kept;
     plan.finish(settings, current);
     check_deletes(settings, request.max_deletes, &plan)?;
     execute(

@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::config::rules;
 use crate::error::BadInput;
 use crate::targets::pipeline::Mode;
 use crate::targets::static_site::SiteOptions;
@@ -132,11 +133,11 @@ pub struct PlanFlags {
 /// How to watch a rollout.
 #[derive(Debug, Clone, Args)]
 pub struct WatchFlags {
-    /// Give up on a rollout after this long (e.g. 15m, 90s), then roll back.
-    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_duration)]
+    /// Give up on a rollout after this long (e.g. 15m, 90s; 1s to 24h), then roll back.
+    #[arg(long, value_name = "DURATION", default_value = "15m", value_parser = parse_timeout)]
     pub timeout: Duration,
-    /// How often to poll the rollout (it backs off when throttled).
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_duration)]
+    /// How often to poll the rollout (10ms to 10m; it backs off when throttled).
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = parse_poll_interval)]
     pub poll_interval: Duration,
 }
 
@@ -203,8 +204,52 @@ fn parse_fingerprint(s: &str) -> Result<String, String> {
     }
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    humantime::parse_duration(s).map_err(|e| format!("expected a duration like 15m or 90s: {e}"))
+fn parse_duration(s: &str, min: Duration, max: Duration) -> Result<Duration, String> {
+    let d = humantime::parse_duration(s)
+        .map_err(|e| format!("expected a duration like 15m or 90s: {e}"))?;
+    rules::duration(d, min, max)?;
+    Ok(d)
+}
+
+fn parse_timeout(s: &str) -> Result<Duration, String> {
+    parse_duration(s, Duration::from_secs(1), rules::MAX_DURATION)
+}
+
+fn parse_poll_interval(s: &str) -> Result<Duration, String> {
+    parse_duration(s, Duration::from_millis(10), Duration::from_secs(600))
+}
+
+fn parse_image_tag(s: &str) -> Result<String, String> {
+    rules::image_tag(s).map(|()| s.to_string())
+}
+
+fn parse_limit(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from 1 to {MAX_LIMIT}")),
+    }
+}
+
+/// `history --limit`: records read per target at most.
+const MAX_LIMIT: usize = 10_000;
+
+/// `--older-than`: 0 takes every preview; the bound keeps the time
+/// arithmetic in range (a million days is "never").
+fn parse_days(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(n) if n <= 1_000_000 => Ok(n),
+        _ => Err("expected a whole number of days from 0 to 1000000".into()),
+    }
+}
+
+/// A pull request number: digits only, no sign, no leading zero. Anything else
+/// (a branch name, `1; rm`, `../x`) is refused before any call.
+pub fn parse_pr(s: &str) -> Result<u64, String> {
+    let digits = !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit());
+    match s.parse::<u64>() {
+        Ok(n) if digits && n > 0 && n <= u64::from(u32::MAX) && !s.starts_with('0') => Ok(n),
+        _ => Err("expected the pull request number, a positive whole number".into()),
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -222,7 +267,7 @@ pub struct DeployFlags {
     #[arg(long, value_name = "ENV")]
     pub env: String,
     /// The image tag for ECS targets [default: the head commit's short sha].
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", value_parser = parse_image_tag)]
     pub image_tag: Option<String>,
     /// Say exactly what would change; write nothing.
     #[arg(long)]
@@ -385,9 +430,9 @@ pub struct HistoryFlags {
     /// timeline (a lane per target).
     #[arg(long = "env", value_name = "ENV")]
     pub env: Option<String>,
-    /// Show at most this many records (per target) [default: 20; for html and
-    /// markdown 200].
-    #[arg(long)]
+    /// Show at most this many records (per target; 1 to 10000) [default: 20;
+    /// for html and markdown 200].
+    #[arg(long, value_parser = parse_limit)]
     pub limit: Option<usize>,
     /// `html`: one self-contained page (written to --out); `markdown`: a table
     /// for a GitHub step summary (on stdout, or to --out).
@@ -483,7 +528,7 @@ pub struct BootstrapFlags {
     pub dry_run: bool,
     /// Images to put in ECR with --with-resources; the first is what the new
     /// service runs [default: the head commit's short sha].
-    #[arg(long, value_name = "TAG")]
+    #[arg(long, value_name = "TAG", value_parser = parse_image_tag)]
     pub image_tag: Vec<String>,
     #[command(flatten)]
     pub repo: RepoFlags,
@@ -511,8 +556,8 @@ pub enum PreviewAction {
 #[derive(Debug, Clone, Args)]
 pub struct PreviewOne {
     /// The pull request number.
-    #[arg(long, value_name = "N")]
-    pub pr: String,
+    #[arg(long, value_name = "N", value_parser = parse_pr)]
+    pub pr: u64,
     /// The static-site target [default: the one with preview_bucket].
     #[arg(long, value_name = "TARGET")]
     pub target: Option<String>,
@@ -527,8 +572,8 @@ pub struct PreviewOne {
 #[derive(Debug, Clone, Args)]
 pub struct PreviewDown {
     /// The pull request number.
-    #[arg(long, value_name = "N")]
-    pub pr: String,
+    #[arg(long, value_name = "N", value_parser = parse_pr)]
+    pub pr: u64,
     /// The static-site target [default: the one with preview_bucket].
     #[arg(long, value_name = "TARGET")]
     pub target: Option<String>,
@@ -549,8 +594,9 @@ pub struct PreviewAll {
 
 #[derive(Debug, Clone, Args)]
 pub struct PreviewSweep {
-    /// Also take down previews whose distribution has not changed for DAYS days.
-    #[arg(long, value_name = "DAYS")]
+    /// Also take down previews whose distribution has not changed for DAYS
+    /// days (0: every preview).
+    #[arg(long, value_name = "DAYS", value_parser = parse_days)]
     pub older_than: Option<u64>,
     /// The static-site target [default: the one with preview_bucket].
     #[arg(long, value_name = "TARGET")]

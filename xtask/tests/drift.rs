@@ -376,3 +376,261 @@ async fn an_image_tag_pushed_again_after_a_pinned_deploy_is_a_warning_not_drift(
         "{moved}"
     );
 }
+
+/// `status --env prod` finds nothing: exit 0, no DRIFT line.
+fn assert_no_drift(out: &std::process::Output, after: &str) {
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "false drift after {after}:\n{}",
+        all_output(out)
+    );
+    assert!(!text(&out.stdout).contains("DRIFT"), "{}", all_output(out));
+}
+
+/// Release 2 of the example build: a new hashed chunk, the old one gone.
+fn build_v2(site: &StaticSite) {
+    site.put_file("index.html", b"<script src=/assets/app-9z9z.js></script>v2");
+    site.put_file("assets/app-9z9z.js", b"console.log('v2')");
+    std::fs::remove_file(site.dist().join("assets/app-1a2b.js")).unwrap();
+    std::fs::remove_file(site.dist().join("assets/app-1a2b.js.gz")).unwrap();
+}
+
+#[tokio::test]
+async fn no_site_drift_after_deploys_and_rollbacks_while_files_are_kept_for_grace() {
+    let site = StaticSite::versioned(XTASK).await;
+    site.deploy_ok(&[]);
+    assert_no_drift(
+        &site.xtask(&["status", "--env", "prod"]),
+        "the first deploy",
+    );
+    build_v2(&site);
+    site.deploy_ok(&[]);
+    assert_no_drift(&site.xtask(&["status", "--env", "prod"]), "a second deploy");
+    site.put_file("index.html", b"<script src=/assets/app-9z9z.js></script>v3");
+    site.put_file("assets/app-3c3c.css", b"body{color:blue}");
+    site.deploy_ok(&[]);
+    assert_no_drift(&site.xtask(&["status", "--env", "prod"]), "a third deploy");
+    for n in ["a rollback", "a second rollback"] {
+        let out = site.rollback(&[]);
+        assert!(out.status.success(), "{}", all_output(&out));
+        let out = site.xtask(&["status", "--env", "prod"]);
+        assert_no_drift(&out, n);
+        assert!(
+            text(&out.stdout).contains("kept for grace"),
+            "the rolled-away release's files are listed in their grace: {}",
+            all_output(&out)
+        );
+    }
+}
+
+#[tokio::test]
+async fn no_site_drift_after_a_deploy_failed_part_way_and_its_rollback() {
+    let site = StaticSite::versioned(XTASK).await;
+    site.deploy_ok(&[]);
+    build_v2(&site);
+    site.put_file("about/index.html", b"<h1>About v2</h1>");
+    test_support::emulator().inject(
+        &test_support::Fault::s3(
+            &site.bucket,
+            "PutObject",
+            test_support::FaultKind::Error,
+            1000,
+        )
+        .on_key("about/index.html"),
+    );
+    let out = site.deploy(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    test_support::emulator().clear_faults(&test_support::FaultScope::Bucket(site.bucket.clone()));
+    let out = site.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_no_drift(
+        &site.xtask(&["status", "--env", "prod"]),
+        "the rollback of a failed deploy",
+    );
+}
+
+#[tokio::test]
+async fn no_site_drift_after_a_failed_verification_restored_the_release_before() {
+    let site = StaticSite::versioned(XTASK).await;
+    let health = test_support::HealthEndpoint::start(200);
+    site.config(&format!(
+        "verify = {{ url = \"{}\", within = \"1s\" }}",
+        health.url
+    ));
+    site.repo.commit("verify the site");
+    site.deploy_ok(&[]);
+    build_v2(&site);
+    site.deploy_ok(&[]);
+    site.put_file(
+        "index.html",
+        b"<script src=/assets/app-4d4d.js></script>broken",
+    );
+    site.put_file("assets/app-4d4d.js", b"throw new Error('v3')");
+    health.answer(503);
+    let out = site.deploy(&[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    assert!(
+        all_output(&out).contains("is served again"),
+        "{}",
+        all_output(&out)
+    );
+    let out = site.xtask(&["status", "--env", "prod"]);
+    assert_no_drift(&out, "a failed verification");
+    // The next deploy starts from what the bucket serves: v3's chunk, which
+    // was live while it was verified, stays for the grace period.
+    health.answer(200);
+    site.put_file("index.html", b"<script src=/assets/app-9z9z.js></script>v4");
+    std::fs::remove_file(site.dist().join("assets/app-4d4d.js")).unwrap();
+    site.deploy_ok(&[]);
+    assert!(site.served("assets/app-4d4d.js").await.is_some());
+    assert_no_drift(
+        &site.xtask(&["status", "--env", "prod"]),
+        "the deploy after a failed verification",
+    );
+}
+
+#[tokio::test]
+async fn no_ecs_drift_after_a_failed_rollout_or_verification_rolled_back() {
+    let f = EcsTarget::new(XTASK).await;
+    let out = f.deploy("v2", &[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    settle(&f).await;
+    assert_no_drift(&f.xtask(&["status", "--env", "prod"]), "a deploy");
+
+    f.scenario(RolloutOutcome::CrashLoop, 3, false).await;
+    let out = f.deploy("v3", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    settle(&f).await;
+    assert_no_drift(
+        &f.xtask(&["status", "--env", "prod"]),
+        "a failed rollout rolled back",
+    );
+
+    let health = test_support::HealthEndpoint::start(503);
+    f.configure(&format!(
+        "verify = {{ url = \"{}\", within = \"1s\" }}",
+        health.url
+    ));
+    let out = f.deploy("v3", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", all_output(&out));
+    settle(&f).await;
+    assert_no_drift(
+        &f.xtask(&["status", "--env", "prod"]),
+        "a failed verification rolled back",
+    );
+
+    let out = f.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    settle(&f).await;
+    assert_no_drift(&f.xtask(&["status", "--env", "prod"]), "a rollback");
+}
+
+/// `status --format json`'s row for `web`.
+fn web_row(site: &StaticSite) -> (Option<i32>, serde_json::Value, String) {
+    let out = site.xtask(&["status", "--env", "prod", "--format", "json"]);
+    let rows: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", all_output(&out)));
+    (out.status.code(), rows[0].clone(), all_output(&out))
+}
+
+#[tokio::test]
+async fn a_foreign_file_is_drift_from_the_moment_it_appears_until_the_next_deploy_deletes_it() {
+    let site = StaticSite::versioned(XTASK).await;
+    site.deploy_ok(&[]);
+    build_v2(&site);
+    site.deploy_ok(&[]);
+
+    // The files release 2 left behind are kept for the grace, listed with
+    // when each goes, and are no drift.
+    let (code, row, all) = web_row(&site);
+    assert_eq!(code, Some(0), "{all}");
+    let kept: Vec<(&str, u64, u64)> = row["kept"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            (
+                k["key"].as_str().unwrap(),
+                k["releases_since"].as_u64().unwrap(),
+                k["goes_with"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kept,
+        [
+            ("assets/app-1a2b.js", 1, 2),
+            ("assets/app-1a2b.js.gz", 1, 2)
+        ],
+        "{all}"
+    );
+    let out = site.xtask(&["status", "--env", "prod"]);
+    assert!(
+        text(&out.stdout).contains("web        kept for grace: assets/app-1a2b.js (left the build 1 release ago; deleted by the 2nd deploy or rollback from now)"),
+        "{}",
+        all_output(&out)
+    );
+
+    // Someone puts evil.js into the bucket, and overwrites a kept chunk.
+    for (key, body) in [("evil.js", "steal()"), ("assets/app-1a2b.js", "steal()")] {
+        site.s3
+            .put_object()
+            .bucket(&site.bucket)
+            .key(key)
+            .body(body.as_bytes().to_vec().into())
+            .send()
+            .await
+            .unwrap();
+    }
+    // It is drift, every time status looks, until it is gone.
+    for _ in 0..2 {
+        let (code, row, all) = web_row(&site);
+        assert_eq!(code, Some(3), "{all}");
+        let drift: Vec<(&str, &str)> = row["drift"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["kind"].as_str().unwrap(), d["what"].as_str().unwrap()))
+            .collect();
+        assert_eq!(drift.len(), 2, "{all}");
+        assert_eq!(drift[0].0, "kept-object-changed", "{all}");
+        assert!(
+            drift[0].1.starts_with("assets/app-1a2b.js in s3://"),
+            "{all}"
+        );
+        assert_eq!(drift[1].0, "object-added", "{all}");
+        assert!(
+            drift[1].1.starts_with("evil.js in s3://") && drift[1].1.contains("in no release"),
+            "{all}"
+        );
+        assert!(row["drift"][1]["since"].is_string(), "{all}");
+    }
+    let out = site.xtask(&["status", "--env", "prod"]);
+    let stdout = text(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.contains("DRIFT evil.js"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let command = printed_command(line);
+    assert_eq!(command, "cargo xtask deploy web --env prod");
+
+    // The printed command, with the build unchanged, deletes both at once;
+    // the kept chunk of release 1 keeps its place and its age.
+    let before = site.calls().len();
+    let out = run_printed(&site.command(&[]), &command);
+    assert!(out.status.success(), "{}", all_output(&out));
+    let writes = StaticSite::writes(&site.calls()[before..]);
+    assert_eq!(writes, ["DeleteObjects "], "{}", all_output(&out));
+    assert!(site.served("evil.js").await.is_none());
+    assert!(site.served("assets/app-1a2b.js").await.is_none());
+    assert_eq!(
+        site.served("assets/app-1a2b.js.gz").await.unwrap().body,
+        test_support::fixtures::site::v1("assets/app-1a2b.js.gz")
+    );
+    let (code, row, all) = web_row(&site);
+    assert_eq!(code, Some(0), "{all}");
+    assert_eq!(row["kept"][0]["key"], "assets/app-1a2b.js.gz", "{all}");
+    assert_eq!(row["kept"][0]["releases_since"], 1, "{all}");
+    assert_eq!(row["kept"].as_array().unwrap().len(), 1, "{all}");
+}

@@ -78,7 +78,7 @@ paths = ["api/**"]
 cluster = "c"
 service = "s"
 container = "app"
-ecr_repository = "r"
+ecr_repository = "api-repo"
 "#,
     )
     .unwrap();

@@ -311,11 +311,11 @@ fn stacks_nested_in_a_service_run_before_it_and_leave_its_paths() {
     repo.write("checkout/Dockerfile", "FROM scratch\n")
         .write(
             "checkout/deploy/terraform/environments/prod/main.tf",
-            &backend("s", "checkout.tfstate", "us-east-2"),
+            &backend("tf-state", "checkout.tfstate", "us-east-2"),
         )
         .write(
             "reports/environments/prod/main.tf",
-            "terraform {\n  backend \"s3\" {}\n}\ndata \"terraform_remote_state\" \"c\" {\n  backend = \"s3\"\n  config = {\n    bucket = \"s\"\n    key = \"checkout.tfstate\"\n  }\n}\n",
+            "terraform {\n  backend \"s3\" {}\n}\ndata \"terraform_remote_state\" \"c\" {\n  backend = \"s3\"\n  config = {\n    bucket = \"tf-state\"\n    key = \"checkout.tfstate\"\n  }\n}\n",
         );
     repo.commit("layout");
     let out = init(&repo, &["--dry-run"]);

@@ -26,7 +26,7 @@ after = ["shared"]
 cluster = "c"
 service = "s"
 container = "app"
-ecr_repository = "r"
+ecr_repository = "api-repo"
 "#;
 
 const TF: &str = "infrastructure/terraform/environments/prod/main.tf";

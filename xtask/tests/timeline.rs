@@ -314,13 +314,13 @@ paths = ["api/**"]
 cluster = "c"
 service = "s"
 container = "app"
-ecr_repository = "r"
+ecr_repository = "api-repo"
 
 [targets.web]
 kind = "static-site"
 paths = ["web/**"]
 build_dir = "web/dist"
-bucket = "b"
+bucket = "timeline-site"
 
 [targets.shared]
 kind = "terraform"

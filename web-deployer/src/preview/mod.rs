@@ -289,7 +289,14 @@ pub fn check_bucket_name(bucket: &str) -> Result<(), PreviewError> {
     if bucket.split('.').count() == 4 && bucket.split('.').all(|p| p.parse::<u8>().is_ok()) {
         return bad("must not look like an IP address");
     }
-    if bucket.starts_with("xn--") || bucket.starts_with("sthree-") || bucket.ends_with("-s3alias") {
+    // Prefixes and suffixes S3 reserves (the S3 user guide's bucket naming
+    // rules): access point aliases, Object Lambda, Multi-Region Access
+    // Points, directory and table buckets.
+    let reserved_prefix = ["xn--", "sthree-", "amzn-s3-demo-"];
+    let reserved_suffix = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+    if reserved_prefix.iter().any(|p| bucket.starts_with(p))
+        || reserved_suffix.iter().any(|s| bucket.ends_with(s))
+    {
         return bad("uses a prefix or suffix S3 reserves");
     }
     Ok(())
@@ -335,6 +342,9 @@ mod tests {
             "a..b",
             "192.168.1.1",
             "xn--pr",
+            "amzn-s3-demo-x",
+            "pr--x-s3",
+            "pr.mrap",
             &"a".repeat(64),
         ] {
             assert!(check_bucket_name(bad).is_err(), "{bad}");

@@ -26,18 +26,6 @@ pub async fn run(flags: &PreviewFlags) -> anyhow::Result<()> {
     }
 }
 
-/// A pull request number: digits only, no sign, no leading zero. Anything else
-/// (a branch name, `1; rm`, `../x`) is refused before any call.
-pub fn parse_pr(s: &str) -> Result<u64, BadInput> {
-    let digits = !s.is_empty() && s.len() <= 10 && s.bytes().all(|b| b.is_ascii_digit());
-    match s.parse::<u64>() {
-        Ok(n) if digits && n > 0 && !s.starts_with('0') => Ok(n),
-        _ => Err(BadInput(format!(
-            "--pr {s:?}: expected the pull request number, a positive whole number"
-        ))),
-    }
-}
-
 /// The preview environment, and the static-site target previews are made of
 /// with its settings there (`{TARGET.OUTPUT}` not yet filled: see [`filled`]).
 fn preview_target(ws: &Workspace, name: Option<&str>) -> anyhow::Result<(String, PlannedTarget)> {
@@ -125,19 +113,28 @@ fn settings(
             ws.config.file_name()
         ))
     })?;
+    let domain = preview.domain.as_deref().map(fill);
+    if let Some(d) = &domain {
+        crate::config::rules::dns_name(d).map_err(|m| {
+            BadInput(format!(
+                "preview_domain {d:?} for --pr {pr}: {m} (check preview_domain in {})",
+                ws.config.file_name()
+            ))
+        })?;
+    }
     Ok(PreviewSettings {
         pr,
         project: ws.config.project.name.clone(),
         bucket,
         region: ctx.env.region.clone(),
-        domain: preview.domain.as_deref().map(fill),
+        domain,
         hosted_zone_id: preview.zone_id.clone(),
         certificate_arn: preview.certificate_arn.clone(),
     })
 }
 
 async fn up(f: &PreviewOne) -> anyhow::Result<()> {
-    let pr = parse_pr(&f.pr)?;
+    let pr = f.pr;
     let ws = Workspace::open(&f.repo)?;
     let (env, target) = preview_target(&ws, f.target.as_deref())?;
     let ctx = ws.connect_checked(&env).await?;
@@ -189,7 +186,7 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
 }
 
 async fn down(f: &crate::flags::PreviewDown) -> anyhow::Result<()> {
-    let pr = parse_pr(&f.pr)?;
+    let pr = f.pr;
     let ws = Workspace::open(&f.repo)?;
     let (env, target) = preview_target(&ws, f.target.as_deref())?;
     let ctx = ws.connect_checked(&env).await?;

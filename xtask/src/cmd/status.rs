@@ -7,7 +7,7 @@ use crate::config::TargetKind;
 use crate::error::{BadInput, Drifted};
 use crate::flags::{Format, StatusFlags};
 use crate::plan::{Plan, Selection};
-use crate::targets::drift::Drift;
+use crate::targets::drift::{Drift, Kept};
 use crate::workspace::Workspace;
 
 #[derive(Debug, Serialize)]
@@ -29,6 +29,9 @@ struct TargetStatus {
     error: Option<String>,
     /// Where what runs differs from the ledger; empty when it agrees.
     drift: Vec<Drift>,
+    /// Static sites: files of earlier releases kept for the grace period, and
+    /// when each goes (not drift).
+    kept: Vec<Kept>,
 }
 
 /// Text output shows this many drifts per target (JSON all of them).
@@ -57,6 +60,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 .map(|h| format!("{} since {}", h.who, h.acquired_at)),
             error: None,
             drift: Vec::new(),
+            kept: Vec::new(),
         };
         let observed = match crate::plan::outputs::fill_one(&ctx, &mut target).await {
             Ok(()) => crate::targets::status(&ctx, &target).await,
@@ -70,6 +74,7 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
                 row.deployment = o.deployment;
                 row.drift = o.drift;
                 row.image_tag_moved = o.image_tag_moved;
+                row.kept = o.kept;
             }
             // A service that cannot be read is a row of its own; the others
             // read only the state bucket, which every row needs.
@@ -138,6 +143,25 @@ fn print_rows(rows: &[TargetStatus]) {
         }
         if let Some(l) = &r.locked_by {
             println!("{:<10} locked by {l}", "");
+        }
+        for k in r.kept.iter().take(SHOWN_PER_TARGET) {
+            println!(
+                "{:<10} kept for grace: {} (left the build {} ago; {})",
+                r.target,
+                k.key,
+                match k.releases_since {
+                    1 => "1 release".to_string(),
+                    n => format!("{n} releases"),
+                },
+                k.goes
+            );
+        }
+        if r.kept.len() > SHOWN_PER_TARGET {
+            println!(
+                "{:<10} kept for grace: and {} more (all of them: --format json)",
+                r.target,
+                r.kept.len() - SHOWN_PER_TARGET
+            );
         }
         for d in r.drift.iter().take(SHOWN_PER_TARGET) {
             println!("{}", drift_line(&r.target, d));

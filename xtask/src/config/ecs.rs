@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::{ConfigDuration, SmokeConfig};
+use super::{rules, ConfigDuration, SmokeConfig};
 
 /// An ECS service running one container image from ECR.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -112,6 +112,30 @@ impl EcsTarget {
     }
 
     pub(super) fn check(&self) -> Result<(), (String, String)> {
+        let optional = [
+            ("dockerfile", &self.dockerfile),
+            ("docker_context", &self.docker_context),
+            ("docker_target", &self.docker_target),
+            ("docker_platform", &self.docker_platform),
+        ];
+        let texts = [
+            ("cluster", Some(&self.cluster)),
+            ("service", Some(&self.service)),
+            ("container", Some(&self.container)),
+            ("ecr_repository", Some(&self.ecr_repository)),
+        ]
+        .into_iter()
+        .chain(optional.map(|(k, v)| (k, v.as_ref())));
+        for (key, value) in texts {
+            if let Some(v) = value {
+                rules::check_key(key, v)?;
+            }
+        }
+        for (name, value) in &self.docker_build_args {
+            let key = format!("docker_build_args.{name}");
+            rules::check(&key, name, rules::variable_name)?;
+            rules::check_key(&key, value)?;
+        }
         super::verify::check(&self.verify, &self.alarms, &self.bake)?;
         super::verify::check_url("url", self.url.as_deref())?;
         if let Some(task) = &self.before_rollout {
@@ -121,11 +145,15 @@ impl EcsTarget {
                     "expected the command as a list of non-empty strings, e.g. [\"alembic\", \"upgrade\", \"head\"]".into(),
                 ));
             }
-            if task.timeout.is_some_and(|t| t.0.is_zero()) {
-                return Err((
-                    "before_rollout.timeout".into(),
-                    "expected more than 0s".into(),
-                ));
+            for (i, arg) in task.command.iter().enumerate() {
+                rules::check_key(&format!("before_rollout.command[{i}]"), arg)?;
+            }
+            if let Some(c) = &task.container {
+                rules::check_key("before_rollout.container", c)?;
+            }
+            if let Some(t) = task.timeout {
+                rules::duration(t.0, std::time::Duration::ZERO, rules::MAX_DURATION)
+                    .map_err(|m| ("before_rollout.timeout".to_string(), m))?;
             }
         }
         Ok(())

@@ -9,8 +9,8 @@ use std::path::Path;
 use path_filter::PathFilter;
 
 use super::{
-    network, notify, outputs, template, topo, Config, ConfigError, Environment, Project, Target,
-    TargetKind, TargetSettings,
+    network, notify, outputs, rules, template, topo, Config, ConfigError, Environment, Project,
+    Target, TargetKind, TargetSettings,
 };
 
 #[derive(Deserialize)]
@@ -64,6 +64,7 @@ impl Loader<'_> {
             &raw.project.state_bucket,
             Allowed::Everywhere,
         )?;
+        self.check_project(&raw)?;
         if let Some(toolkit) = &raw.project.toolkit {
             check_toolkit(toolkit).map_err(|m| self.error("project.toolkit", m))?;
         }
@@ -295,10 +296,63 @@ impl Loader<'_> {
             };
             self.error(full, message)
         })?;
-        settings
-            .check()
-            .map_err(|(path, message)| self.error(format!("{key}.{path}"), message))?;
+        settings.check().map_err(|(path, message)| {
+            // Named where the value came from: the environment's override,
+            // or the target's table (for this environment).
+            let first = path.split(['.', '[']).next().unwrap_or("");
+            match over {
+                Some(o) if o.contains_key(first) => {
+                    self.error(format!("{key}.env.{env}.{path}"), message)
+                }
+                Some(_) => self.error(
+                    format!("{key}.{path}"),
+                    format!("{message} (environment {env})"),
+                ),
+                None => self.error(format!("{key}.{path}"), message),
+            }
+        })?;
         Ok(settings)
+    }
+
+    /// `[project]` and `[environments.*]` values AWS, git and the generated
+    /// workflows would refuse; the state bucket as each environment names it.
+    fn check_project(&self, raw: &RawConfig) -> Result<(), ConfigError> {
+        let project = &raw.project;
+        let at =
+            |key: &str, value: &str, rule: rules::Rule| rule(value).map_err(|m| self.error(key, m));
+        at("project.name", &project.name, rules::project_name)?;
+        at("project.region", &project.region, rules::region)?;
+        if let Some(b) = &project.default_branch {
+            at("project.default_branch", b, rules::git_branch)?;
+        }
+        for (name, env) in &raw.environments {
+            let key = |k: &str| format!("environments.{name}.{k}");
+            if let Some(b) = &env.branch {
+                at(&key("branch"), b, rules::git_branch)?;
+            }
+            if let Some(r) = &env.region {
+                at(&key("region"), r, rules::region)?;
+            }
+            if let Some(a) = &env.aws_role_arn {
+                at(&key("aws_role_arn"), a, rules::iam_role_arn)?;
+            }
+            if let Some(a) = &env.aws_readonly_role_arn {
+                at(&key("aws_readonly_role_arn"), a, rules::iam_role_arn)?;
+            }
+            let region = env.region.as_deref().unwrap_or(&project.region);
+            let bucket = template::fill(
+                &project.state_bucket,
+                &[
+                    ("env", name.as_str()),
+                    ("project", project.name.as_str()),
+                    ("region", region),
+                ],
+            );
+            rules::s3_bucket(&bucket).map_err(|m| {
+                self.error("project.state_bucket", format!("{m} (environment {name})"))
+            })?;
+        }
+        Ok(())
     }
 
     /// Deserializes `value`, naming the key path of any error.

@@ -13,6 +13,7 @@ mod load;
 mod network;
 pub mod notify;
 pub mod outputs;
+pub mod rules;
 mod static_site;
 mod template;
 mod terraform;
@@ -150,8 +151,9 @@ impl TargetSettings {
     }
 
     /// The kind's own checks beyond the types: the key (below the target's)
-    /// and the message of the first problem.
-    fn check(&self) -> Result<(), (String, String)> {
+    /// and the message of the first problem. Values still holding a
+    /// `{TARGET.OUTPUT}` are skipped: `plan::outputs` checks them once filled.
+    pub fn check(&self) -> Result<(), (String, String)> {
         match self {
             TargetSettings::Ecs(ecs) => ecs.check(),
             TargetSettings::StaticSite(site) => site.check(),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::{ConfigDuration, SmokeConfig};
+use super::{rules, ConfigDuration, SmokeConfig};
 
 /// A static build uploaded to S3 behind CloudFront.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -77,6 +77,9 @@ pub struct StaticSiteTarget {
     pub url: Option<String>,
 }
 
+/// More releases than this is a typo, not a grace period.
+const MAX_GRACE_RELEASES: u32 = 100;
+
 fn default_grace_releases() -> u32 {
     web_deployer::SiteSettings::DEFAULT_GRACE_RELEASES
 }
@@ -114,9 +117,28 @@ impl StaticSiteTarget {
     }
 
     pub(super) fn check(&self) -> Result<(), (String, String)> {
-        super::verify::check(&self.verify, &self.alarms, &self.bake)?;
         super::verify::check_url("url", self.url.as_deref())?;
         self.check_preview_certificate()?;
+        let optional = [
+            ("distribution", &self.distribution),
+            ("preview_bucket", &self.preview_bucket),
+            ("preview_domain", &self.preview_domain),
+            ("preview_zone_id", &self.preview_zone_id),
+            ("preview_certificate_arn", &self.preview_certificate_arn),
+            ("build", &self.build),
+        ];
+        let texts = [
+            ("build_dir", Some(&self.build_dir)),
+            ("bucket", Some(&self.bucket)),
+        ]
+        .into_iter()
+        .chain(optional.map(|(k, v)| (k, v.as_ref())));
+        for (key, value) in texts {
+            if let Some(v) = value {
+                rules::check_key(key, v)?;
+            }
+        }
+        super::verify::check(&self.verify, &self.alarms, &self.bake)?;
         // CloudFront takes at most 3,000 paths in one invalidation (413
         // BatchTooLarge) and in progress at once.
         if !(1..=3000).contains(&self.invalidation_max_paths) {
@@ -129,8 +151,22 @@ impl StaticSiteTarget {
             ));
         }
         for (i, rule) in self.cache.iter().enumerate() {
-            path_filter::single(&rule.glob)
-                .map_err(|e| (format!("cache[{i}].glob"), e.to_string()))?;
+            rules::check_key(&format!("cache[{i}].glob"), &rule.glob)?;
+            rules::check_key(&format!("cache[{i}].cache_control"), &rule.cache_control)?;
+        }
+        for (name, value) in &self.build_env {
+            let key = format!("build_env.{name}");
+            rules::check(&key, name, rules::variable_name)?;
+            rules::check_key(&key, value)?;
+        }
+        if self.grace_releases > MAX_GRACE_RELEASES {
+            return Err((
+                "grace_releases".into(),
+                format!(
+                    "expected 0 to {MAX_GRACE_RELEASES} releases, got {}",
+                    self.grace_releases
+                ),
+            ));
         }
         Ok(())
     }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::rules;
+
 /// A Terraform root module, applied only with approval.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -46,11 +48,23 @@ impl TerraformTarget {
     /// What loading checks beyond the types. The key (below the target's) and
     /// the message of the first problem.
     pub(super) fn check(&self) -> Result<(), (String, String)> {
+        rules::check_key("dir", &self.dir)?;
         if self.state_bucket.is_some() != self.state_key.is_some() {
             return Err((
                 "state_key".into(),
                 "`state_bucket` and `state_key` go together: give both or neither".into(),
             ));
+        }
+        for (key, value) in [
+            ("state_bucket", &self.state_bucket),
+            ("state_key", &self.state_key),
+        ] {
+            if let Some(v) = value {
+                rules::check_key(key, v)?;
+            }
+        }
+        for name in self.vars.keys() {
+            rules::check(&format!("vars.{name}"), name, rules::terraform_variable)?;
         }
         Ok(())
     }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
-use super::ConfigDuration;
+use super::{rules, ConfigDuration};
 
 /// `verify = { url = "https://api.{env}.example.com/health", expect_status = 200, within = "2m" }`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -23,7 +23,8 @@ pub struct SmokeConfig {
 const DEFAULT_WITHIN: Duration = Duration::from_secs(120);
 const DEFAULT_BAKE: Duration = Duration::from_secs(300);
 
-/// The keys' checks: the key and the problem.
+/// The keys' checks: the key and the problem. Strings still holding a
+/// `{TARGET.OUTPUT}` are checked once it is filled.
 pub(super) fn check(
     smoke: &Option<SmokeConfig>,
     alarms: &[String],
@@ -37,17 +38,25 @@ pub(super) fn check(
                 "expected an HTTP status, 100 to 599".into(),
             ));
         }
+        if let Some(within) = s.within {
+            rules::duration(within.0, Duration::ZERO, rules::MAX_DURATION)
+                .map_err(|m| ("verify.within".to_string(), m))?;
+        }
     }
     // A `bake` without alarms watches nothing (an environment may set
-    // `alarms = []`); it is not an error.
-    if bake.is_some_and(|b| b.0.is_zero()) && !alarms.is_empty() {
-        return Err(("bake".into(), "expected more than 0s".into()));
+    // `alarms = []`); it is not an error, but a bad one still is.
+    if let Some(b) = bake {
+        let zero_ok = alarms.is_empty() && b.0.is_zero();
+        if !zero_ok {
+            rules::duration(b.0, Duration::ZERO, rules::MAX_DURATION)
+                .map_err(|m| ("bake".to_string(), m))?;
+        }
     }
-    if alarms.iter().any(|a| a.is_empty()) {
-        return Err((
-            "alarms".into(),
-            "expected alarm names, not empty strings".into(),
-        ));
+    if alarms.len() > rules::MAX_ALARMS {
+        return Err(("alarms".into(), rules::too_many_alarms(alarms.len())));
+    }
+    for (i, a) in alarms.iter().enumerate() {
+        rules::check_key(&format!("alarms[{i}]"), a)?;
     }
     Ok(())
 }
@@ -55,11 +64,8 @@ pub(super) fn check(
 /// `key`'s value, if set, is an http:// or https:// URL.
 pub(super) fn check_url(key: &str, url: Option<&str>) -> Result<(), (String, String)> {
     match url {
-        Some(u) if !(u.starts_with("http://") || u.starts_with("https://")) => Err((
-            key.into(),
-            format!("expected an http:// or https:// URL, got {u:?}"),
-        )),
-        _ => Ok(()),
+        Some(u) => rules::check(key, u, rules::http_url),
+        None => Ok(()),
     }
 }
 

@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use shared_infra::{InfraError, StackOutputs};
 
 use crate::config::outputs::{OutputRef, Slot};
+use crate::config::rules;
 use crate::context::EnvContext;
 use crate::error::BadInput;
 
@@ -144,6 +145,30 @@ fn fill(
             Slot::List(items) => *items = resolve.list(&key, items, refs)?,
             Slot::Value(v) => resolve.value(&key, v, refs)?,
         }
+    }
+    // Filled values meet the rules deploy.toml's own values meet as it loads.
+    for (key, slot) in settings.slots() {
+        let from: Vec<&OutputRef> = refs
+            .iter()
+            .filter(|r| r.key == key || r.key.starts_with(&format!("{key}[")))
+            .collect();
+        if from.is_empty() {
+            continue;
+        }
+        let parts: Vec<&str> = from
+            .iter()
+            .filter_map(|r| stacks.get(r.source.as_str())?.text(&r.output).ok())
+            .collect();
+        rules::check_filled(&key, &slot, &parts).map_err(|(key, message)| {
+            let from: Vec<String> = from
+                .iter()
+                .map(|r| format!("{{{}.{}}}", r.source, r.output))
+                .collect();
+            let from = from.join(", ");
+            BadInput::error(format!(
+                "{file}: targets.{name}.{key}: {message} (filled from {from})"
+            ))
+        })?;
     }
     if show {
         for r in refs {

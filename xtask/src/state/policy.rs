@@ -6,12 +6,37 @@
 //! rolling back twice walks further back instead of bouncing between two
 //! versions.
 
-use super::ledger::{Action, Outcome, Record};
+use super::ledger::{Action, Detail, Outcome, Record};
 
 /// The newest record that left the target in a known state: a successful
 /// deploy or rollback (a static site's live release).
 pub fn live(history: &[Record]) -> Option<&Record> {
     history.iter().find(|r| r.outcome == Outcome::Succeeded)
+}
+
+/// What a static site's bucket serves, by the ledger: the newest successful
+/// deploy or rollback, or a deploy after it whose verification failed and
+/// restored the release before (its `detail` names the manifest of the bucket
+/// after that restore). The release it serves is [`served`].
+pub fn site_state(history: &[Record]) -> Option<&Record> {
+    history
+        .iter()
+        .find(|r| r.outcome == Outcome::Succeeded || restored(r))
+}
+
+/// A deploy that failed its verification and put the release before back.
+pub fn restored(record: &Record) -> bool {
+    record.action == Action::Deploy
+        && record.outcome == Outcome::Failed
+        && matches!(&record.detail, Detail::Manifest(key) if super::releases::is_rollback_key(key))
+}
+
+/// The release a [`site_state`] record left in place.
+pub fn served(record: &Record) -> &str {
+    match (restored(record), &record.replaced) {
+        (true, Some(before)) => before,
+        _ => &record.deployed,
+    }
 }
 
 /// The newest successful deploy (a terraform target's last apply).
@@ -138,5 +163,30 @@ mod tests {
         );
         // A version the ledger never deployed: no answer (the caller falls back).
         assert!(replaced_by_deploy_of(&history, "r9").is_none());
+    }
+
+    #[test]
+    fn a_site_served_by_a_restore_after_a_failed_verification() {
+        use Action::*;
+        use Outcome::*;
+        let mut restore = record(Deploy, "r3", "r2", Failed);
+        restore.detail =
+            Detail::Manifest("releases/web/r2.rollback-20261201T100000000Z.json".into());
+        let mut cut_off = record(Deploy, "r4", "r2", Failed);
+        cut_off.detail = Detail::None;
+        let history = vec![cut_off, restore, record(Deploy, "r2", "r1", Succeeded)];
+        // The failed deploy cut off part way left no known state; the restore did.
+        let state = site_state(&history).unwrap();
+        assert_eq!(state.deployed, "r3");
+        assert_eq!(served(state), "r2");
+        assert_eq!(live(&history).unwrap().deployed, "r2");
+        // Without a restore, the live record.
+        let plain = vec![record(Deploy, "r2", "r1", Succeeded)];
+        assert_eq!(served(site_state(&plain).unwrap()), "r2");
+        // A failed verification whose detail names its own release (it had
+        // nothing to restore, or records from before): not a restore.
+        let mut own = record(Deploy, "r5", "r2", Failed);
+        own.detail = Detail::Manifest("releases/web/r5.json".into());
+        assert!(!restored(&own));
     }
 }

@@ -5,6 +5,9 @@
 //! releases/<target>/<release>.rollback-<time>.json      the bucket after a rollback to it
 //! ```
 //!
+//! (A deploy whose verification failed and restored the release before writes
+//! the second kind too: the bucket after that restore.)
+//!
 //! A ledger record's `detail` names the manifest of the state it left, so the
 //! next deploy compares with what the bucket really serves.
 
@@ -21,6 +24,11 @@ pub fn release_key(target: &str, release: &str) -> String {
 pub fn rollback_key(target: &str, release: &str, at: &str) -> String {
     let compact: String = at.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
     format!("releases/{target}/{release}.rollback-{compact}.json")
+}
+
+/// Whether `key` is a manifest of the bucket after a rollback (or a restore).
+pub fn is_rollback_key(key: &str) -> bool {
+    key.starts_with("releases/") && key.contains(".rollback-")
 }
 
 impl StateStore {

@@ -10,7 +10,7 @@ use serde::Serialize;
 pub struct Drift {
     /// What kind of difference: `task-definition`, `rollout-in-progress`,
     /// `automatic-rollback`, `object-changed`, `object-added`, `object-removed`,
-    /// `manifest-missing`, `state-changed`, `state-missing`.
+    /// `kept-object-changed`, `manifest-missing`, `state-changed`, `state-missing`.
     pub kind: &'static str,
     /// What differs, in a sentence.
     pub what: String,
@@ -18,6 +18,47 @@ pub struct Drift {
     pub since: Option<String>,
     /// What to do: the command that puts ours back, or why nothing may be needed.
     pub action: String,
+}
+
+/// A static site's file of an earlier release, still in the bucket for the
+/// grace period (open pages may still fetch it): expected, not drift.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Kept {
+    pub key: String,
+    /// How many releases ago it left the build.
+    pub releases_since: u32,
+    /// It is deleted by the n-th deploy or rollback from now that writes a
+    /// release (one that changes nothing does not count).
+    pub goes_with: u32,
+    /// The same in words.
+    pub goes: String,
+}
+
+impl Kept {
+    pub fn new(key: String, releases_since: u32, grace: u32) -> Kept {
+        let goes_with = web_deployer::plan::releases_left(releases_since, grace);
+        let goes = match goes_with {
+            1 => "deleted by the next deploy or rollback".to_string(),
+            n => format!("deleted by the {} deploy or rollback from now", ordinal(n)),
+        };
+        Kept {
+            key,
+            releases_since,
+            goes_with,
+            goes,
+        }
+    }
+}
+
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 /// RFC 3339 UTC, to the second.

@@ -1,5 +1,5 @@
-//! Running planned targets: one pipeline for every kind (`pipeline.rs`: lock →
-//! the kind's step → verification → ledger entry → release), and a folder per
+//! Running planned targets: one pipeline for every kind (`pipeline.rs`: the
+//! alarms read → lock → the kind's step → verification → ledger entry → release), and a folder per
 //! kind with only what differs — its steps (`deploy.rs`, `rollback.rs`), what
 //! it shows (`report.rs`, `status.rs`) and its rows of [`explain`]: its crate's
 //! errors in deploy.toml's and the flags' words, bad input staying bad input
@@ -101,6 +101,8 @@ pub struct Observed {
     pub deployment: Option<String>,
     /// Where what runs differs from the ledger.
     pub drift: Vec<drift::Drift>,
+    /// Static sites: files of earlier releases kept for the grace period.
+    pub kept: Vec<drift::Kept>,
     /// ECS: the running image's tag names other bytes in ECR now.
     pub image_tag_moved: Option<String>,
 }

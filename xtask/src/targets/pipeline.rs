@@ -2,8 +2,8 @@
 //!
 //! ```text
 //! run(ctx, job, step):
-//!   take the target's lock (not in a dry run, nor for a job without one)
-//!   → read the alarms the verification watches (one already in ALARM is not blamed)
+//!   read the alarms the verification watches (one already in ALARM is not blamed)
+//!   → take the target's lock (not in a dry run, nor for a job without one)
 //!   → step(started): the kind's deploy or rollback → StepEnd | StepError
 //!       Deployed: verify (smoke check, bake); on failure the kind's undo puts
 //!                 back what ran before, and the record says what and how.
@@ -89,6 +89,10 @@ pub struct Undone {
     pub now: String,
     pub put_back: bool,
     pub rollout: Option<RolloutCheck>,
+    /// When the undo left a state of its own to name, the record's detail
+    /// instead of the deploy's (a static site: the manifest of the bucket
+    /// after the restore).
+    pub detail: Option<crate::state::ledger::Detail>,
 }
 
 impl Undone {
@@ -99,6 +103,7 @@ impl Undone {
             now,
             put_back: false,
             rollout: None,
+            detail: None,
         }
     }
 }
@@ -159,6 +164,12 @@ impl From<crate::error::BadInput> for StepError {
 
 /// Runs `step` for `job` and records what it did.
 pub async fn run(ctx: &EnvContext, job: Job<'_>, step: Step<'_>) -> anyhow::Result<TargetResult> {
+    // The alarms are read before the lock: a missing one is bad input, and
+    // bad input writes nothing, the lock included.
+    let ignored = match &job.verify {
+        Some(v) => Some(verification::before(ctx, job.target, v).await?),
+        None => None,
+    };
     let lock = match (job.mode, job.locking) {
         (Mode::DryRun, _) | (_, Locking::None) => None,
         (mode, Locking::TargetLock) => Some(
@@ -171,12 +182,11 @@ pub async fn run(ctx: &EnvContext, job: Job<'_>, step: Step<'_>) -> anyhow::Resu
         at: now_rfc3339(),
         verifies: job.verify.is_some(),
     };
-    let ended = match &job.verify {
-        Some(v) => match verification::before(ctx, job.target, v).await {
-            Ok(ignored) => verified(ctx, &job, v, &ignored, step(started.clone()).await).await,
-            Err(e) => Err(e.into()),
-        },
-        None => settled(job.target, step(started.clone()).await).await,
+    let ended = match (&job.verify, &ignored) {
+        (Some(v), Some(ignored)) => {
+            verified(ctx, &job, v, ignored, step(started.clone()).await).await
+        }
+        _ => settled(job.target, step(started.clone()).await).await,
     };
     let (entry, result) = match ended {
         Ok(StepEnd::Unrecorded(result) | StepEnd::DryRun(result)) => (None, Ok(result)),
@@ -295,6 +305,9 @@ async fn verified<'a>(
                 });
             }
             let undone = undo().await?;
+            if let Some(detail) = undone.detail.clone() {
+                entry.detail = detail;
+            }
             let check = verification::check(v, ignored, Some(&verdict), Some(undone.now.clone()));
             debug_assert_eq!(check.outcome, CheckOutcome::Failed);
             let message = format!(

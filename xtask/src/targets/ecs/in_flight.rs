@@ -179,6 +179,7 @@ pub(super) fn undo<'a>(
             Ok(Undone {
                 now: rolled_back(&back),
                 put_back: back.end.succeeded(),
+                detail: None,
                 rollout: Some(RolloutCheck {
                     strategy,
                     service_deployment: arn,

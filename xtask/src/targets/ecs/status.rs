@@ -80,6 +80,7 @@ pub async fn status(
         rollout_in_progress: Some(seen.rollout_in_progress()),
         deployment: seen.rollout_in_progress().then(|| deployment(&seen)),
         drift,
+        kept: Vec::new(),
         image_tag_moved: pinned.tag_moved.map(|m| m.describe()),
     })
 }

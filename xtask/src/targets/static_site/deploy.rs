@@ -24,13 +24,25 @@ pub async fn deploy<'a>(
     opts: SiteOptions,
     mode: Mode,
 ) -> anyhow::Result<Step<'a>> {
+    // Bad input the build, the bucket or the distribution show is refused
+    // before the lock: the build walked, read-only calls for the rest.
+    let clients = web_deployer::Clients::new(&ctx.sdk);
+    let prepared = match web_deployer::prepare(&clients, &s.site).await {
+        Ok(p) => p,
+        Err(e) if e.is_bad_input() => return Err(explain(ctx, name, e)),
+        Err(e) => {
+            let what = "the deploy";
+            return Err(pipeline::failed_before_writing(name, what, e).error);
+        }
+    };
     Ok(Box::new(move |started| {
         Box::pin(async move {
-            let clients = web_deployer::Clients::new(&ctx.sdk);
-            let live = ctx.store.newest(name, policy::live).await;
+            // What the bucket serves: the live release, or the one a failed
+            // verification restored (with what it keeps for the grace).
+            let live = ctx.store.newest(name, policy::site_state).await;
             let live = live.map_err(anyhow::Error::from)?;
             let previous = super::live_manifest(ctx, name, live.as_ref()).await?;
-            let replaced = live.as_ref().map(|r| r.deployed.clone());
+            let replaced = live.as_ref().map(|r| policy::served(r).to_string());
             // What a failed verification restores.
             let before = replaced.clone().zip(previous.clone());
             let release = release_id(&started.at, ctx.git_sha.as_deref());
@@ -41,6 +53,7 @@ pub async fn deploy<'a>(
                 concurrency: opts.concurrency,
                 max_deletes: opts.max_deletes,
                 wait: opts.wait.clone(),
+                prepared: Some(prepared),
             };
             let mut progress = Progress::new(name, "upload", opts.progress_bar);
             let result = web_deployer::deploy(&clients, &s.site, request, |e| progress.show(e));
@@ -56,7 +69,7 @@ pub async fn deploy<'a>(
             print_plan(name, &report);
             let manifest = match &report.outcome {
                 web_deployer::SiteOutcome::AlreadyDeployed => {
-                    let live = live.map(|r| format!(" (release {})", r.deployed));
+                    let live = replaced.map(|r| format!(" (release {r})"));
                     let summary = format!(
                         "already deployed: {} unchanged files, nothing to upload{}",
                         report.unchanged,

@@ -1,10 +1,13 @@
 //! A static site's undo after a failed verification: the release before is
 //! restored the way `rollback` restores one (server-side copies of its
-//! recorded versions, index.html last); what the site serves then goes into
-//! the deploy's ledger record.
+//! recorded versions, index.html last); what the site serves then, and the
+//! manifest of the bucket after it, go into the deploy's ledger record.
 
 use crate::context::EnvContext;
 use crate::plan::SiteSettings;
+use crate::state::ledger::Detail;
+use crate::state::now_rfc3339;
+use crate::state::releases::rollback_key;
 use crate::targets::pipeline::{Undo, Undone};
 
 use super::progress::Progress;
@@ -47,23 +50,46 @@ pub(super) fn restore(r: Restore<'_>) -> Undo<'_> {
             let result =
                 web_deployer::rollback(&clients, &r.s.site, &request, |e| progress.show(e)).await;
             progress.finish();
+            let report = match result {
+                Ok(report) => report,
+                Err(e) => {
+                    return Ok(Undone::left(format!(
+                        "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
+                    )))
+                }
+            };
+            // The release is back in the bucket either way: what ran before
+            // is what the bucket serves.
             let distribution = r.s.site.distribution_id.as_deref().unwrap_or("-");
-            Ok(match result {
-                // The release is back in the bucket either way: what ran
-                // before is what the bucket serves.
-                Ok(report) => Undone {
-                    now: match report.invalidation_failure(distribution) {
-                        None => format!("rolled back: release {before} is served again"),
-                        Some(failure) => format!(
-                            "rolled back: release {before} is in the bucket again, but CloudFront may still serve the failed release's copies: {failure}"
-                        ),
-                    },
-                    put_back: true,
-                    rollout: None,
-                },
-                Err(e) => Undone::left(format!(
-                    "the rollback to {before} failed part way ({e}): run `cargo xtask rollback {name} {env}`"
-                )),
+            let now = match report.invalidation_failure(distribution) {
+                None => format!("rolled back: release {before} is served again"),
+                Some(failure) => format!(
+                    "rolled back: release {before} is in the bucket again, but CloudFront may still serve the failed release's copies: {failure}"
+                ),
+            };
+            // The manifest of the bucket after the restore, files kept for the
+            // grace included, becomes the record's: `status`, the next deploy
+            // and a rollback start from what the bucket serves.
+            let detail = match report.manifest() {
+                Some(manifest) => {
+                    let key = rollback_key(name, &before, &now_rfc3339());
+                    match r.ctx.store.put_manifest(&key, manifest).await {
+                        Ok(()) => Some(Detail::Manifest(key)),
+                        Err(e) => {
+                            eprintln!(
+                                "{name}: the manifest of the restored bucket was not written: {e}"
+                            );
+                            None
+                        }
+                    }
+                }
+                None => None,
+            };
+            Ok(Undone {
+                now,
+                put_back: true,
+                rollout: None,
+                detail,
             })
         })
     })

@@ -28,28 +28,23 @@ pub async fn rollback<'a>(
     opts: &'a RollbackOptions,
     mode: Mode,
 ) -> anyhow::Result<Step<'a>> {
-    // `--to` names a release with a manifest: checked before the lock.
-    if let Some(to) = &opts.to {
-        release_manifest(ctx, name, to).await?;
-    }
+    // What to roll back to is decided from the ledger before the lock too, so
+    // a rollback with nothing to go back to, or to a release that is not
+    // there, writes nothing (the lock included); it is decided again under it.
+    let history = ctx.store.history(name).await?;
+    let (to, _, _) = choose(ctx, name, &history, opts.to.as_deref())?;
+    release_manifest(ctx, name, &to).await?;
     Ok(Box::new(move |started| {
         Box::pin(async move {
             let history = ctx.store.history(name).await.map_err(anyhow::Error::from)?;
             let live = policy::live(&history);
             let current = live.map(|r| r.deployed.clone());
             let (to, why, undone) = choose(ctx, name, &history, opts.to.as_deref())?;
-            // After a failed deploy the bucket may serve a mix: restoring the
-            // live release is what puts it right.
-            let newest_failed = history
-                .first()
-                .is_some_and(|n| n.action == Action::Deploy && n.outcome == Outcome::Failed);
-            if Some(&to) == current.as_ref() && !newest_failed {
-                return Err(
-                    BadInput::error(format!("{name}: release {to} is already live")).into(),
-                );
-            }
             let target = release_manifest(ctx, name, &to).await?;
-            let current_manifest = super::live_manifest(ctx, name, live).await?;
+            // What the bucket serves, files kept for the grace included (after
+            // a failed verification, the restore's manifest).
+            let state = policy::site_state(&history);
+            let current_manifest = super::live_manifest(ctx, name, state).await?;
             let from = current.as_deref().unwrap_or("(unknown)");
             eprintln!("{name}: rolling back {from} → {to} ({why})");
             let request = web_deployer::RollbackRequest {
@@ -102,10 +97,31 @@ fn choose<'h>(
     history: &'h [Record],
     to: Option<&str>,
 ) -> anyhow::Result<(String, String, Option<&'h Record>)> {
-    let env = &ctx.env.name;
-    if let Some(to) = to {
-        return Ok((to.to_string(), format!("--to {to}"), None));
+    let (to, why, undone) = match to {
+        Some(to) => (to.to_string(), format!("--to {to}"), None),
+        None => by_policy(ctx, name, history)?,
+    };
+    // After a failed deploy the bucket may serve a mix: restoring the live
+    // release is what puts it right.
+    let current = policy::live(history).map(|r| r.deployed.as_str());
+    let newest_failed = history
+        .first()
+        .is_some_and(|n| n.action == Action::Deploy && n.outcome == Outcome::Failed);
+    if Some(to.as_str()) == current && !newest_failed {
+        return Err(BadInput::error(format!(
+            "{name}: release {to} is already live"
+        )));
     }
+    Ok((to, why, undone))
+}
+
+/// What the ledger's policy rolls back to.
+fn by_policy<'h>(
+    ctx: &EnvContext,
+    name: &str,
+    history: &'h [Record],
+) -> anyhow::Result<(String, String, Option<&'h Record>)> {
+    let env = &ctx.env.name;
     let chosen = policy::site_rollback(history).map_err(|no| {
         BadInput::error(match no {
             NoSiteRollback::NeverDeployed => format!(

@@ -75,6 +75,7 @@ pub async fn status(ctx: &EnvContext, name: &str, s: &StackSettings) -> anyhow::
         rollout_in_progress: None,
         deployment: None,
         drift,
+        kept: Vec::new(),
         image_tag_moved: None,
     })
 }
