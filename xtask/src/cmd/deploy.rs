@@ -81,20 +81,13 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
                     opts,
                     alone: !together,
                 };
-                let result = match filled {
-                    Ok(()) => targets::run(ctx, &t, what).await,
-                    Err(e) => Err(e),
-                };
+                let result = super::run_target(ctx, &t, filled, what).await;
                 (section, t.name, result)
             });
         for (section, name, result) in futures_util::future::join_all(runs).await {
             // One target's error does not stop targets that do not depend on
             // it; alone, it is the command's error (and keeps its exit code).
-            let mut result = match result {
-                Ok(r) => r,
-                Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
-                Err(e) => return Err(super::fail_alone(&ending, &name, e).await),
-            };
+            let mut result = super::outcome(&ending, several, &name, result).await?;
             section.finish(&mut result);
             results.push(result);
         }

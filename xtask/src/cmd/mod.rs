@@ -11,10 +11,12 @@ pub mod preview;
 pub mod rollback;
 pub mod status;
 
+use crate::context::EnvContext;
 use crate::flags::Format;
 use crate::notify;
+use crate::plan::PlannedTarget;
 use crate::targets::pipeline::Mode;
-use crate::targets::TargetResult;
+use crate::targets::{self, Run, TargetResult};
 use crate::workspace::Workspace;
 
 /// What ends a deploy or rollback besides its results: where it ran, how it
@@ -82,6 +84,35 @@ pub(crate) async fn fail_alone(
         tell(end, lines).await;
     }
     err
+}
+
+/// One target through the pipeline once its `{TARGET.OUTPUT}` values are
+/// filled (`filled` says whether that went well): the one door from the
+/// commands into `targets::run`.
+pub(crate) async fn run_target(
+    ctx: &EnvContext,
+    target: &PlannedTarget,
+    filled: anyhow::Result<()>,
+    what: Run<'_>,
+) -> anyhow::Result<TargetResult> {
+    filled?;
+    targets::run(ctx, target, what).await
+}
+
+/// A target's result as the command reports it: with several targets, an
+/// error is that target's failed result and the others go on; alone, it is
+/// the command's error (told, and keeping its exit code).
+pub(crate) async fn outcome(
+    end: &Ending<'_>,
+    several: bool,
+    name: &str,
+    result: anyhow::Result<TargetResult>,
+) -> anyhow::Result<TargetResult> {
+    match result {
+        Ok(r) => Ok(r),
+        Err(e) if several => Ok(TargetResult::failed(name, crate::error::one_line(&e))),
+        Err(e) => Err(fail_alone(end, name, e).await),
+    }
 }
 
 /// Sends the run's message to the environment's webhooks, if any.

@@ -173,7 +173,7 @@ async fn up(f: &PreviewOne) -> anyhow::Result<()> {
         opts: &opts,
         alone: true,
     };
-    let result = crate::targets::run(&ctx, &preview, what).await?;
+    let result = super::run_target(&ctx, &preview, Ok(()), what).await?;
     println!("preview pr-{pr}: {}", result.summary);
     println!("preview pr-{pr}: {}", report.url);
     if f.format == Format::Github {

@@ -9,7 +9,7 @@ use crate::error::BadInput;
 use crate::flags::{Format, RollbackFlags, RollbackTarget};
 use crate::output::Section;
 use crate::plan::{Plan, Selection, Settings};
-use crate::targets::{self, Run, TargetResult};
+use crate::targets::{self, Run};
 use crate::workspace::Workspace;
 
 pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
@@ -45,15 +45,8 @@ pub async fn run(flags: &RollbackFlags) -> anyhow::Result<()> {
             TargetKind::Terraform => Ok(()),
             _ => crate::plan::outputs::fill_one(&ctx, &mut target).await,
         };
-        let result = match filled {
-            Ok(()) => targets::run(&ctx, &target, Run::Rollback(&opts)).await,
-            Err(e) => Err(e),
-        };
-        let mut result = match result {
-            Ok(r) => r,
-            Err(e) if several => TargetResult::failed(&name, crate::error::one_line(&e)),
-            Err(e) => return Err(super::fail_alone(&ending, &name, e).await),
-        };
+        let result = super::run_target(&ctx, &target, filled, Run::Rollback(&opts)).await;
+        let mut result = super::outcome(&ending, several, &name, result).await?;
         if let Some(revert) = &result.revert {
             crate::output::detail(&crate::revert::hint(&ws.repo, &ctx.env, &name, revert));
         }
