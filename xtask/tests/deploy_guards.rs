@@ -99,6 +99,8 @@ async fn a_live_commit_that_cannot_be_fetched_warns_and_deploys() {
     assert!(status.success());
     for args in [
         vec!["reset", "-q", "--hard", c1.as_str()],
+        vec!["remote", "set-head", "origin", "-d"],
+        vec!["update-ref", "-d", "refs/remotes/origin/main"],
         vec!["remote", "set-url", "origin", "file:///nonexistent/repo"],
         vec!["reflog", "expire", "--expire=now", "--all"],
         vec!["gc", "-q", "--prune=now"],
