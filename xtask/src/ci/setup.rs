@@ -65,6 +65,8 @@ pub fn script(config: &Config, s: &Setup) -> Result<String, BadInput> {
         "# GitHub environments for {name} of {file}: made by `cargo xtask ci setup --env {name}`.\n\
          # Run in the repository with the GitHub CLI, signed in as an admin of {repo}\n\
          # (`gh auth login`). Required reviewers on a private repository need a paid plan.\n\
+         # Save it, then run it: `bash FILE` (not piped into bash: `gh variable set`\n\
+         # reads a role ARN deploy.toml does not hold from the terminal).\n\
          set -euo pipefail\n\n"
     );
     let policy = CUSTOM_BRANCHES;
