@@ -72,7 +72,7 @@ pub fn script(config: &Config, s: &Setup) -> Result<String, BadInput> {
     let policy = CUSTOM_BRANCHES;
     out.push_str(&format!(
         "# {name}: the deploy jobs and the drift check; the deploy role trusts only this one.\n{}\n",
-        put_environment(repo, name, &policy)
+        put_environment(repo, name, policy)
     ));
     out.push_str(&branch_rules(repo, name, &branches));
     let reviewers = reviewers_json(s.reviewers);
