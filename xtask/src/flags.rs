@@ -544,7 +544,7 @@ pub struct CiSetupFlags {
     /// The GitHub repository, as OWNER/NAME [default: `{owner}/{repo}`, which
     /// `gh api` fills in from the current directory's git remote]. Unlike the
     /// other commands' --repo, not a folder: run it in the repository.
-    #[arg(long = "repo", value_name = "OWNER/NAME", value_parser = parse_repo)]
+    #[arg(long = "repo", alias = "github-repo", value_name = "OWNER/NAME", value_parser = parse_repo)]
     pub github_repo: Option<String>,
     /// The config file [default: deploy.toml at the repository root].
     #[arg(long, value_name = "FILE")]
@@ -716,7 +716,12 @@ pub struct IamFlags {
     /// the account of whoever holds the policy].
     #[arg(long, value_name = "ID", value_parser = parse_account)]
     pub account: Option<String>,
-    /// `json`: one document with `deploy`, `drift` and `bootstrap` policies.
+    /// The GitHub repository (OWNER/NAME) whose jobs the roles' trust policies
+    /// let in [default: OWNER/REPO, to fill in].
+    #[arg(long, value_name = "OWNER/NAME", value_parser = parse_repo)]
+    pub github_repo: Option<String>,
+    /// `json`: one document with `deploy`, `preview`, `drift` and `bootstrap`
+    /// policies and the `trust` policies.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     #[command(flatten)]
