@@ -278,7 +278,8 @@ pub struct DeployFlags {
     /// Apply terraform targets that need approval (`approval = true`): the plan
     /// is shown first. Without it they are planned, not applied. In GitHub
     /// Actions, the generated apply job runs behind the `<env>-approval`
-    /// environment gate and says so with XTASK_APPROVED_ENVIRONMENT instead.
+    /// environment gate and names it in XTASK_APPROVED_ENVIRONMENT instead;
+    /// the run's approval there is checked with GitHub (GITHUB_TOKEN).
     #[arg(long)]
     pub approve: bool,
     /// Terraform targets: apply only if the new plan's fingerprint is this one
