@@ -1,6 +1,6 @@
 //! Before a deploy takes any lock, two questions the ledger answers for each
-//! planned target, each a refusal (exit 2, nothing written) when the answer is
-//! wrong:
+//! planned target; a wrong answer refuses the run (exit 2, nothing written),
+//! naming every target it holds for:
 //!
 //! - **No rewind.** A GitHub re-run deploys its run's original commit: re-running
 //!   yesterday's failed run after today's good deploy would bring yesterday's
@@ -21,7 +21,8 @@ use crate::flags::PlannedAt;
 use crate::state::ledger::Action;
 use crate::workspace::Workspace;
 
-/// Refuses the first target that would move backwards (see the module note).
+/// Refuses the run when a target would move backwards, naming each (see the
+/// module note).
 pub async fn no_rewind(
     ws: &Workspace,
     ctx: &EnvContext,
@@ -32,6 +33,7 @@ pub async fn no_rewind(
     let Ok(head_oid) = git2::Oid::from_str(head) else {
         return Ok(());
     };
+    let mut refused = Vec::new();
     for target in targets {
         let Some(live) = ctx.store.deployed_base(target).await? else {
             continue;
@@ -52,22 +54,33 @@ pub async fn no_rewind(
             .graph_descendant_of(head_oid, live_oid)
             .map_err(|e| anyhow::anyhow!("comparing {head} with {}: {e}", live.commit))?;
         if !after {
-            return Err(BadInput::error(format!(
+            refused.push(format!(
                 "{target}: {head} is not a descendant of {}, the commit live in {env} (by the ledger): deploying it would move {target} backwards (a re-run of an older run?); to go back, `cargo xtask rollback {target} {env}`; to deploy it anyway, pass --allow-rewind",
                 live.commit
-            )));
+            ));
         }
     }
-    Ok(())
+    refuse(refused)
 }
 
-/// Refuses the first target rolled back after `planned` (see the module note).
+/// One error line for every refused target, if any.
+fn refuse(refused: Vec<String>) -> anyhow::Result<()> {
+    if refused.is_empty() {
+        Ok(())
+    } else {
+        Err(BadInput::error(refused.join("; ")))
+    }
+}
+
+/// Refuses the run when a target was rolled back after `planned`, naming each
+/// (see the module note).
 pub async fn not_rolled_back_since(
     ctx: &EnvContext,
     targets: &[&str],
     planned: &PlannedAt,
 ) -> anyhow::Result<()> {
     let env = &ctx.env.name;
+    let mut refused = Vec::new();
     for target in targets {
         let newest = ctx
             .store
@@ -77,13 +90,13 @@ pub async fn not_rolled_back_since(
             continue;
         };
         if record.action == Action::Rollback && after(&record.finished_at, planned.at) {
-            return Err(BadInput::error(format!(
+            refused.push(format!(
                 "{target} was rolled back in {env} at {}, after this run planned at {}: run the workflow again to deploy it",
                 record.finished_at, planned.text
-            )));
+            ));
         }
     }
-    Ok(())
+    refuse(refused)
 }
 
 /// Whether the record's time is after `planned`; an unreadable time is not.
