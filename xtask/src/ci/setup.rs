@@ -122,6 +122,11 @@ pub fn script(config: &Config, s: &Setup) -> Result<String, BadInput> {
             &gh_repo,
         ));
     }
+    out.push_str(
+        "# A repository-level AWS_ROLE_ARN would be read by a job of any environment that\n\
+         # lacks its own (`vars.` falls back to the repository's): `gh variable list` shows\n\
+         # one, `gh variable delete AWS_ROLE_ARN` removes it.\n",
+    );
     Ok(out)
 }
 
