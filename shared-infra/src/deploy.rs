@@ -14,16 +14,33 @@ use crate::StackSettings;
 pub enum Approval {
     /// `--approve` on the command line.
     Flag,
-    /// A GitHub Actions job that ran behind this environment's protection rules.
-    EnvironmentGate { environment: String },
+    /// A GitHub Actions job that ran behind this environment's protection
+    /// rules, with the review GitHub holds for the run (its review history).
+    EnvironmentGate {
+        environment: String,
+        /// The reviewer's login.
+        approved_by: String,
+        /// What they wrote with the approval (may be empty).
+        comment: String,
+    },
 }
 
 impl Approval {
     pub fn describe(&self) -> String {
         match self {
             Approval::Flag => "--approve".into(),
-            Approval::EnvironmentGate { environment } => {
-                format!("the GitHub environment `{environment}`'s protection rules")
+            Approval::EnvironmentGate {
+                environment,
+                approved_by,
+                comment,
+            } => {
+                let comment = comment.trim();
+                let said = if comment.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {comment:?}")
+                };
+                format!("{approved_by} in the GitHub environment `{environment}`{said}")
             }
         }
     }

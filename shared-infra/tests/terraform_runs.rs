@@ -103,7 +103,9 @@ fn with_approval_the_saved_plan_is_applied() {
     for approval in [
         Approval::Flag,
         Approval::EnvironmentGate {
-            environment: "prod".into(),
+            environment: "prod-approval".into(),
+            approved_by: "octocat".into(),
+            comment: String::new(),
         },
     ] {
         let s = Stack::new("aws-plan-adds-nat.json");

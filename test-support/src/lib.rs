@@ -30,6 +30,8 @@
 //!   filters, `needs`, job `if:` expressions and outputs, and `run:` scripts
 //!   run with bash, to read a workflow the way GitHub runs it.
 //! - [`browser`]: headless Chromium's screenshot of a page, and its pixels.
+//! - [`github_api`]: GitHub's REST endpoint for a run's review history (its
+//!   approvals) on 127.0.0.1, answering as GitHub documents it.
 //! - [`SlackWebhook`]: a Slack incoming webhook on 127.0.0.1 that records what
 //!   it receives and answers as Slack does (or as a test scripts: 5xx, 429
 //!   with Retry-After, late), and [`block_kit_problems`]: Block Kit's limits.
@@ -52,6 +54,7 @@ mod emulator;
 mod faults;
 pub mod fixtures;
 mod git_repo;
+pub mod github_api;
 pub mod iam;
 mod real_terraform;
 pub mod runner;

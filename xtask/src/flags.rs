@@ -278,7 +278,8 @@ pub struct DeployFlags {
     /// Apply terraform targets that need approval (`approval = true`): the plan
     /// is shown first. Without it they are planned, not applied. In GitHub
     /// Actions, the generated apply job runs behind the `<env>-approval`
-    /// environment gate and says so with XTASK_APPROVED_ENVIRONMENT instead.
+    /// environment gate and names it in XTASK_APPROVED_ENVIRONMENT instead;
+    /// the run's approval there is checked with GitHub (GITHUB_TOKEN).
     #[arg(long)]
     pub approve: bool,
     /// Terraform targets: apply only if the new plan's fingerprint is this one
@@ -295,6 +296,17 @@ pub struct DeployFlags {
     /// deploy jobs pass it, and their `report` job sends the run's one message.
     #[arg(long)]
     pub no_notify: bool,
+    /// Deploy a commit that is not a descendant of the one live in the
+    /// environment (by the ledger). Without it such a deploy is refused: a
+    /// re-run of an older run would move targets backwards. To go back on
+    /// purpose, use `cargo xtask rollback`.
+    #[arg(long)]
+    pub allow_rewind: bool,
+    /// When this run's plan was made (RFC 3339 UTC, e.g. 2026-12-07T11:00:00Z;
+    /// the generated workflows pass the plan job's `planned_at` output): a
+    /// target rolled back after that time is not deployed by this run.
+    #[arg(long, value_name = "TIME", value_parser = parse_planned_at)]
+    pub planned_at: Option<PlannedAt>,
     #[command(flatten)]
     pub watch: WatchFlags,
     #[command(flatten)]
@@ -303,6 +315,24 @@ pub struct DeployFlags {
     pub repo: RepoFlags,
     #[command(flatten)]
     pub change: ChangeFlags,
+}
+
+/// `--planned-at`: as given, and as a time to compare ledger records with.
+#[derive(Debug, Clone)]
+pub struct PlannedAt {
+    pub text: String,
+    pub at: std::time::SystemTime,
+}
+
+fn parse_planned_at(s: &str) -> Result<PlannedAt, String> {
+    humantime::parse_rfc3339_weak(s.trim())
+        .ok()
+        .filter(|_| s.trim().ends_with('Z'))
+        .map(|at| PlannedAt {
+            text: s.trim().to_string(),
+            at,
+        })
+        .ok_or_else(|| "expected an RFC 3339 time in UTC, such as 2026-12-07T11:00:00Z".into())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -474,6 +504,11 @@ pub struct StatusFlags {
     pub env: String,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// On drift, send one message through [notify] in deploy.toml naming each
+    /// drifted target and what drifted (nothing is sent when all is as
+    /// recorded; the exit code is 3 on drift either way).
+    #[arg(long)]
+    pub notify: bool,
     #[command(flatten)]
     pub repo: RepoFlags,
 }
@@ -493,6 +528,55 @@ pub enum CiAction {
     /// The last job of a deploy workflow: what ran, and why the rest did not,
     /// from the jobs' results in $NEEDS (`toJSON(needs)`), to the run's summary.
     Report(CiReportFlags),
+    /// Print the `gh api` commands that create the GitHub environments of an
+    /// environment (`<env>`, `<env>-approval` with required reviewers, the
+    /// previews' `<preview>-preview`), their branch rules and variables.
+    Setup(CiSetupFlags),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CiSetupFlags {
+    /// The environment (of deploy.toml) to set up.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// GitHub logins that review `<env>-approval` (comma-separated; up to 6).
+    #[arg(long, value_name = "LOGIN,...", value_delimiter = ',', value_parser = parse_login)]
+    pub reviewers: Vec<String>,
+    /// The GitHub repository, as OWNER/NAME [default: `{owner}/{repo}`, which
+    /// `gh api` fills in from the current directory's git remote]. Unlike the
+    /// other commands' --repo, not a folder: run it in the repository.
+    #[arg(long = "repo", alias = "github-repo", value_name = "OWNER/NAME", value_parser = parse_repo)]
+    pub github_repo: Option<String>,
+    /// The config file [default: deploy.toml at the repository root].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// A GitHub login: letters, digits and single hyphens, at most 39 characters.
+fn parse_login(s: &str) -> Result<String, String> {
+    let ok = !s.is_empty()
+        && s.len() <= 39
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+        && !s.contains("--");
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!("{s:?} is not a GitHub login"))
+    }
+}
+
+fn parse_repo(s: &str) -> Result<String, String> {
+    let part = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    match s.split_once('/') {
+        Some((owner, name)) if part(owner) && part(name) => Ok(s.to_string()),
+        _ => Err("expected OWNER/NAME, such as acme/connect2".into()),
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -633,7 +717,12 @@ pub struct IamFlags {
     /// the account of whoever holds the policy].
     #[arg(long, value_name = "ID", value_parser = parse_account)]
     pub account: Option<String>,
-    /// `json`: one document with `deploy`, `drift` and `bootstrap` policies.
+    /// The GitHub repository (OWNER/NAME) whose jobs the roles' trust policies
+    /// let in [default: OWNER/REPO, to fill in].
+    #[arg(long, value_name = "OWNER/NAME", value_parser = parse_repo)]
+    pub github_repo: Option<String>,
+    /// `json`: one document with `deploy`, `preview`, `drift` and `bootstrap`
+    /// policies and the `trust` policies.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
     #[command(flatten)]

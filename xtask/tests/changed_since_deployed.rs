@@ -3,7 +3,7 @@
 //! emulator (an ECS target `api`, a static-site target `web`): a failed deploy
 //! comes back with the next push whatever it touches, a rollback is not undone
 //! by an unrelated push, a cut-off run's target comes back, and a shallow clone
-//! fetches the base commit it lacks (or stops, naming it).
+//! fetches the base commit it lacks (or plans that target in full, saying why).
 
 use std::process::Command;
 use test_support::cli::{all_output, text, Xtask};
@@ -175,7 +175,8 @@ async fn a_failed_deploy_comes_back_and_a_rollback_stays() {
     assert!(!planned(&plan).contains(&"api".to_string()), "{plan}");
     assert_eq!(since(&plan, "api").0, c3);
 
-    // Where the commit cannot be fetched: exit 2, naming it and the fix.
+    // Where the commit cannot be fetched (a force-push, a deleted branch):
+    // that target is planned in full, saying why; the run goes on.
     let orphan = tempfile::tempdir().unwrap();
     let status = Command::new("git")
         .args(["clone", "-q", "--depth=1"])
@@ -190,21 +191,18 @@ async fn a_failed_deploy_comes_back_and_a_rollback_stays() {
         .status()
         .unwrap();
     assert!(status.success());
-    let out = Xtask::on_emulator(XTASK, orphan.path()).run(&[
-        "plan",
-        "--changed",
-        "--env",
-        "prod",
-        "--all-if-unknown",
-    ]);
-    assert_eq!(out.status.code(), Some(2), "{}", all_output(&out));
-    let err = text(&out.stderr);
-    let error: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
-    assert_eq!(error.len(), 1, "{err}");
+    let (plan, err) = plan_in(orphan.path(), &["--all-if-unknown"]);
+    assert!(planned(&plan).contains(&"api".to_string()), "{plan}");
+    let (base, why) = since(&plan, "api");
+    assert_eq!(base, "", "no base: planned in full");
     assert!(
-        error[0].contains(&c3) && error[0].contains("fetch-depth: 0"),
-        "{err}"
+        why.contains(&c3)
+            && why.contains("could not be fetched")
+            && why.contains("planned in full"),
+        "{why}"
     );
+    assert!(err.contains("could not be fetched"), "{err}");
+    assert!(!err.contains("error:"), "{err}");
 }
 
 /// A run cut off mid-rollout (a cancelled CI job's SIGKILL) leaves no

@@ -110,7 +110,16 @@ fn github_format_writes_step_outputs() {
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     let written = std::fs::read_to_string(&output_file).unwrap();
-    assert_eq!(written, "targets=[\"api\",\"web\"]\nany=true\n");
+    let (head, planned_at) = written
+        .rsplit_once("planned_at=")
+        .unwrap_or_else(|| panic!("no planned_at: {written}"));
+    assert_eq!(head, "targets=[\"api\",\"web\"]\nany=true\n");
+    // When the plan was made, for `deploy --planned-at`: RFC 3339 UTC.
+    let planned_at = planned_at.strip_suffix('\n').unwrap();
+    assert!(
+        planned_at.len() == "2026-12-07T11:00:00.000Z".len() && planned_at.ends_with('Z'),
+        "{planned_at}"
+    );
 }
 
 #[test]

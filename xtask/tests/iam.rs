@@ -223,26 +223,116 @@ preview_zone_id = "{shared.zone_id}"
         "cloudfront:CreateInvalidation",
         "arn:aws:cloudfront::999999999999:distribution/E2EXAMPLE"
     ));
-    // Previews: their buckets by the pattern, distributions by CloudFront's ids.
-    assert!(allows("s3:CreateBucket", "arn:aws:s3:::pr-42-demo-web"));
-    assert!(allows(
-        "s3:DeleteObjectVersion",
-        "arn:aws:s3:::pr-42-demo-web/index.html"
-    ));
+    // Previews: a role of their own (below); the deploy role has none of it.
+    assert!(!allows("s3:CreateBucket", "arn:aws:s3:::pr-42-demo-web"));
     assert!(!allows(
-        "s3:CreateBucket",
-        "arn:aws:s3:::someone-elses-bucket"
-    ));
-    assert!(allows(
         "cloudfront:CreateDistribution",
         "arn:aws:cloudfront::123456789012:distribution/*"
     ));
-    assert!(allows("cloudfront:ListDistributions", "*"));
-    // The zone comes from a stack output: any zone, and a note says why.
-    assert!(allows(
+    let preview = Policy::from_json(&json["preview"]).unwrap();
+    let allows_preview = |action: &str, resource: &str| preview.allows(action, resource, account);
+    // Their buckets by the pattern, distributions by CloudFront's ids.
+    assert!(allows_preview(
+        "s3:CreateBucket",
+        "arn:aws:s3:::pr-42-demo-web"
+    ));
+    assert!(allows_preview(
+        "s3:DeleteObjectVersion",
+        "arn:aws:s3:::pr-42-demo-web/index.html"
+    ));
+    assert!(!allows_preview(
+        "s3:CreateBucket",
+        "arn:aws:s3:::someone-elses-bucket"
+    ));
+    assert!(allows_preview(
+        "cloudfront:CreateDistribution",
+        "arn:aws:cloudfront::123456789012:distribution/*"
+    ));
+    assert!(allows_preview("cloudfront:ListDistributions", "*"));
+    // The zone comes from a stack output: any zone, and a note says why;
+    // the stack's state is read, never written.
+    assert!(allows_preview(
         "route53:ChangeResourceRecordSets",
         "arn:aws:route53:::hostedzone/Z123"
     ));
+    assert!(allows_preview(
+        "s3:GetObject",
+        "arn:aws:s3:::demo-tf-prod/shared/terraform.tfstate"
+    ));
+    assert!(!allows_preview(
+        "s3:PutObject",
+        "arn:aws:s3:::demo-tf-prod/shared/terraform.tfstate"
+    ));
+    // A preview's own lock, ledger and releases; not the site's.
+    for key in [
+        "locks/web-pr-42.json",
+        "ledger/web-pr-42/x.json",
+        "releases/web-pr-42/r.json",
+    ] {
+        assert!(allows_preview(
+            "s3:PutObject",
+            &format!("arn:aws:s3:::demo-state-prod/{key}")
+        ));
+    }
+    for key in ["locks/web.json", "ledger/web/x.json", "releases/web/r.json"] {
+        assert!(!allows_preview(
+            "s3:PutObject",
+            &format!("arn:aws:s3:::demo-state-prod/{key}")
+        ));
+    }
+    // Nothing of the environment's own site's bucket. (Its distribution is
+    // not told apart: previews' distribution ids are CloudFront's, unknown
+    // in advance, so `distribution/*`; docs/IAM.md says so.)
+    assert!(!allows_preview(
+        "s3:PutObject",
+        "arn:aws:s3:::demo-web-prod/index.html"
+    ));
+    assert!(!allows_preview(
+        "s3:ListBucket",
+        "arn:aws:s3:::demo-web-prod"
+    ));
+    // Each role trusts only its GitHub environment; the approval environment none.
+    let json = render(
+        config,
+        &["--github-repo", "acme/demo", "--account", account],
+    );
+    let subjects: Vec<(String, String)> = json["trust"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            let policy = &t["policy"]["Statement"][0];
+            assert_eq!(
+                policy["Principal"]["Federated"],
+                "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+            );
+            assert_eq!(
+                policy["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"],
+                "sts.amazonaws.com"
+            );
+            (
+                t["roles"].as_str().unwrap().to_string(),
+                policy["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            (
+                "deploy and drift roles".to_string(),
+                "repo:acme/demo:environment:prod".to_string()
+            ),
+            (
+                "preview role".to_string(),
+                "repo:acme/demo:environment:prod-preview".to_string()
+            ),
+        ]
+    );
+    let json = render(config, &[]);
     let notes = json["notes"].to_string();
     assert!(notes.contains("web.preview_zone_id"), "{notes}");
     // Terraform's state: ListBucket (a missing state is a 404, not a 403),

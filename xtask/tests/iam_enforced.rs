@@ -22,6 +22,11 @@ const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
 
 /// `xtask iam --env ENV --format json` in `dir`: the deploy policy.
 fn deploy_policy(dir: &std::path::Path, env: &str) -> serde_json::Value {
+    policy(dir, env, "deploy")
+}
+
+/// The policy of `role` (`deploy`, `preview`) that `xtask iam` renders.
+fn policy(dir: &std::path::Path, env: &str, role: &str) -> serde_json::Value {
     let out = Xtask::new(XTASK, dir).run(&[
         "iam",
         "--env",
@@ -33,7 +38,7 @@ fn deploy_policy(dir: &std::path::Path, env: &str) -> serde_json::Value {
     ]);
     assert!(out.status.success(), "{}", all_output(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    doc["deploy"].clone()
+    doc[role].clone()
 }
 
 /// `policy` without `action` (in whichever statement names it).
@@ -83,9 +88,12 @@ async fn users_holding_the_rendered_policy_deploy_roll_back_read_status_and_prev
     let outside = unique_name("not-in-any-config");
     let s3 = aws_sdk_s3::Client::new(&emulator().sdk_config().await);
     s3.create_bucket().bucket(&outside).send().await.unwrap();
+    // The staging site's own bucket, which previews never touch.
+    let site_bucket = format!("{}-site", site.project);
+    let _ = s3.create_bucket().bucket(&site_bucket).send().await;
 
     let api_policy = deploy_policy(api.repo.path(), "prod");
-    let site_policy = deploy_policy(site.repo.path(), "staging");
+    let site_policy = policy(site.repo.path(), "staging", "preview");
     let deployer = emulator().create_iam_user(&unique_name("api-deployer"), &for_moto(&api_policy));
     let previewer = emulator().create_iam_user(&unique_name("previewer"), &for_moto(&site_policy));
     let short = emulator().create_iam_user(
@@ -145,8 +153,13 @@ async fn users_holding_the_rendered_policy_deploy_roll_back_read_status_and_prev
     let down = as_user(site.command(&["preview", "down", "--pr", "5"]), &previewer);
     assert!(down.status.success(), "preview down: {}", all_output(&down));
 
-    // A write outside the config is denied, for either user.
-    for user in [&deployer, &previewer] {
+    // A write outside the config is denied, for either user; the preview
+    // role cannot write the environment's own site either.
+    for (user, bucket) in [
+        (&deployer, &outside),
+        (&previewer, &outside),
+        (&previewer, &site_bucket),
+    ] {
         let s3 = aws_sdk_s3::Client::new(
             &emulator()
                 .sdk_config_as(&user.access_key_id, &user.secret_access_key)
@@ -154,12 +167,12 @@ async fn users_holding_the_rendered_policy_deploy_roll_back_read_status_and_prev
         );
         let denied = s3
             .put_object()
-            .bucket(&outside)
+            .bucket(bucket)
             .key("x")
             .body(b"x".to_vec().into())
             .send()
             .await
-            .expect_err("a bucket no config names");
+            .expect_err("a bucket outside the role's policy");
         let code = denied
             .as_service_error()
             .and_then(|e| aws_sdk_s3::error::ProvideErrorMetadata::code(e))

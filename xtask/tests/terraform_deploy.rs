@@ -168,10 +168,13 @@ async fn the_github_environment_gate_approves_only_inside_github_actions() {
     );
     assert!(!f.tf.steps().contains(&"apply".to_string()));
 
+    // Under Actions, the gate is checked against the run's review history.
+    let github = test_support::github_api::GitHubApi::start();
+    github.review("approved", "alice", "prod-approval", "");
     let out = f
         .command(&["deploy", "shared", "--env", "prod"])
         .env("XTASK_APPROVED_ENVIRONMENT", "prod-approval")
-        .env("GITHUB_ACTIONS", "true")
+        .envs(github.job_env())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", all_output(&out));
@@ -187,7 +190,7 @@ async fn the_github_environment_gate_approves_only_inside_github_actions() {
         history[0]["message"]
             .as_str()
             .unwrap()
-            .contains("approved by the GitHub environment `prod-approval`"),
+            .contains("approved by alice in the GitHub environment `prod-approval`"),
         "{:?}",
         history[0]
     );
@@ -364,6 +367,8 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
         "{}",
         all_output(&out)
     );
+    let github = test_support::github_api::GitHubApi::start();
+    github.review("approved", "alice", "prod-approval", "");
     let apply = |fingerprint: &str| {
         f.command(&[
             "deploy",
@@ -373,7 +378,7 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
             "--expect-plan",
             fingerprint,
         ])
-        .env("GITHUB_ACTIONS", "true")
+        .envs(github.job_env())
         .env("XTASK_APPROVED_ENVIRONMENT", "prod-approval")
         .output()
         .unwrap()
@@ -404,7 +409,7 @@ async fn the_reviewed_plan_is_applied_and_a_plan_that_moved_on_is_not() {
     let message = record["message"].as_str().unwrap();
     assert!(
         message.contains(&format!("applied plan {fingerprint}"))
-            && message.contains("approved by the GitHub environment `prod-approval`"),
+            && message.contains("approved by alice in the GitHub environment `prod-approval`"),
         "{message}"
     );
 

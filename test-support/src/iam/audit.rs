@@ -76,6 +76,8 @@ impl Audit {
             "bootstrap" if words.has("--with-resources") => return None,
             "bootstrap" => "bootstrap",
             "status" | "history" | "plan" => "drift",
+            // Previews run in `<env>-preview` with a role of their own.
+            "preview" => "preview",
             _ => "deploy",
         };
         static NEXT: AtomicU32 = AtomicU32::new(0);

@@ -10,6 +10,7 @@ mod drift;
 pub mod pipeline;
 pub mod render;
 pub mod report;
+pub mod setup;
 pub mod steps;
 
 use crate::config::Config;

@@ -1,17 +1,18 @@
-//! `cargo xtask ci generate | check | report`.
+//! `cargo xtask ci generate | check | report | setup`.
 
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 use crate::ci::{self, Workflow};
 use crate::error::BadInput;
-use crate::flags::{CiAction, CiFlags, CiReportFlags};
+use crate::flags::{CiAction, CiFlags, CiReportFlags, CiSetupFlags, RepoFlags};
 use crate::workspace::Workspace;
 
 pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
     let place = match &flags.action {
         CiAction::Generate(place) | CiAction::Check(place) => place,
         CiAction::Report(report_flags) => return report(report_flags),
+        CiAction::Setup(setup_flags) => return setup(setup_flags),
     };
     let ws = Workspace::open(&place.repo)?;
     let dir = place
@@ -58,7 +59,7 @@ pub fn run(flags: &CiFlags) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        CiAction::Report(_) => unreachable!("handled above"),
+        CiAction::Report(_) | CiAction::Setup(_) => unreachable!("handled above"),
         CiAction::Check(_) => {
             let mut diffs = String::new();
             for (path, contents) in &wanted {
@@ -183,5 +184,24 @@ fn report(flags: &CiReportFlags) -> anyhow::Result<()> {
                 crate::notify::Mode::Send,
             ));
     }
+    Ok(())
+}
+
+/// `ci setup`: the `gh` commands for the environment's GitHub environments, on
+/// stdout (nothing is run).
+fn setup(flags: &CiSetupFlags) -> anyhow::Result<()> {
+    let ws = Workspace::open(&RepoFlags {
+        repo: None,
+        config: flags.config.clone(),
+    })?;
+    let script = ci::setup::script(
+        &ws.config,
+        &ci::setup::Setup {
+            env: &flags.env,
+            reviewers: &flags.reviewers,
+            repo: flags.github_repo.as_deref(),
+        },
+    )?;
+    print!("{script}");
     Ok(())
 }

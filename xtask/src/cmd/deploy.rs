@@ -1,7 +1,9 @@
 //! `cargo xtask deploy`: the plan's targets, wave by wave (a wave's targets at
 //! the same time), each through the target pipeline. Between waves, the next
 //! wave's `{TARGET.OUTPUT}`s are filled from the states the waves before left.
-//! A target whose `after` failed is skipped.
+//! A target whose `after` failed is skipped. Before any of it, the ledger's
+//! guards (`plan/guards.rs`): no target moved backwards, none deployed over a
+//! rollback made after `--planned-at`.
 
 use crate::flags::{DeployFlags, Format};
 use crate::output::Section;
@@ -45,6 +47,15 @@ pub async fn run(flags: &DeployFlags) -> anyhow::Result<()> {
         return Ok(());
     }
     ctx.require_state_bucket().await?;
+    // The ledger's word on each target, before any lock: not backwards, and
+    // not over a rollback made while this run waited.
+    let names = plan.target_names();
+    if let Some(planned) = &flags.planned_at {
+        crate::plan::guards::not_rolled_back_since(&ctx, &names, planned).await?;
+    }
+    if let (Some(head), false) = (plan.head.as_deref(), flags.allow_rewind) {
+        crate::plan::guards::no_rewind(&ws, &ctx, &names, head).await?;
+    }
     // Outputs of stacks this run does not deploy: checked before anything runs.
     crate::plan::outputs::check_before(&ctx, &plan).await?;
     let opts = options(flags, plan.head.as_deref())?;

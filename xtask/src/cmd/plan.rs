@@ -10,6 +10,9 @@ use crate::workspace::Workspace;
 const PATHS_SHOWN: usize = 10;
 
 pub async fn run(flags: &PlanFlags) -> anyhow::Result<()> {
+    // Taken before the ledger is read: a rollback recorded after it is one
+    // this plan did not see (`deploy --planned-at`).
+    let planned_at = crate::state::now_rfc3339();
     let ws = Workspace::open(&flags.repo)?;
     let ctx = match &flags.env {
         Some(env) => Some(ws.connect(env).await?),
@@ -32,6 +35,7 @@ pub async fn run(flags: &PlanFlags) -> anyhow::Result<()> {
             output::append_github_output(&[
                 ("targets", serde_json::to_string(&plan.target_names())?),
                 ("any", (!plan.targets.is_empty()).to_string()),
+                ("planned_at", planned_at),
             ])?;
         }
     }

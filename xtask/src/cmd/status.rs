@@ -1,5 +1,8 @@
 //! `cargo xtask status --env ENV`: what runs where now, and where it differs
-//! from the ledger (drift): one line per difference, exit code 3 when any.
+//! from the ledger (drift): one line per difference, exit code 3 when any;
+//! with `--notify`, drift is also one message through `[notify]` (the
+//! scheduled drift check's alert reaches the team, not only the last editor
+//! of the cron line).
 
 use serde::Serialize;
 
@@ -39,8 +42,19 @@ const SHOWN_PER_TARGET: usize = 20;
 
 pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
     let ws = Workspace::open(&flags.repo)?;
-    let ctx = ws.connect_checked(&flags.env).await?;
     let env = flags.env.as_str();
+    ws.environment(env)?;
+    let notify = match (flags.notify, ws.config.notify.get(env)) {
+        (false, _) => None,
+        (true, Some(n)) if !n.slack.is_empty() => Some(n.clone()),
+        (true, _) => {
+            return Err(BadInput::error(format!(
+                "--notify: {} has no [notify] webhook for {env} (see [[notify.slack]] in docs/CONFIG.md)",
+                ws.config.file_name()
+            )))
+        }
+    };
+    let ctx = ws.connect_checked(&flags.env).await?;
     let plan = Plan::for_env(&ws, &Selection::All, ctx.git_sha.clone(), &ctx.env)
         .map_err(BadInput::from)?;
     let mut rows = Vec::new();
@@ -96,7 +110,20 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
         .map(|r| r.target.as_str())
         .collect();
     if drifted.is_empty() {
+        if notify.is_some() {
+            eprintln!("notify: no drift in {env}: nothing sent");
+        }
         return Ok(());
+    }
+    if let Some(notify) = &notify {
+        let run = crate::notify::Run {
+            command: "status".into(),
+            env: env.to_string(),
+            who: crate::state::who(),
+            link: crate::notify::ci_run_link(),
+            lines: drift_lines(&rows),
+        };
+        crate::notify::deliver(&run, notify, crate::notify::Mode::Send).await;
     }
     if crate::output::github_actions() {
         // One annotation per drift on the run's page (the scheduled check's alert).
@@ -119,6 +146,34 @@ pub async fn run(flags: &StatusFlags) -> anyhow::Result<()> {
         drifted.join(", ")
     ))
     .into())
+}
+
+/// `--notify`: one line per drifted target, saying what drifted.
+fn drift_lines(rows: &[TargetStatus]) -> Vec<crate::notify::Line> {
+    use crate::notify::{Line, Notice, Outcome};
+    rows.iter()
+        .filter(|r| !r.drift.is_empty())
+        .map(|r| {
+            let what: Vec<String> = r
+                .drift
+                .iter()
+                .map(|d| match &d.since {
+                    Some(since) => format!("{} (since {since}): {}", d.what, d.action),
+                    None => format!("{}: {}", d.what, d.action),
+                })
+                .collect();
+            let n = r.drift.len();
+            Line {
+                target: r.target.clone(),
+                summary: format!(
+                    "{n} {} from the ledger",
+                    if n == 1 { "difference" } else { "differences" }
+                ),
+                seconds: None,
+                notice: Notice::new(Outcome::Drifted).because(what.join("\n")),
+            }
+        })
+        .collect()
 }
 
 fn print_rows(rows: &[TargetStatus]) {

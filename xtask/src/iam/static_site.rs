@@ -1,13 +1,14 @@
-//! A `static-site` target (web-deployer/): its bucket and distribution, and,
-//! in the preview environment, its PR previews' buckets, distributions, origin
-//! access controls and DNS records.
+//! A `static-site` target (web-deployer/): its bucket and distribution; and,
+//! for the preview role of the preview environment, its PR previews' buckets,
+//! distributions, origin access controls and DNS records, and their own keys
+//! in the state bucket (`<target>-pr-<N>`'s lock, ledger and releases).
 
 use super::arn::Arns;
 use super::document::Statement;
 use super::Needs;
 use crate::config::StaticSiteTarget;
 
-pub fn needs(arns: &Arns, site: &StaticSiteTarget, previews: bool) -> Needs {
+pub fn needs(arns: &Arns, site: &StaticSiteTarget) -> Needs {
     let bucket = arns.s3(&site.bucket, "");
     let objects = arns.s3(&site.bucket, "*");
     let mut deploy = vec![
@@ -45,9 +46,6 @@ pub fn needs(arns: &Arns, site: &StaticSiteTarget, previews: bool) -> Needs {
     if !site.alarms.is_empty() {
         deploy.push(super::ecs::alarms());
     }
-    if previews {
-        deploy.extend(preview(arns, site));
-    }
     Needs {
         deploy,
         // Drift reads the listing only, never the objects.
@@ -57,6 +55,36 @@ pub fn needs(arns: &Arns, site: &StaticSiteTarget, previews: bool) -> Needs {
             vec![bucket],
         )],
     }
+}
+
+/// The preview role's statements for `target`'s previews (none without
+/// `preview_bucket`): [`preview`], and the previews' own state keys — never
+/// the site's bucket, distribution or state.
+pub fn preview_needs(
+    arns: &Arns,
+    target: &str,
+    site: &StaticSiteTarget,
+    state_bucket: &str,
+) -> Vec<Statement> {
+    let mut statements = preview(arns, site);
+    if statements.is_empty() {
+        return statements;
+    }
+    let keys = ["locks", "ledger", "releases"]
+        .iter()
+        .map(|dir| arns.s3(state_bucket, &format!("{dir}/{target}-pr-*")))
+        .collect();
+    statements.push(Statement::new(
+        "StateBucket",
+        &["s3:ListBucket"],
+        vec![arns.s3(state_bucket, "")],
+    ));
+    statements.push(Statement::new(
+        "PreviewState",
+        &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        keys,
+    ));
+    statements
 }
 
 /// `preview up|down|list|sweep`: a bucket per PR (named by `preview_bucket`),

@@ -86,8 +86,18 @@ pub fn plain(run: &Run) -> String {
     out
 }
 
-/// "deploy to prod: api failed (rolled back), web deployed".
+/// "deploy to prod: api failed (rolled back), web deployed"; "drift in
+/// prod: api, web".
 fn headline(run: &Run) -> String {
+    if !run.lines.is_empty()
+        && run
+            .lines
+            .iter()
+            .all(|l| l.notice.outcome == Outcome::Drifted)
+    {
+        let names: Vec<&str> = run.lines.iter().map(|l| l.target.as_str()).collect();
+        return format!(":warning: drift in {}: {}", run.env, names.join(", "));
+    }
     let failed: Vec<&str> = run
         .lines
         .iter()
@@ -131,6 +141,11 @@ fn target_text(line: &Line) -> String {
             escape(&cut(&line.summary, WHY_MAX)),
             escape(&cut(why, WHY_MAX))
         )),
+        (Some(why), Outcome::Drifted) => out.push_str(&format!(
+            "{}\n*what drifted:* {}",
+            escape(&cut(&line.summary, WHY_MAX)),
+            escape(&cut(why, WHY_MAX))
+        )),
         (Some(why), outcome) if !outcome.ok() => {
             out.push_str(&format!("*why:* {}", escape(&cut(why, WHY_MAX))))
         }
@@ -164,6 +179,7 @@ fn icon(outcome: Outcome) -> &'static str {
         Outcome::FailedRolledBack => ":rotating_light:",
         Outcome::Superseded => ":warning:",
         Outcome::Skipped => ":double_vertical_bar:",
+        Outcome::Drifted => ":warning:",
     }
 }
 
@@ -186,6 +202,7 @@ fn label(line: &Line) -> String {
         },
         Outcome::Superseded => "superseded by another deployment".into(),
         Outcome::Skipped => "did not run".into(),
+        Outcome::Drifted => "drifted".into(),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Telling people: one message per run and environment — every target's
 //! outcome, commit and author, time, what it replaced, and for a rollback
-//! what was put back and why — posted to the Slack incoming webhooks that
+//! what was put back and why; or, from `status --notify`, what drifted — posted to the Slack incoming webhooks that
 //! `[notify]` names for the environment.
 //!
 //! - [`Notice`] is what a run says of one target, plain data: the pipeline
@@ -20,6 +20,8 @@ mod message;
 mod sender;
 
 pub use message::{payload, plain, text};
+/// One HTTP client for the whole binary: Slack's webhooks and GitHub's REST API.
+pub(crate) use sender::{client as http_client, describe as describe_http_error};
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +48,8 @@ pub enum Outcome {
     Superseded,
     /// It did not run: a target it runs after failed, or the run was cancelled.
     Skipped,
+    /// `status --notify`: what runs differs from the ledger (`why` says how).
+    Drifted,
 }
 
 impl Outcome {

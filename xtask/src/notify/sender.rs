@@ -91,8 +91,9 @@ type Client = hyper_util::client::legacy::Client<
     Full<Bytes>,
 >;
 
-/// The verify crate's client (rustls with aws-lc, the platform's roots).
-fn client() -> Result<Client, String> {
+/// The verify crate's client (rustls with aws-lc, the platform's roots); the
+/// GitHub approval check uses it too.
+pub(crate) fn client() -> Result<Client, String> {
     let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let https = hyper_rustls::HttpsConnectorBuilder::new()
         .with_provider_and_native_roots(provider)
@@ -167,7 +168,7 @@ fn shown(text: &str) -> String {
 }
 
 /// An error and its causes on one line.
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     let mut text = e.to_string();
     let mut source = e.source();
     while let Some(cause) = source {

@@ -4,9 +4,11 @@
 //! a deliberate rollback is not undone by an unrelated one.
 //!
 //! A target the ledger knows nothing of keeps the run's range (push, merge-base,
-//! ...). The base commit may be missing from a shallow clone: the tree diff needs
-//! only its tree, so it is fetched (`git fetch --depth=1 origin SHA`), and when
-//! that fails the run stops (exit 2) naming the commit: never "nothing changed".
+//! ...). The base commit may be missing from a shallow clone, or from any clone
+//! once its branch was deleted or force-pushed: the tree diff needs only its
+//! tree, so it is fetched (`fetch.rs`, with the job's token in Actions); when
+//! that fails, that target is planned in full with the reason — never "nothing
+//! changed", and the other targets plan as usual.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +16,6 @@ use futures_util::future::join_all;
 
 use crate::changes::{self, ChangeRequest, ChangedPaths, RangeRequest};
 use crate::context::EnvContext;
-use crate::error::BadInput;
 use crate::state::ledger::{Action, DeployedBase};
 use crate::workspace::Workspace;
 
@@ -45,7 +46,18 @@ pub async fn own_ranges(
     }
     for (commit, targets) in by_commit {
         let names: Vec<&str> = targets.iter().map(|(t, _)| *t).collect();
-        ensure_commit(ws, commit, &names, env).await?;
+        if let Err(problem) = fetched(ws, commit, &names, env).await {
+            // One lost commit does not stop the other targets: these deploy
+            // in full, and the plan says why.
+            let why = format!(
+                "its last deploy to {env} was from {commit}, which is not in this repository and could not be fetched ({problem}): planned in full"
+            );
+            eprintln!("{}: {why}", names.join(", "));
+            for name in names {
+                ranges.insert(name.to_string(), in_full(head, &why));
+            }
+            continue;
+        }
         let mut req = request.clone();
         req.all_if_unknown = false;
         req.range = RangeRequest {
@@ -123,48 +135,28 @@ async fn deployed_bases(
     Ok(Some(bases))
 }
 
-/// Makes sure `commit` is in the repository, fetching it when the clone is
-/// shallow or stale; a bad-input error naming it and the fix otherwise.
-async fn ensure_commit(
-    ws: &Workspace,
-    commit: &str,
-    targets: &[&str],
-    env: &str,
-) -> anyhow::Result<()> {
-    let present = |repo: &git2::Repository| {
-        git2::Oid::from_str(commit)
-            .ok()
-            .is_some_and(|oid| repo.find_commit(oid).is_ok())
-    };
-    if present(&ws.repo) {
+/// `commit`, fetched when this clone lacks it; why it could not be had.
+async fn fetched(ws: &Workspace, commit: &str, targets: &[&str], env: &str) -> Result<(), String> {
+    if git2::Oid::from_str(commit).is_ok_and(|oid| ws.repo.find_commit(oid).is_ok()) {
         return Ok(());
     }
-    let who = targets.join(", ");
-    eprintln!("{who}: last deployed to {env} from {commit}, which this clone does not have: fetching it from origin");
-    let fetched = tokio::process::Command::new("git")
-        .args(["fetch", "--quiet", "--depth=1", "origin", commit])
-        .current_dir(&ws.root)
-        .stdin(std::process::Stdio::null())
-        .output()
-        .await;
-    let problem = match fetched {
-        Ok(out) if out.status.success() => {
-            // libgit2 rereads the object database when an object is missing,
-            // so the fetched pack is seen by the open repository.
-            if present(&ws.repo) {
-                return Ok(());
-            }
-            "the fetch did not bring it".to_string()
-        }
-        Ok(out) => String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .rfind(|l| !l.trim().is_empty())
-            .unwrap_or("git fetch failed")
-            .trim()
-            .to_string(),
-        Err(e) => format!("cannot run git: {e}"),
-    };
-    Err(BadInput::error(format!(
-        "{who}: the {env} ledger says it was last deployed from commit {commit}, which is not in this repository and `git fetch --depth=1 origin {commit}` failed ({problem}): fetch more history (actions/checkout with fetch-depth: 0), or pass --base REV"
-    )))
+    eprintln!(
+        "{}: last deployed to {env} from {commit}, which this clone does not have: fetching it from origin",
+        targets.join(", ")
+    );
+    super::fetch::ensure_commit(ws, commit).await
+}
+
+/// A range that plans its target whatever changed (`everything`), with `why`.
+fn in_full(head: git2::Oid, why: &str) -> TargetRange {
+    TargetRange {
+        changes: ChangedPaths {
+            base: None,
+            head,
+            why: why.to_string(),
+            paths: Vec::new(),
+            everything: true,
+        },
+        settings: None,
+    }
 }

@@ -11,6 +11,8 @@
 //! ```
 
 pub mod deployed;
+mod fetch;
+pub mod guards;
 mod make;
 pub mod outputs;
 mod select;

@@ -11,7 +11,7 @@ use crate::state::policy;
 use crate::targets::pipeline::{Mode, Step, StepEnd, StepError};
 use crate::targets::{explain, Entry, TargetResult};
 
-use super::{approval, report::show_event, DeployOptions};
+use super::{approval::approval, report::show_event, DeployOptions};
 
 pub async fn deploy<'a>(
     ctx: &'a EnvContext,
@@ -40,7 +40,7 @@ pub async fn deploy<'a>(
             u.dir, u.paths
         );
     }
-    let approval = approval(opts.approve);
+    let approval = approval(opts.approve, mode.dry_run(), name, &ctx.env.name).await?;
     let request = shared_infra::DeployRequest {
         dry_run: mode.dry_run(),
         approval: approval.clone(),

@@ -3,6 +3,7 @@
 //! `git revert` prepared on a new branch (`rollback.rs`, see `revert.rs`), never
 //! by pointing at an older version.
 
+mod approval;
 mod deploy;
 mod report;
 mod rollback;
@@ -17,7 +18,8 @@ use super::explain::CrateError;
 use crate::context::EnvContext;
 
 /// Under GitHub Actions, the workflow names the environment gate its job ran
-/// behind (GitHub tells a job no such thing itself).
+/// behind (GitHub tells a job no such thing itself); `approval.rs` checks it
+/// against the run's review history.
 pub const GATE_VAR: &str = "XTASK_APPROVED_ENVIRONMENT";
 
 pub struct DeployOptions {
@@ -29,22 +31,6 @@ pub struct DeployOptions {
 /// The step output a plan's fingerprint is written to under GitHub Actions, for
 /// the apply job behind the approval gate (`needs.plan.outputs...`).
 pub const FINGERPRINT_OUTPUT: &str = "plan_fingerprint";
-
-/// The approval of this run: `--approve`; or, in a GitHub Actions job, the
-/// environment gate named in `XTASK_APPROVED_ENVIRONMENT` (its protection rules
-/// ran before the job started). The variable means nothing outside Actions.
-pub fn approval(approve: bool) -> Option<shared_infra::Approval> {
-    if approve {
-        return Some(shared_infra::Approval::Flag);
-    }
-    let gate = std::env::var(GATE_VAR).ok().filter(|v| !v.is_empty())?;
-    if crate::output::github_actions() {
-        Some(shared_infra::Approval::EnvironmentGate { environment: gate })
-    } else {
-        eprintln!("{GATE_VAR}={gate} is ignored outside GitHub Actions: pass --approve");
-        None
-    }
-}
 
 impl CrateError for shared_infra::InfraError {
     fn is_bad_input(&self) -> bool {
