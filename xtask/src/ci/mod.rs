@@ -7,10 +7,15 @@
 //! produces is recognised as stale.
 
 mod drift;
+pub mod job;
 pub mod pipeline;
+mod preview;
 pub mod render;
 pub mod report;
+mod rollback;
 pub mod steps;
+mod target_jobs;
+pub mod timeouts;
 
 use crate::config::Config;
 
@@ -27,6 +32,9 @@ pub const UPLOAD_ARTIFACT: &str =
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
 pub const DOWNLOAD_ARTIFACT: &str =
     "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
+/// v3.1.2, the SHA seen pinned in many public workflows.
+pub const SETUP_TERRAFORM: &str =
+    "hashicorp/setup-terraform@b9cd54a3c349d3f38e8881555d616ced269862dd # v3.1.2";
 
 /// One generated file: its name in `.github/workflows/` and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +51,11 @@ pub fn workflows(config: &Config) -> Vec<Workflow> {
             out.push(pipeline::deploy(config, env, branch));
         }
     }
-    if let Some(preview) = render::pr_preview(config) {
-        out.push(preview);
+    if let Some(env) = preview::environment(config) {
+        out.push(preview::pr_preview(config, env));
+        out.push(preview::sweep(config, env));
     }
-    if let Some(rollback) = render::rollback(config) {
+    if let Some(rollback) = rollback::rollback(config) {
         out.push(rollback);
     }
     out.extend(drift::drift(config));
