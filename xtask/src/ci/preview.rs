@@ -72,7 +72,8 @@ jobs:
         .render(&mut out);
     out.push_str(
         "      - name: say why
-        run: echo \"::notice::No preview: pull requests from forks and Dependabot get no OIDC token, so they cannot reach AWS. A maintainer can push the branch to this repository for one.\"
+        run: |
+          echo \"::notice::No preview: pull requests from forks and Dependabot get no OIDC token, so they cannot reach AWS. A maintainer can push the branch to this repository for one.\"
 ",
     );
     let gh_env = github_environment(env);

@@ -99,7 +99,8 @@ pub fn target_jobs(out: &mut String, config: &Config, target: &Target, env: &str
             "      - name: approved
         env:
           FINGERPRINT: ${{{{ needs.{plan}.outputs.fingerprint }}}}
-        run: echo \"{name}: the plan $FINGERPRINT for {env} was approved in {gate}\""
+        run: |
+          echo \"{name}: the plan $FINGERPRINT for {env} was approved in {gate}\""
         );
         needs.push(approve.clone());
         Job {
