@@ -29,11 +29,13 @@ use super::steps::{self, q, EXEC_XTASK};
 use super::timeouts;
 use crate::config::{Config, Target, TargetKind};
 
-/// The `if:` of a target's first job: planned, and nothing it needs failed
-/// or was cancelled (skipped is fine: not planned).
+/// The `if:` of a target's first job: the plan ran (a skipped plan, on
+/// another branch, has no `targets`, and `fromJSON('')` is an error that
+/// fails the job) and names it, and nothing it needs failed or was cancelled
+/// (skipped is fine: not planned).
 fn runs_if_planned(target: &str) -> String {
     format!(
-        "${{{{ !cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled') && contains(fromJSON(needs.plan.outputs.targets), {}) }}}}",
+        "${{{{ !cancelled() && !contains(needs.*.result, 'failure') && !contains(needs.*.result, 'cancelled') && needs.plan.result == 'success' && contains(fromJSON(needs.plan.outputs.targets), {}) }}}}",
         q(target)
     )
 }
