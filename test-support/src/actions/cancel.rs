@@ -65,6 +65,7 @@ pub fn run_and_cancel(
         let _ = Command::new("kill")
             .arg(format!("-{signal}"))
             .arg(child.id().to_string())
+            .stderr(Stdio::null())
             .status();
         sent.push(signal);
         let until = Instant::now() + then_wait;
