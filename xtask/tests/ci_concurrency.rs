@@ -127,7 +127,7 @@ fn every_deploy_step_hands_on_the_plans_time() {
     }
     // *Re-run failed jobs* the next day: the plan is not re-run, its time is
     // the first run's.
-    let rerun = wf.rerun_failed(&run, &push_ctx(), |job, _| {
+    let rerun = wf.rerun_failed(&run, |job, _| {
         assert!(
             matches!(job, "deploy-api" | "report"),
             "{job}: only the failed job and what needs it"

@@ -46,6 +46,9 @@ impl JobRun {
 pub struct Run {
     pub started: Vec<String>,
     pub needs: BTreeMap<String, Value>,
+    /// The run's context (`github.sha`, `github.ref`, the event, `inputs`):
+    /// what a re-run runs with again.
+    pub context: Value,
 }
 
 impl Run {
@@ -79,15 +82,10 @@ impl Workflow {
     /// job that needs one of them, directly or not, run again; the others keep
     /// their result and outputs (a `build` that succeeded is not re-run, so its
     /// artifact is the first run's, and `plan`'s outputs — its targets and its
-    /// `planned_at` — are the first run's too). `context` must be the run's
-    /// original one: a re-run uses the original event's `GITHUB_SHA` and
+    /// `planned_at` — are the first run's too). It runs with the run's own
+    /// context: a re-run uses the original event's `GITHUB_SHA` and
     /// `GITHUB_REF`, never the branch's newest commit.
-    pub fn rerun_failed(
-        &self,
-        previous: &Run,
-        context: &Value,
-        execute: impl FnMut(&str, &Run) -> JobRun,
-    ) -> Run {
+    pub fn rerun_failed(&self, previous: &Run, execute: impl FnMut(&str, &Run) -> JobRun) -> Run {
         let mut again: Vec<String> = previous
             .needs
             .iter()
@@ -111,7 +109,7 @@ impl Workflow {
             .filter(|(k, _)| !again.contains(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        self.run_keeping(context, &kept, execute)
+        self.run_keeping(&previous.context, &kept, execute)
     }
 
     /// [`Workflow::run`], with the jobs of `kept` already done.
@@ -123,6 +121,7 @@ impl Workflow {
     ) -> Run {
         let mut run = Run {
             needs: kept.clone(),
+            context: context.clone(),
             ..Run::default()
         };
         let jobs = self.jobs();
