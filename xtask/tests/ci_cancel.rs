@@ -45,7 +45,10 @@ fn every_step_execs_xtask_as_its_last_command() {
     for file in FILES {
         for (job, script) in xtask_scripts(&now(file)) {
             let last = script.trim_end().lines().last().unwrap().trim();
-            assert!(last.starts_with("exec .xtask/xtask "), "{file}/{job}: {script}");
+            assert!(
+                last.starts_with("exec .xtask/xtask "),
+                "{file}/{job}: {script}"
+            );
             // xtask runs nowhere else in it.
             assert_eq!(script.matches(".xtask/xtask ").count(), 1, "{file}/{job}");
             seen += 1;

@@ -6,7 +6,9 @@
 mod workflow_support;
 
 use serde_json::{json, Value};
-use test_support::actions::concurrency::{groups_held_by, job_group, workflow_group, Groups, Queued};
+use test_support::actions::concurrency::{
+    groups_held_by, job_group, workflow_group, Groups, Queued,
+};
 use test_support::actions::{JobRun, Workflow};
 use workflow_support::*;
 
@@ -83,16 +85,28 @@ fn a_rollback_and_a_deploy_of_one_target_never_run_at_once() {
     assert!(workflow_group(&rb, &rollback_ctx).is_none());
     let deploy = job_group(&wf, "deploy-api", &push_ctx()).unwrap();
     assert_eq!(deploy, ("deploy-prod-api".to_string(), false));
-    assert_eq!(job_group(&rb, "rollback-prod-api", &rollback_ctx).unwrap(), deploy);
+    assert_eq!(
+        job_group(&rb, "rollback-prod-api", &rollback_ctx).unwrap(),
+        deploy
+    );
     assert_eq!(
         job_group(&rb, "rollback-prod-web", &rollback_ctx).unwrap(),
         job_group(&wf, "deploy-web", &push_ctx()).unwrap()
     );
     let mut groups = Groups::default();
-    assert_eq!(groups.queue(&deploy.0, "deploy", false).state, Queued::Running);
-    assert_eq!(groups.queue(&deploy.0, "rollback", false).state, Queued::Pending);
+    assert_eq!(
+        groups.queue(&deploy.0, "deploy", false).state,
+        Queued::Running
+    );
+    assert_eq!(
+        groups.queue(&deploy.0, "rollback", false).state,
+        Queued::Pending
+    );
     // The deploy ends: the rollback runs.
-    assert_eq!(groups.finish(&deploy.0, "deploy").as_deref(), Some("rollback"));
+    assert_eq!(
+        groups.finish(&deploy.0, "deploy").as_deref(),
+        Some("rollback")
+    );
 }
 
 /// A run waits; meanwhile someone rolls the API back. When the run goes on,
@@ -113,15 +127,27 @@ fn every_deploy_step_hands_on_the_plans_time() {
         _ => JobRun::success(),
     });
     assert_eq!(run.result("deploy-api"), "failure");
-    let deploys: Vec<String> = wf.jobs().into_iter().filter(|j| j.starts_with("deploy-")).collect();
+    let deploys: Vec<String> = wf
+        .jobs()
+        .into_iter()
+        .filter(|j| j.starts_with("deploy-"))
+        .collect();
     assert_eq!(deploys.len(), 5);
     for job in &deploys {
-        let step = wf.job(job)["steps"].as_sequence().unwrap().last().unwrap().clone();
+        let step = wf.job(job)["steps"]
+            .as_sequence()
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone();
         let id = step["id"].as_str().unwrap();
         let env = wf.step_env(job, id, &push_ctx(), &run);
         assert_eq!(env["XTASK_PLANNED_AT"], planned_at, "{job}");
         assert!(
-            step["run"].as_str().unwrap().contains("--planned-at \"$XTASK_PLANNED_AT\""),
+            step["run"]
+                .as_str()
+                .unwrap()
+                .contains("--planned-at \"$XTASK_PLANNED_AT\""),
             "{job}"
         );
     }
@@ -174,7 +200,11 @@ fn a_cancelled_pending_deploy_is_deployed_by_the_next_run() {
         .current_dir(repo.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
     let names: Vec<&str> = plan["targets"]
         .as_array()

@@ -82,8 +82,17 @@ fn every_job_that_runs_terraform_has_it_on_the_pinned_image() {
         assert_eq!(setup["with"]["terraform_version"], "1.10.5");
     }
     // Jobs that run no terraform do not set it up.
-    for job in ["deploy-api", "deploy-web", "plan", "report", "approve-shared"] {
-        assert!(!wf.uses(job).iter().any(|u| u.contains("setup-terraform")), "{job}");
+    for job in [
+        "deploy-api",
+        "deploy-web",
+        "plan",
+        "report",
+        "approve-shared",
+    ] {
+        assert!(
+            !wf.uses(job).iter().any(|u| u.contains("setup-terraform")),
+            "{job}"
+        );
     }
 }
 
@@ -136,8 +145,8 @@ fn every_job_that_assumes_the_role_does_so_as_its_environment() {
     let wf = now("deploy-prod");
     let mut assuming = 0;
     for job in wf.jobs() {
-        let subject = credentials(&wf, &job, &push, &trusted)
-            .unwrap_or_else(|e| panic!("{job}: {e}"));
+        let subject =
+            credentials(&wf, &job, &push, &trusted).unwrap_or_else(|e| panic!("{job}: {e}"));
         if !subject.is_empty() {
             assuming += 1;
         }
@@ -164,7 +173,11 @@ fn the_approval_job_only_waits_and_the_apply_checks_it() {
         assert!(wf.needs(&apply).contains(&approve), "{apply}");
         assert_eq!(wf.environment(&apply).as_deref(), Some("prod"));
         assert_eq!(wf.permission(&apply, "actions").as_deref(), Some("read"));
-        let step = wf.job(&apply)["steps"].as_sequence().unwrap().last().unwrap();
+        let step = wf.job(&apply)["steps"]
+            .as_sequence()
+            .unwrap()
+            .last()
+            .unwrap();
         assert_eq!(step["env"]["XTASK_APPROVED_ENVIRONMENT"], "prod-approval");
         assert_eq!(step["env"]["GITHUB_TOKEN"], "${{ github.token }}");
     }
@@ -204,7 +217,9 @@ fn a_dispatch_on_another_branch_deploys_nothing_and_says_why() {
     assert_eq!(run.started, ["wrong-branch"]);
     assert_eq!(run.result("wrong-branch"), "failure");
     assert!(
-        said.contains("::error::deploy to prod runs from main only; this run is on refs/heads/feature/x"),
+        said.contains(
+            "::error::deploy to prod runs from main only; this run is on refs/heads/feature/x"
+        ),
         "{said}"
     );
     // On its branch the refusal is skipped and the run goes on.
@@ -221,7 +236,9 @@ fn a_rollback_runs_only_from_its_environments_branch() {
             "github": { "event_name": "workflow_dispatch", "ref": format!("refs/heads/{branch}") },
         })
     };
-    let old = before("rollback").run(&inputs("all", "prod", "feature/x"), |_, _| JobRun::success());
+    let old = before("rollback").run(&inputs("all", "prod", "feature/x"), |_, _| {
+        JobRun::success()
+    });
     assert!(old.ran("rollback-prod"));
 
     let wf = now("rollback");
@@ -243,7 +260,9 @@ fn a_rollback_runs_only_from_its_environments_branch() {
     assert_eq!(run.started, ["rollback-prod-api", "rollback-prod-web"]);
     let run = wf.run(&inputs("web", "prod", "main"), |_, _| JobRun::success());
     assert_eq!(run.started, ["rollback-prod-web"]);
-    let run = wf.run(&inputs("api", "staging", "staging"), |_, _| JobRun::success());
+    let run = wf.run(&inputs("api", "staging", "staging"), |_, _| {
+        JobRun::success()
+    });
     assert_eq!(run.started, ["rollback-staging-api"]);
 }
 

@@ -88,10 +88,7 @@ fn previews_run_as_an_identity_of_their_own() {
     let (run, _) = run_pr(&wf, &ours, &preview);
     assert_eq!(run.started, ["up"]);
     assert_eq!(run.result("up"), "success");
-    assert_eq!(
-        credentials(&wf, "up", &ours, &preview).unwrap(),
-        preview[0]
-    );
+    assert_eq!(credentials(&wf, "up", &ours, &preview).unwrap(), preview[0]);
 }
 
 #[test]
@@ -153,7 +150,11 @@ fn comment(wf: &Workflow, comments: Value) -> String {
     let list = dir.path().join("comments.json");
     std::fs::write(&list, comments.to_string()).unwrap();
     let writes = dir.path().join("writes");
-    let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap());
+    let path = format!(
+        "{}:{}",
+        dir.path().display(),
+        std::env::var("PATH").unwrap()
+    );
     let ctx = pr_context(&Event::pull_request(REPO, REPO, "alice", 7), "synchronize");
     let env = [
         ("PATH", path.as_str()),
@@ -161,8 +162,19 @@ fn comment(wf: &Workflow, comments: Value) -> String {
         ("GH_COMMENTS", list.to_str().unwrap()),
         ("GH_WRITES", writes.to_str().unwrap()),
     ];
-    let (out, _) = wf.run_step("up", "comment the URL", dir.path(), &ctx, &Run::default(), &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (out, _) = wf.run_step(
+        "up",
+        "comment the URL",
+        dir.path(),
+        &ctx,
+        &Run::default(),
+        &env,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::read_to_string(&writes).unwrap_or_default()
 }
 

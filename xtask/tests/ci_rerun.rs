@@ -169,7 +169,9 @@ fn a_rerun_days_later_runs_the_failed_jobs_on_the_original_commit() {
         let setup = set_up(&wf, job, repo.path(), 3.0, &mut storage);
         assert!(setup.ok && !setup.compiled, "{job}: {setup:?}");
         assert!(
-            setup.steps.contains(&("actions/download-artifact".into(), "failure".into())),
+            setup
+                .steps
+                .contains(&("actions/download-artifact".into(), "failure".into())),
             "{job}: the artifact expired: {setup:?}"
         );
         assert_eq!(run.context["github"]["sha"], sha);
@@ -178,8 +180,14 @@ fn a_rerun_days_later_runs_the_failed_jobs_on_the_original_commit() {
     assert_eq!(rerun.started, ["deploy-api", "report"]);
     assert_eq!(rerun.result("deploy-web"), "success", "kept, not re-run");
     let checkout = &wf.job("deploy-api")["steps"][0];
-    assert!(checkout["uses"].as_str().unwrap().starts_with("actions/checkout@"));
-    assert!(checkout["with"]["ref"].is_null(), "github.sha: the run's own commit");
+    assert!(checkout["uses"]
+        .as_str()
+        .unwrap()
+        .starts_with("actions/checkout@"));
+    assert!(
+        checkout["with"]["ref"].is_null(),
+        "github.sha: the run's own commit"
+    );
     let env = wf.step_env("deploy-api", "deploy", &rerun.context, &rerun);
     assert_eq!(env["XTASK_PLANNED_AT"], "2026-12-04T09:00:00Z");
 }

@@ -11,12 +11,7 @@ use workflow_support::*;
 
 /// The `env:` of job `job`'s last step (the one that runs xtask).
 fn last_step_env(wf: &Workflow, job: &str) -> serde_yaml_ng::Value {
-    wf.job(job)["steps"]
-        .as_sequence()
-        .unwrap()
-        .last()
-        .unwrap()["env"]
-        .clone()
+    wf.job(job)["steps"].as_sequence().unwrap().last().unwrap()["env"].clone()
 }
 
 /// The jobs of `wf` whose last step plans, deploys or rolls back.
@@ -40,7 +35,10 @@ fn the_plan_and_every_deploy_or_rollback_step_has_the_jobs_token() {
         let jobs = changing_jobs(&old);
         assert!(!jobs.is_empty(), "{file}");
         for job in jobs {
-            assert!(last_step_env(&old, &job)["GITHUB_TOKEN"].is_null(), "{file}/{job}");
+            assert!(
+                last_step_env(&old, &job)["GITHUB_TOKEN"].is_null(),
+                "{file}/{job}"
+            );
         }
     }
     let mut seen = 0;

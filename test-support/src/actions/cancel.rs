@@ -50,7 +50,10 @@ pub fn run_and_cancel(
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     while !started.exists() {
-        assert!(Instant::now() < deadline, "the step never started its program");
+        assert!(
+            Instant::now() < deadline,
+            "the step never started its program"
+        );
         if let Some(status) = child.try_wait().unwrap() {
             panic!("the step ended before it was cancelled: {status}");
         }

@@ -81,7 +81,10 @@ jobs:
 ",
             q(&super::steps::region(config, env)),
         );
-        let notify = config.notify.get(env.as_str()).is_some_and(|n| !n.slack.is_empty());
+        let notify = config
+            .notify
+            .get(env.as_str())
+            .is_some_and(|n| !n.slack.is_empty());
         if notify {
             out.push_str("        env:\n");
             webhook_secrets(&mut out, config, env);

@@ -171,10 +171,14 @@ pub fn off_branch(branch: &str) -> String {
 /// deploys nothing: a run whose jobs were all skipped would look green.
 /// `message` is shell text; what it names from outside comes in `env`.
 pub fn wrong_branch_job(out: &mut String, condition: &str, env: &[(&str, String)], message: &str) {
-    Job::new("wrong-branch", "not on the environment's branch", timeouts::ECHO)
-        .when(condition)
-        .permissions(&[])
-        .render(out);
+    Job::new(
+        "wrong-branch",
+        "not on the environment's branch",
+        timeouts::ECHO,
+    )
+    .when(condition)
+    .permissions(&[])
+    .render(out);
     out.push_str("      - name: refuse\n");
     if !env.is_empty() {
         out.push_str("        env:\n");
@@ -197,13 +201,17 @@ pub fn wrong_branch_job(out: &mut String, condition: &str, env: &[(&str, String)
 /// credentials, and fetches a deployed commit the clone lacks with the job's
 /// token.
 fn plan_job_of_run(out: &mut String, config: &Config, env: &str) {
-    Job::new("plan", format!("plan {env}"), timeouts::PLAN + timeouts::BUILD)
-        .needs(&["build".to_string()])
-        .output("targets", "${{ steps.plan.outputs.targets }}")
-        .output("planned_at", "${{ steps.plan.outputs.planned_at }}")
-        .environment(env, None)
-        .permissions(job::AWS)
-        .render(out);
+    Job::new(
+        "plan",
+        format!("plan {env}"),
+        timeouts::PLAN + timeouts::BUILD,
+    )
+    .needs(&["build".to_string()])
+    .output("targets", "${{ steps.plan.outputs.targets }}")
+    .output("planned_at", "${{ steps.plan.outputs.planned_at }}")
+    .environment(env, None)
+    .permissions(job::AWS)
+    .render(out);
     // Full history: the base of a target is the commit of its last deploy,
     // which may be far behind the push.
     steps::checkout(out, Some(0));
@@ -234,10 +242,14 @@ fn report_job(out: &mut String, config: &Config, env: &str) {
     for t in &config.targets {
         needs.extend(jobs_of(t, env));
     }
-    Job::new("report", format!("report {env}"), timeouts::SHORT + timeouts::BUILD)
-        .needs(&needs)
-        .when("${{ always() && needs.build.result == 'success' }}")
-        .render(out);
+    Job::new(
+        "report",
+        format!("report {env}"),
+        timeouts::SHORT + timeouts::BUILD,
+    )
+    .needs(&needs)
+    .when("${{ always() && needs.build.result == 'success' }}")
+    .render(out);
     steps::checkout(out, None);
     steps::download_xtask(out, config);
     let _ = write!(

@@ -66,10 +66,14 @@ concurrency:
 jobs:
 ",
     );
-    Job::new("skipped", "no preview for this pull request", timeouts::ECHO)
-        .when(format!("${{{{ !({OURS}) }}}}"))
-        .permissions(&[])
-        .render(&mut out);
+    Job::new(
+        "skipped",
+        "no preview for this pull request",
+        timeouts::ECHO,
+    )
+    .when(format!("${{{{ !({OURS}) }}}}"))
+    .permissions(&[])
+    .render(&mut out);
     out.push_str(
         "      - name: say why
         run: |
@@ -81,9 +85,13 @@ jobs:
         ("up", "github.event.action != 'closed'", "up"),
         ("down", "github.event.action == 'closed'", "down"),
     ] {
-        let mut head = Job::new(id, format!("preview {command}"), timeouts::PREVIEW + timeouts::BUILD)
-            .when(format!("${{{{ {event} && {OURS} }}}}"))
-            .environment(&gh_env, None);
+        let mut head = Job::new(
+            id,
+            format!("preview {command}"),
+            timeouts::PREVIEW + timeouts::BUILD,
+        )
+        .when(format!("${{{{ {event} && {OURS} }}}}"))
+        .environment(&gh_env, None);
         // Only `up` comments on the pull request.
         head = if command == "up" {
             head.permissions(&[
@@ -170,10 +178,14 @@ jobs:
 ",
         q(SWEEP_SCHEDULE)
     );
-    Job::new("sweep", "take down stale previews", timeouts::PREVIEW + timeouts::BUILD)
-        .environment(&github_environment(env), None)
-        .permissions(job::AWS)
-        .render(&mut out);
+    Job::new(
+        "sweep",
+        "take down stale previews",
+        timeouts::PREVIEW + timeouts::BUILD,
+    )
+    .environment(&github_environment(env), None)
+    .permissions(job::AWS)
+    .render(&mut out);
     aws_steps(&mut out, config, env);
     let _ = writeln!(
         out,

@@ -40,7 +40,12 @@ permissions:
 jobs:
 "
     );
-    Job::new("check", "deploy.toml and workflows", timeouts::SHORT + timeouts::BUILD).render(&mut out);
+    Job::new(
+        "check",
+        "deploy.toml and workflows",
+        timeouts::SHORT + timeouts::BUILD,
+    )
+    .render(&mut out);
     checkout(&mut out, None);
     cached_xtask(&mut out, config);
     let _ = write!(

@@ -120,14 +120,11 @@ pub fn outcomes(
                     {
                         TargetOutcome::NothingToApply
                     }
-                    _ => match ancestors(config, target)
-                        .into_iter()
-                        .find(|a| {
-                            broke(&deploy_job(&a.name))
-                                || broke(&plan_job(&a.name))
-                                || broke(&approve_job(&a.name))
-                        })
-                    {
+                    _ => match ancestors(config, target).into_iter().find(|a| {
+                        broke(&deploy_job(&a.name))
+                            || broke(&plan_job(&a.name))
+                            || broke(&approve_job(&a.name))
+                    }) {
                         Some(a) => TargetOutcome::Stopped { by: a.name.clone() },
                         None => TargetOutcome::DidNotRun,
                     },

@@ -110,7 +110,11 @@ on:
             out.push_str("      - name: rollback\n        env:\n");
             out.push_str("          GITHUB_TOKEN: ${{ github.token }}\n");
             webhook_secrets(&mut out, config, env);
-            let _ = writeln!(out, "        run: {EXEC_XTASK} rollback {} {env}", target.name);
+            let _ = writeln!(
+                out,
+                "        run: {EXEC_XTASK} rollback {} {env}",
+                target.name
+            );
             before = Some(id);
         }
     }
@@ -119,4 +123,3 @@ on:
         contents: out,
     })
 }
-

@@ -16,10 +16,9 @@ pub fn now(name: &str) -> Workflow {
 
 /// The example's workflow `name` as generated before #25.
 pub fn before(name: &str) -> Workflow {
-    Workflow::load(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("../test-support/fixtures/workflows/{name}-before-25.yml")),
-    )
+    Workflow::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../test-support/fixtures/workflows/{name}-before-25.yml"
+    )))
 }
 
 pub const XTASK: &str = env!("CARGO_BIN_EXE_xtask");
@@ -155,4 +154,3 @@ pub fn all_good(job: &str) -> JobRun {
 pub fn planned(run: &Run) -> Vec<String> {
     serde_json::from_str(run.needs["plan"]["outputs"]["targets"].as_str().unwrap()).unwrap()
 }
-
