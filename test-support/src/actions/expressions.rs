@@ -342,5 +342,13 @@ mod tests {
             interpolate("x=${{ needs.plan.result }}!", &ctx),
             "x=success!"
         );
+        // GitHub short-circuits: a call behind a false `&&` (or a true `||`)
+        // is not made, so `fromJSON('')` there is no error.
+        assert!(!t(
+            "needs.shared.result == 'success' && contains(fromJSON(needs.shared.outputs.targets), 'x')"
+        ));
+        assert!(t(
+            "needs.plan.result == 'success' || contains(fromJSON(needs.shared.outputs.targets), 'x')"
+        ));
     }
 }
