@@ -170,49 +170,89 @@ fn every_deploy_step_hands_on_the_plans_time() {
 /// so the ledger still names the first run's commit as the API's, and the
 /// third run's plan compares from there, so it deploys the middle push's
 /// change with its own — even when the third push touched only the web.
-///
-/// The ledger here is a stand-in (ci_pipeline's runs have no AWS): its rule,
-/// a target's base is the commit of its newest successful deploy, is
-/// `plan --changed --env`'s; the real binary plans from that base
-/// (`--base`, which the ledger's answer stands for), and
-/// `changed_since_deployed.rs` shows the ledger read itself on the emulator.
-#[test]
-fn a_cancelled_pending_deploy_is_deployed_by_the_next_run() {
+/// The third run's `plan` step runs as written, with the real binary, against
+/// the emulator's state bucket holding the API's ledger record.
+#[tokio::test]
+async fn a_cancelled_pending_deploy_is_deployed_by_the_next_run() {
     let repo = example_repo();
     let wf = now("deploy-prod");
     let deployed = repo.git(&["rev-parse", "HEAD"]);
+    ledger_says_deployed("api", &deployed, "20261207T090000000Z").await;
     let mut groups = Groups::default();
     let group = job_group(&wf, "deploy-api", &push_ctx()).unwrap().0;
     // Run 1's API rollout runs; runs 2 and 3 arrive.
     groups.queue(&group, "run-1", false);
     let (_, _event2) = push(&repo, &["api/app/main.py"]);
+    let middle = repo.git(&["rev-parse", "HEAD"]);
     assert_eq!(groups.queue(&group, "run-2", false).state, Queued::Pending);
     let (ctx3, event3) = push(&repo, &["web/src/App.tsx"]);
     let third = groups.queue(&group, "run-3", false);
     assert_eq!(third.cancelled.as_deref(), Some("run-2"));
 
-    // Run 3's plan by its push range alone would miss the API.
+    // Run 3's push range alone (no ledger: no credentials) would miss the API.
     let (run, _) = run_prod(&repo, &ctx3, event3.path(), |_| JobRun::success());
     assert_eq!(planned(&run), ["web"]);
-    // From what the ledger says is deployed (run 1's commit): the API too.
-    let out = std::process::Command::new(XTASK)
-        .args(["plan", "--changed", "--base", &deployed, "--format", "json"])
-        .current_dir(repo.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<&str> = plan["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
-    assert_eq!(names, ["api", "web"]);
+    // From what the ledger says is deployed: the API too.
+    let env = emulator_env(event3.path());
+    let (run, _) = run_prod_with(&repo, &ctx3, &env, |_| JobRun::success());
+    assert_eq!(planned(&run), ["api", "web"]);
+    assert_eq!(run.result("deploy-api"), "success");
+    // Had the middle run deployed (the ledger saying so), only the web.
+    ledger_says_deployed("api", &middle, "20261207T100000000Z").await;
+    let (run, _) = run_prod_with(&repo, &ctx3, &env, |_| JobRun::success());
+    assert_eq!(planned(&run), ["web"]);
     // Run 1 ends: run 3's deploy starts.
     assert_eq!(groups.finish(&group, "run-1").as_deref(), Some("run-3"));
+}
+
+/// The example's prod state bucket in the emulator, with one ledger record:
+/// `target` deployed at `commit`, at `time` (the key alone says so; `plan`
+/// reads no more).
+async fn ledger_says_deployed(target: &str, commit: &str, time: &str) {
+    use aws_sdk_s3::types::{BucketLocationConstraint, CreateBucketConfiguration};
+    let sdk = test_support::emulator().sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .region(aws_sdk_s3::config::Region::new("us-west-2"))
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = "connect2-deploy-state-prod";
+    let _ = s3
+        .create_bucket()
+        .bucket(bucket)
+        .create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::UsWest2)
+                .build(),
+        )
+        .send()
+        .await;
+    s3.put_object()
+        .bucket(bucket)
+        .key(format!(
+            "ledger/{target}/{time}-0000beef.deploy-succeeded.{commit}.json"
+        ))
+        .body(b"{}".to_vec().into())
+        .send()
+        .await
+        .unwrap();
+}
+
+/// A job's environment with the emulator's credentials and endpoint.
+fn emulator_env(event: &std::path::Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("GITHUB_ACTIONS", "true".into()),
+        ("GITHUB_EVENT_NAME", "push".into()),
+        ("GITHUB_EVENT_PATH", event.display().to_string()),
+        (
+            "AWS_ENDPOINT_URL",
+            test_support::emulator().endpoint().into(),
+        ),
+        ("AWS_ACCESS_KEY_ID", "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".into()),
+        ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ("AWS_CONFIG_FILE", "/nonexistent".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent".into()),
+    ]
 }

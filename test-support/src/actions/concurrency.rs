@@ -141,13 +141,19 @@ mod tests {
         assert_eq!(g.queue("x", "a", false).state, Queued::Running);
         assert_eq!(g.queue("x", "b", false).state, Queued::Pending);
         let c = g.queue("x", "c", false);
-        assert_eq!((c.state, c.cancelled.as_deref()), (Queued::Pending, Some("b")));
+        assert_eq!(
+            (c.state, c.cancelled.as_deref()),
+            (Queued::Pending, Some("b"))
+        );
         assert_eq!(g.finish("x", "a").as_deref(), Some("c"));
         assert_eq!(g.running("x"), Some("c"));
         assert_eq!(g.pending("x"), None);
         // cancel-in-progress: the running one goes.
         let d = g.queue("x", "d", true);
-        assert_eq!((d.state, d.cancelled.as_deref()), (Queued::Running, Some("c")));
+        assert_eq!(
+            (d.state, d.cancelled.as_deref()),
+            (Queued::Running, Some("c"))
+        );
         // Another group is another slot.
         assert_eq!(g.queue("y", "e", false).state, Queued::Running);
     }
