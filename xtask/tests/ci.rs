@@ -4,9 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use xtask::changes::ChangedPaths;
-use xtask::config::Config;
-use xtask::plan::{Plan, Selection};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -312,47 +309,6 @@ fn zizmor_finds_nothing_at_medium_or_above() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-/// No `paths` filter starts the environment's workflow (GitHub's reads only
-/// 300 files of a push): every push to its branch starts it, and the plan job
-/// decides, on a table of changed-path sets (exclusions such as
-/// `!api/docs/**` included).
-#[test]
-fn every_push_to_the_branch_starts_the_workflow_and_the_plan_decides() {
-    let dir = tempfile::tempdir().unwrap();
-    generate_into(dir.path());
-    let config = Config::load(&example_config_path()).unwrap();
-    let sets: &[(&[&str], &[&str])] = &[
-        (&["api/app/main.py"], &["api"]),
-        (&["api/docs/runbooks/ROLLBACK.md"], &[]),
-        (&["web/src/App.tsx", "README.md"], &["web"]),
-        (&["web/docs/x.md", "api/docs/y.md"], &[]),
-        (
-            &["infrastructure/terraform/modules/vpc/main.tf"],
-            &["shared"],
-        ),
-        (&["api/infrastructure/terraform/main.tf"], &["api-infra"]),
-        (&["api-client/index.ts"], &[]),
-        (&["docs/architecture.md"], &[]),
-        (&["web/.env.production", "api/Dockerfile"], &["api", "web"]),
-        (&[".github/workflows/ci.yml"], &[]),
-    ];
-    let wf = test_support::actions::Workflow::load(&dir.path().join("deploy-prod.yml"));
-    for (set, expected) in sets {
-        assert!(wf.runs_on_push("main", set), "{set:?}");
-        assert!(!wf.runs_on_push("feature/x", set), "{set:?}");
-        let changed = ChangedPaths {
-            base: Some(git2::Oid::zero()),
-            head: git2::Oid::zero(),
-            why: "table".into(),
-            paths: set.iter().map(|s| s.to_string()).collect(),
-            everything: false,
-        };
-        let plan = Plan::new(&config, &Selection::changed(changed), None, Some("prod")).unwrap();
-        let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(&names, expected, "on {set:?}");
-    }
 }
 
 #[test]

@@ -12,7 +12,9 @@ use test_support::actions::image::{self, binary_runs, has_terraform, images};
 use test_support::actions::oidc::{credentials, Event};
 use test_support::actions::{JobRun, Workflow, PATHS_DIFF_LIMIT};
 use workflow_support::*;
+use xtask::changes::ChangedPaths;
 use xtask::config::{Config, TargetKind};
+use xtask::plan::{Plan, Selection};
 
 const REPO: &str = "acme/connect2";
 
@@ -286,4 +288,43 @@ fn a_push_of_more_than_300_files_still_deploys() {
     let (run, _) = run_prod(&repo, &ctx, event.path(), |_| JobRun::success());
     assert_eq!(planned(&run), ["api"]);
     assert_eq!(run.result("deploy-api"), "success");
+}
+
+/// No `paths` filter starts the environment's workflow (GitHub's reads only
+/// 300 files of a push): every push to its branch starts it, and the plan job
+/// decides, on a table of changed-path sets (exclusions such as
+/// `!api/docs/**` included).
+#[test]
+fn every_push_to_the_branch_starts_the_workflow_and_the_plan_decides() {
+    let config = config();
+    let sets: &[(&[&str], &[&str])] = &[
+        (&["api/app/main.py"], &["api"]),
+        (&["api/docs/runbooks/ROLLBACK.md"], &[]),
+        (&["web/src/App.tsx", "README.md"], &["web"]),
+        (&["web/docs/x.md", "api/docs/y.md"], &[]),
+        (
+            &["infrastructure/terraform/modules/vpc/main.tf"],
+            &["shared"],
+        ),
+        (&["api/infrastructure/terraform/main.tf"], &["api-infra"]),
+        (&["api-client/index.ts"], &[]),
+        (&["docs/architecture.md"], &[]),
+        (&["web/.env.production", "api/Dockerfile"], &["api", "web"]),
+        (&[".github/workflows/ci.yml"], &[]),
+    ];
+    let wf = now("deploy-prod");
+    for (set, expected) in sets {
+        assert!(wf.runs_on_push("main", set), "{set:?}");
+        assert!(!wf.runs_on_push("feature/x", set), "{set:?}");
+        let changed = ChangedPaths {
+            base: Some(git2::Oid::zero()),
+            head: git2::Oid::zero(),
+            why: "table".into(),
+            paths: set.iter().map(|s| s.to_string()).collect(),
+            everything: false,
+        };
+        let plan = Plan::new(&config, &Selection::changed(changed), None, Some("prod")).unwrap();
+        let names: Vec<&str> = plan.targets.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(&names, expected, "on {set:?}");
+    }
 }
