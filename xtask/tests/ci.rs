@@ -1,6 +1,7 @@
 //! Generated GitHub Actions workflows: they parse, validate against GitHub's
-//! workflow schema, pass zizmor, filter paths exactly as `plan --changed` does,
-//! and `ci check` catches drift. The committed example workflows are checked too.
+//! workflow schema, pass zizmor, and `ci check` catches drift. The committed
+//! example workflows are checked too. How GitHub runs them: the other `ci_*`
+//! tests.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

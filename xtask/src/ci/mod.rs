@@ -1,5 +1,10 @@
-//! GitHub Actions workflows generated from deploy.toml, so the workflows' path
-//! filters are the very lists `plan --changed` uses and cannot drift from them.
+//! GitHub Actions workflows generated from deploy.toml: per environment, a
+//! pipeline whose jobs follow the targets' order and whose plan job decides
+//! what deploys (`pipeline.rs`, `target_jobs.rs`), the manual rollback
+//! (`rollback.rs`), previews and their sweep (`preview.rs`), the drift check
+//! (`drift.rs`) and the config check (`render.rs`), every job's head written
+//! one way (`job.rs`, `timeouts.rs`). How each behaves on GitHub, and why:
+//! docs/DEPLOYMENT.md; the simulator that runs them: docs/TESTING.md.
 //!
 //! Generation renders every file to a string first ([`workflows`]); `ci generate`
 //! writes them, `ci check` compares them with what is on disk. A generated file
