@@ -158,6 +158,24 @@ fn every_job_that_assumes_the_role_does_so_as_its_environment() {
 
 #[test]
 fn the_approval_job_only_waits_and_the_apply_checks_it() {
+    // Before: the apply itself waited in prod-approval, with the role, and
+    // could not ask GitHub who approved (no token, no `actions: read`): the
+    // environment's name was taken as the approval.
+    let old = before("deploy-prod");
+    assert_eq!(
+        old.environment("deploy-shared").as_deref(),
+        Some("prod-approval")
+    );
+    assert_eq!(old.permission("deploy-shared", "actions"), None);
+    let step = old.job("deploy-shared")["steps"]
+        .as_sequence()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert!(step["env"]["GITHUB_TOKEN"].is_null());
+    assert!(!old.jobs().iter().any(|j| j.starts_with("approve-")));
+
     let wf = now("deploy-prod");
     for t in ["shared", "api-infra", "web-infra"] {
         let approve = format!("approve-{t}");
