@@ -17,12 +17,14 @@
 //! ones), `steps` runs a job's `run:` steps with bash, and `expressions`
 //! evaluates `${{ }}`. What GitHub does around the jobs has a module each:
 //! `image` (runner images: what is on PATH), `oidc` (the token a job gets,
-//! forks and Dependabot included), `concurrency` (groups: one running, one
-//! pending), `cancel` (SIGINT, SIGTERM, SIGKILL to a step's shell). Each names
-//! the GitHub page it follows; docs/TESTING.md lists them.
+//! forks and Dependabot included), `environments` (protection rules, created
+//! on the fly, the run's review history), `concurrency` (groups: one running,
+//! one pending), `cancel` (SIGINT, SIGTERM, SIGKILL to a step's shell). Each
+//! names the GitHub page it follows; docs/TESTING.md lists them.
 
 pub mod cancel;
 pub mod concurrency;
+pub mod environments;
 mod expressions;
 mod hash_files;
 pub mod image;
