@@ -115,9 +115,9 @@ pub fn set_up(
         let with = &step["with"];
         let mut outputs = json!({});
         let outcome_ok = match (uses.as_deref(), &run) {
-            (Some("actions/checkout"), _) | (Some("aws-actions/configure-aws-credentials"), _) => {
-                true
-            }
+            (Some("actions/checkout"), _)
+            | (Some("aws-actions/configure-aws-credentials"), _)
+            | (Some("hashicorp/setup-terraform"), _) => true,
             (Some("actions/cache") | Some("actions/cache/restore"), _) => {
                 let key = interpolate(with["key"].as_str().unwrap(), &ctx);
                 let path = with["path"].as_str().unwrap_or_default();

@@ -5,8 +5,9 @@
 //! eviction, `hashFiles` over a checkout) on the example's committed prod
 //! workflow, and on the one committed before (artifact only), where it fails.
 
+use serde_json::json;
 use std::path::{Path, PathBuf};
-use test_support::actions::Workflow;
+use test_support::actions::{JobRun, Workflow};
 use test_support::runner::{set_up, Storage};
 
 fn now() -> Workflow {
@@ -93,7 +94,20 @@ fn within_the_artifacts_day_jobs_download_it_and_nothing_else() {
     let repo = checkout();
     let mut storage = Storage::default();
     assert!(set_up(&now(), "build", repo.path(), 0.0, &mut storage).ok);
-    for job in now().jobs().into_iter().filter(|j| j != "build") {
+    // Every job that runs xtask; the approval and wrong-branch jobs run none.
+    let runs_xtask = |j: &String| {
+        now()
+            .scripts(j)
+            .iter()
+            .any(|s| s.contains("exec .xtask/xtask"))
+    };
+    let jobs: Vec<String> = now()
+        .jobs()
+        .into_iter()
+        .filter(|j| j != "build" && runs_xtask(j))
+        .collect();
+    assert_eq!(jobs.len(), 10, "{jobs:?}");
+    for job in jobs {
         let setup = set_up(&now(), &job, repo.path(), 0.2, &mut storage);
         assert!(setup.ok && !setup.compiled, "{job}: {setup:?}");
         assert!(
@@ -123,4 +137,57 @@ fn a_push_that_does_not_touch_the_toolkit_restores_the_binary_instead_of_compili
     assert!(!set_up(&now(), "build", repo.path(), 3.0, &mut storage).compiled);
     write(repo.path(), "tools/deploy/Cargo.lock", "# another lock\n");
     assert!(set_up(&now(), "build", repo.path(), 4.0, &mut storage).compiled);
+}
+
+/// *Re-run failed jobs* three days later (#25 findings 5 and 6): only the
+/// failed deploy and what needs it run again; on the run's own commit (the
+/// checkout names no `ref`, so it is `github.sha`, the first run's), with the
+/// first plan's targets and time (`--planned-at`: xtask refuses a target
+/// rolled back since); the artifact expired, the binary from the cache.
+#[test]
+fn a_rerun_days_later_runs_the_failed_jobs_on_the_original_commit() {
+    let repo = checkout();
+    let wf = now();
+    let sha = "3f2c1ab9d0e1f2a3b4c5d6e7f8091a2b3c4d5e6f";
+    let ctx = json!({
+        "inputs": {},
+        "github": { "event_name": "push", "ref": "refs/heads/main", "sha": sha },
+    });
+    let mut storage = Storage::default();
+    let first = wf.run(&ctx, |job, _| {
+        assert!(set_up(&wf, job, repo.path(), 0.0, &mut storage).ok, "{job}");
+        match job {
+            "plan" => JobRun::success()
+                .with_output("plan", "targets", "[\"api\",\"web\"]")
+                .with_output("plan", "planned_at", "2026-12-04T09:00:00Z"),
+            "deploy-api" => JobRun::failure(),
+            _ => JobRun::success(),
+        }
+    });
+    assert_eq!(first.result("deploy-web"), "success");
+    let rerun = wf.rerun_failed(&first, |job, run| {
+        let setup = set_up(&wf, job, repo.path(), 3.0, &mut storage);
+        assert!(setup.ok && !setup.compiled, "{job}: {setup:?}");
+        assert!(
+            setup
+                .steps
+                .contains(&("actions/download-artifact".into(), "failure".into())),
+            "{job}: the artifact expired: {setup:?}"
+        );
+        assert_eq!(run.context["github"]["sha"], sha);
+        JobRun::success()
+    });
+    assert_eq!(rerun.started, ["deploy-api", "report"]);
+    assert_eq!(rerun.result("deploy-web"), "success", "kept, not re-run");
+    let checkout = &wf.job("deploy-api")["steps"][0];
+    assert!(checkout["uses"]
+        .as_str()
+        .unwrap()
+        .starts_with("actions/checkout@"));
+    assert!(
+        checkout["with"]["ref"].is_null(),
+        "github.sha: the run's own commit"
+    );
+    let env = wf.step_env("deploy-api", "deploy", &rerun.context, &rerun);
+    assert_eq!(env["XTASK_PLANNED_AT"], "2026-12-04T09:00:00Z");
 }

@@ -1,6 +1,7 @@
 //! The scheduled drift check `ci generate` writes: daily, one job per
 //! environment with a branch (its branch checked out), the read-only role,
-//! and `status --env ENV`, whose exit code 3 fails the job when anything drifts.
+//! and `status --env ENV --notify`, whose exit code 3 fails the job when
+//! anything drifts, and which tells the drift through `[notify]`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -50,10 +51,16 @@ fn a_daily_read_only_status_job_per_environment_with_a_branch() {
         role_step(steps)["with"]["role-to-assume"],
         "${{ vars.AWS_READONLY_ROLE_ARN }}"
     );
+    // Drift is told through [notify] (#25, finding 14), with the webhooks the
+    // deploy's report job has: GitHub's own mail reaches one person.
+    let status = steps.last().unwrap();
     assert_eq!(
-        steps.last().unwrap()["run"],
-        ".xtask/xtask status --env prod"
+        status["run"],
+        "exec .xtask/xtask status --env prod --notify"
     );
+    for hook in ["SLACK_WEBHOOK_DEPLOYS", "SLACK_WEBHOOK_ONCALL"] {
+        assert_eq!(status["env"][hook], format!("${{{{ secrets.{hook} }}}}"));
+    }
 }
 
 #[test]

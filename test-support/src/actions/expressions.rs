@@ -146,6 +146,7 @@ pub fn eval(expr: &str, ctx: &Value) -> Value {
         tokens: &tokens,
         at: 0,
         ctx,
+        live: true,
     };
     let value = parser.or();
     assert_eq!(parser.at, tokens.len(), "trailing tokens in {expr}");
@@ -156,6 +157,10 @@ struct Parser<'a> {
     tokens: &'a [Token],
     at: usize,
     ctx: &'a Value,
+    /// False on the side of `&&`/`||` that GitHub does not evaluate (it
+    /// short-circuits): calls there are not made, so `fromJSON('')` behind a
+    /// false `&&` is no error, as on GitHub.
+    live: bool,
 }
 
 impl Parser<'_> {
@@ -172,7 +177,10 @@ impl Parser<'_> {
         let mut left = self.and();
         while self.peek_op("||") {
             self.at += 1;
+            let live = self.live;
+            self.live = live && !truthy(&left);
             let right = self.and();
+            self.live = live;
             left = if truthy(&left) { left } else { right };
         }
         left
@@ -182,7 +190,10 @@ impl Parser<'_> {
         let mut left = self.comparison();
         while self.peek_op("&&") {
             self.at += 1;
+            let live = self.live;
+            self.live = live && truthy(&left);
             let right = self.comparison();
+            self.live = live;
             left = if truthy(&left) { right } else { left };
         }
         left
@@ -242,6 +253,9 @@ impl Parser<'_> {
     }
 
     fn call(&self, name: &str, args: &[Value]) -> Value {
+        if !self.live {
+            return Value::Null;
+        }
         match (name, args) {
             ("success", []) => Value::Bool(status_ok(self.ctx)),
             ("always", []) => Value::Bool(true),
@@ -328,5 +342,13 @@ mod tests {
             interpolate("x=${{ needs.plan.result }}!", &ctx),
             "x=success!"
         );
+        // GitHub short-circuits: a call behind a false `&&` (or a true `||`)
+        // is not made, so `fromJSON('')` there is no error.
+        assert!(!t(
+            "needs.shared.result == 'success' && contains(fromJSON(needs.shared.outputs.targets), 'x')"
+        ));
+        assert!(t(
+            "needs.plan.result == 'success' || contains(fromJSON(needs.shared.outputs.targets), 'x')"
+        ));
     }
 }

@@ -46,6 +46,9 @@ impl JobRun {
 pub struct Run {
     pub started: Vec<String>,
     pub needs: BTreeMap<String, Value>,
+    /// The run's context (`github.sha`, `github.ref`, the event, `inputs`):
+    /// what a re-run runs with again.
+    pub context: Value,
 }
 
 impl Run {
@@ -70,8 +73,57 @@ impl Workflow {
     /// Runs the jobs as GitHub would: a job starts once every job it needs
     /// has finished, if its `if:` holds (else it is skipped); `execute` says
     /// what a job that runs did. `context` holds `inputs` and `github`.
-    pub fn run(&self, context: &Value, mut execute: impl FnMut(&str, &Run) -> JobRun) -> Run {
-        let mut run = Run::default();
+    pub fn run(&self, context: &Value, execute: impl FnMut(&str, &Run) -> JobRun) -> Run {
+        self.run_keeping(context, &BTreeMap::new(), execute)
+    }
+
+    /// *Re-run failed jobs* of `previous` (docs.github.com, "Re-running
+    /// workflows and jobs"): the jobs that failed or were cancelled, and every
+    /// job that needs one of them, directly or not, run again; the others keep
+    /// their result and outputs (a `build` that succeeded is not re-run, so its
+    /// artifact is the first run's, and `plan`'s outputs — its targets and its
+    /// `planned_at` — are the first run's too). It runs with the run's own
+    /// context: a re-run uses the original event's `GITHUB_SHA` and
+    /// `GITHUB_REF`, never the branch's newest commit.
+    pub fn rerun_failed(&self, previous: &Run, execute: impl FnMut(&str, &Run) -> JobRun) -> Run {
+        let mut again: Vec<String> = previous
+            .needs
+            .iter()
+            .filter(|(_, v)| matches!(v["result"].as_str(), Some("failure" | "cancelled")))
+            .map(|(k, _)| k.clone())
+            .collect();
+        loop {
+            let more: Vec<String> = self
+                .jobs()
+                .into_iter()
+                .filter(|j| !again.contains(j) && self.needs(j).iter().any(|n| again.contains(n)))
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            again.extend(more);
+        }
+        let kept = previous
+            .needs
+            .iter()
+            .filter(|(k, _)| !again.contains(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        self.run_keeping(&previous.context, &kept, execute)
+    }
+
+    /// [`Workflow::run`], with the jobs of `kept` already done.
+    fn run_keeping(
+        &self,
+        context: &Value,
+        kept: &BTreeMap<String, Value>,
+        mut execute: impl FnMut(&str, &Run) -> JobRun,
+    ) -> Run {
+        let mut run = Run {
+            needs: kept.clone(),
+            context: context.clone(),
+            ..Run::default()
+        };
         let jobs = self.jobs();
         while run.needs.len() < jobs.len() {
             let ready = jobs

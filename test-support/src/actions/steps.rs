@@ -1,5 +1,8 @@
-//! A job's `run:` steps run with bash, as a runner would: the step's `env:`
-//! expressions filled in, `$GITHUB_OUTPUT` and `$GITHUB_STEP_SUMMARY` files.
+//! A job's `run:` steps run with bash, as a runner would: the script written
+//! to a file and run as `bash -e {0}` (GitHub's default shell on Linux; a
+//! file, not `bash -c`, which would `exec` a lone command by itself), the
+//! step's `env:` expressions filled in, `$GITHUB_OUTPUT` and
+//! `$GITHUB_STEP_SUMMARY` files.
 
 use super::expressions::interpolate;
 use super::{Run, Workflow};
@@ -56,8 +59,11 @@ impl Workflow {
         let script = self.step(job, step)["run"].as_str().unwrap().to_string();
         let outputs = tempfile::NamedTempFile::new().unwrap();
         let summary = tempfile::NamedTempFile::new().unwrap();
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), &script).unwrap();
         let out = std::process::Command::new("bash")
-            .args(["-e", "-c", &script])
+            .arg("-e")
+            .arg(file.path())
             .current_dir(dir)
             .envs(self.step_env(job, step, context, run))
             .envs(extra_env.iter().copied())

@@ -1,7 +1,15 @@
 //! A workflow file as GitHub reads it: its push triggers (branch and path
 //! filters), its jobs and their `needs`, and its steps.
+//!
+//! The path filter reads what GitHub reads: "Diffs are limited to 300 files.
+//! If there are files changed that aren't matched in the first 300 files
+//! returned by the filter, the workflow will not run" (docs.github.com,
+//! "Workflow syntax for GitHub Actions", `on.<push>.paths`).
 
 use std::path::Path;
+
+/// How many of a push's changed files GitHub matches against `paths`.
+pub const PATHS_DIFF_LIMIT: usize = 300;
 
 /// A workflow file, parsed.
 pub struct Workflow {
@@ -16,7 +24,8 @@ impl Workflow {
         }
     }
 
-    /// Whether a push of `paths` to `branch` starts the workflow.
+    /// Whether a push of `paths` (in the order GitHub lists the push's
+    /// changed files) to `branch` starts the workflow.
     pub fn runs_on_push(&self, branch: &str, paths: &[&str]) -> bool {
         let push = &self.doc["on"]["push"];
         if push.is_null() {
@@ -34,7 +43,10 @@ impl Workflow {
         match list("paths") {
             Some(patterns) => {
                 let filter = path_filter::PathFilter::new(&patterns).unwrap();
-                paths.iter().any(|p| filter.matches(p))
+                paths
+                    .iter()
+                    .take(PATHS_DIFF_LIMIT)
+                    .any(|p| filter.matches(p))
             }
             None => true,
         }
@@ -80,6 +92,39 @@ impl Workflow {
             .iter()
             .filter_map(|s| s["uses"].as_str().map(str::to_owned))
             .collect()
+    }
+
+    /// A job's `runs-on` label.
+    pub fn runs_on(&self, id: &str) -> String {
+        self.job(id)["runs-on"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id}: runs-on is not one label"))
+            .to_string()
+    }
+
+    /// The GitHub environment a job runs in.
+    pub fn environment(&self, id: &str) -> Option<String> {
+        let env = &self.job(id)["environment"];
+        env.as_str()
+            .or_else(|| env["name"].as_str())
+            .map(str::to_string)
+    }
+
+    /// The permission `scope` a job's token has: the job's `permissions`, else
+    /// the workflow's, else none (`permissions: {}` or a scope not listed).
+    pub fn permission(&self, id: &str, scope: &str) -> Option<String> {
+        let own = &self.job(id)["permissions"];
+        let perms = if own.is_null() {
+            &self.doc["permissions"]
+        } else {
+            own
+        };
+        perms[scope].as_str().map(str::to_string)
+    }
+
+    /// The document, for what the other modules read.
+    pub fn doc(&self) -> &serde_yaml_ng::Value {
+        &self.doc
     }
 
     pub(super) fn step(&self, job: &str, step: &str) -> &serde_yaml_ng::Value {

@@ -1,13 +1,16 @@
 //! The scheduled drift check: once a day, per environment with a branch,
-//! `cargo xtask status --env ENV` from that branch, with read-only credentials.
-//! It exits 3 when what runs differs from the ledger, which fails the job, so
-//! GitHub's failed-run notifications are the alert (each drift is also a
-//! `::warning::` annotation).
+//! `cargo xtask status --env ENV --notify` from that branch, with read-only
+//! credentials. It exits 3 when what runs differs from the ledger, which fails
+//! the job (each drift is also a `::warning::` annotation); and it sends the
+//! drift through `[notify]`, with the webhooks the deploy's report job has:
+//! GitHub's own failed-run email of a scheduled workflow reaches only the user
+//! who last edited its cron line.
 
 use std::fmt::Write;
 
-use super::steps::{cached_xtask, header, q, RUNNER, XTASK};
-use super::{Workflow, AWS_CREDENTIALS, CHECKOUT};
+use super::job::{self, Job};
+use super::steps::{cached_xtask, header, q, webhook_secrets, EXEC_XTASK};
+use super::{timeouts, Workflow, AWS_CREDENTIALS, CHECKOUT};
 use crate::config::Config;
 
 /// When it runs: daily, at a minute off the hour (GitHub delays the full hours).
@@ -50,23 +53,21 @@ jobs:
             .aws_readonly_role_arn
             .as_deref()
             .map_or_else(|| format!("${{{{ vars.{READONLY_ROLE_VAR} }}}}"), q);
+        Job::new(
+            format!("drift-{env}"),
+            format!("drift in {env}"),
+            timeouts::SHORT + timeouts::BUILD,
+        )
+        .environment(env, None)
+        .permissions(job::AWS)
+        .render(&mut out);
         let _ = write!(
             out,
-            "  drift-{env}:
-    name: {}
-    runs-on: {RUNNER}
-    environment: {}
-    permissions:
-      contents: read
-      id-token: write
-    steps:
-      - uses: {CHECKOUT}
+            "      - uses: {CHECKOUT}
         with:
           ref: {}
           persist-credentials: false
 ",
-            q(&format!("drift in {env}")),
-            q(env),
             q(branch),
         );
         cached_xtask(&mut out, config);
@@ -77,10 +78,18 @@ jobs:
           role-to-assume: {role}
           aws-region: {}
       - name: status
-        run: {XTASK} status --env {env}
 ",
             q(&super::steps::region(config, env)),
         );
+        let notify = config
+            .notify
+            .get(env.as_str())
+            .is_some_and(|n| !n.slack.is_empty());
+        if notify {
+            out.push_str("        env:\n");
+            webhook_secrets(&mut out, config, env);
+        }
+        let _ = writeln!(out, "        run: {EXEC_XTASK} status --env {env} --notify");
     }
     Some(Workflow {
         file_name: "drift.yml".into(),

@@ -1,5 +1,10 @@
-//! GitHub Actions workflows generated from deploy.toml, so the workflows' path
-//! filters are the very lists `plan --changed` uses and cannot drift from them.
+//! GitHub Actions workflows generated from deploy.toml: per environment, a
+//! pipeline whose jobs follow the targets' order and whose plan job decides
+//! what deploys (`pipeline.rs`, `target_jobs.rs`), the manual rollback
+//! (`rollback.rs`), previews and their sweep (`preview.rs`), the drift check
+//! (`drift.rs`) and the config check (`render.rs`), every job's head written
+//! one way (`job.rs`, `timeouts.rs`). How each behaves on GitHub, and why:
+//! docs/DEPLOYMENT.md; the simulator that runs them: docs/TESTING.md.
 //!
 //! Generation renders every file to a string first ([`workflows`]); `ci generate`
 //! writes them, `ci check` compares them with what is on disk. A generated file
@@ -7,11 +12,16 @@
 //! produces is recognised as stale.
 
 mod drift;
+pub mod job;
 pub mod pipeline;
+mod preview;
 pub mod render;
 pub mod report;
+mod rollback;
 pub mod setup;
 pub mod steps;
+mod target_jobs;
+pub mod timeouts;
 
 use crate::config::Config;
 
@@ -28,6 +38,9 @@ pub const UPLOAD_ARTIFACT: &str =
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2";
 pub const DOWNLOAD_ARTIFACT: &str =
     "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0";
+/// v3.1.2, the SHA seen pinned in many public workflows.
+pub const SETUP_TERRAFORM: &str =
+    "hashicorp/setup-terraform@b9cd54a3c349d3f38e8881555d616ced269862dd # v3.1.2";
 
 /// One generated file: its name in `.github/workflows/` and its contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,10 +57,11 @@ pub fn workflows(config: &Config) -> Vec<Workflow> {
             out.push(pipeline::deploy(config, env, branch));
         }
     }
-    if let Some(preview) = render::pr_preview(config) {
-        out.push(preview);
+    if let Some(env) = preview::environment(config) {
+        out.push(preview::pr_preview(config, env));
+        out.push(preview::sweep(config, env));
     }
-    if let Some(rollback) = render::rollback(config) {
+    if let Some(rollback) = rollback::rollback(config) {
         out.push(rollback);
     }
     out.extend(drift::drift(config));

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::pipeline::{ancestors, deploy_job, needs_approval, plan_job};
+use super::pipeline::{ancestors, approve_job, deploy_job, needs_approval, plan_job};
 use crate::config::Config;
 use crate::notify;
 
@@ -52,7 +52,8 @@ impl TargetOutcome {
             TargetOutcome::NotPlanned => "not planned: nothing of it changed".into(),
             TargetOutcome::Deployed => "deployed".into(),
             TargetOutcome::NothingToApply => "planned: no changes to apply".into(),
-            TargetOutcome::Failed { job } => format!("failed (job {job}; for an apply, or its approval was rejected)"),
+            TargetOutcome::Failed { job } if job.starts_with("approve-") => format!("not approved (job {job}: its reviewers rejected it, or it was not approved in time)"),
+            TargetOutcome::Failed { job } => format!("failed (job {job})"),
             TargetOutcome::Cancelled { job } => format!("cancelled (job {job}): it runs again with the next deploy"),
             TargetOutcome::Stopped { by } => format!("did not run: {by} failed or was cancelled, and it runs after {by}; it runs with the next deploy"),
             TargetOutcome::DidNotRun => "did not run".into(),
@@ -91,10 +92,21 @@ pub fn outcomes(
             Some(_) => {
                 let deploy = job(&deploy_job(name));
                 let dry_run = needs_approval(target, env).then(|| job(&plan_job(name)));
+                let approval = needs_approval(target, env).then(|| job(&approve_job(name)));
                 match (deploy.result.as_str(), &dry_run) {
                     (_, Some(p)) if p.result == "failure" => TargetOutcome::Failed {
                         job: plan_job(name),
                     },
+                    _ if approval.as_ref().is_some_and(|a| a.result == "failure") => {
+                        TargetOutcome::Failed {
+                            job: approve_job(name),
+                        }
+                    }
+                    _ if approval.as_ref().is_some_and(|a| a.result == "cancelled") => {
+                        TargetOutcome::Cancelled {
+                            job: approve_job(name),
+                        }
+                    }
                     ("success", _) => TargetOutcome::Deployed,
                     ("failure", _) => TargetOutcome::Failed {
                         job: deploy_job(name),
@@ -108,10 +120,11 @@ pub fn outcomes(
                     {
                         TargetOutcome::NothingToApply
                     }
-                    _ => match ancestors(config, target)
-                        .into_iter()
-                        .find(|a| broke(&deploy_job(&a.name)) || broke(&plan_job(&a.name)))
-                    {
+                    _ => match ancestors(config, target).into_iter().find(|a| {
+                        broke(&deploy_job(&a.name))
+                            || broke(&plan_job(&a.name))
+                            || broke(&approve_job(&a.name))
+                    }) {
                         Some(a) => TargetOutcome::Stopped { by: a.name.clone() },
                         None => TargetOutcome::DidNotRun,
                     },

@@ -18,16 +18,30 @@
 
 use std::fmt::Write;
 
-use super::{AWS_CREDENTIALS, CACHE, CHECKOUT, DOWNLOAD_ARTIFACT, HEADER, UPLOAD_ARTIFACT};
+use super::job::Job;
+use super::{
+    timeouts, AWS_CREDENTIALS, CACHE, CHECKOUT, DOWNLOAD_ARTIFACT, HEADER, SETUP_TERRAFORM,
+    UPLOAD_ARTIFACT,
+};
 use crate::config::Config;
 
 /// The artifact the `build` job uploads.
 pub const XTASK_ARTIFACT: &str = "xtask";
 /// Where every job puts the binary, and how it runs it.
 pub const XTASK: &str = ".xtask/xtask";
-/// The runner every generated job runs on; part of the binary's cache key, so
-/// a binary built on one image is never restored on another.
-pub const RUNNER: &str = "ubuntu-latest";
+/// The runner every generated job runs on: a pinned image, never
+/// `ubuntu-latest`, which moves between images gradually (a binary built on
+/// the newer one can fail on the older: glibc). Part of the binary's cache key,
+/// so a binary built on one image is never restored on another. It has no
+/// terraform on PATH (actions/runner-images #9848, #10796): jobs that run
+/// terraform set it up ([`setup_terraform`]).
+pub const RUNNER: &str = "ubuntu-24.04";
+/// How a step runs xtask: `exec`, so that on a cancel the runner's SIGINT
+/// reaches xtask (which releases its locks) instead of the shell, which does
+/// not pass it on to a child it waits for.
+pub const EXEC_XTASK: &str = "exec .xtask/xtask";
+/// The terraform every job that runs it sets up (deploy.toml names none).
+pub const TERRAFORM_VERSION: &str = "1.10.5";
 /// Kept short: the binary cache, and a rebuild after it, cover a job that
 /// runs after the artifact expired.
 pub const ARTIFACT_RETENTION_DAYS: u32 = 1;
@@ -70,6 +84,20 @@ pub fn aws_credentials(out: &mut String, config: &Config, env: &str) {
           aws-region: {}
 ",
         q(&region(config, env))
+    );
+}
+
+/// Terraform on PATH, at [`TERRAFORM_VERSION`], without HashiCorp's wrapper
+/// script (it turns terraform's exit codes and JSON output into its own).
+pub fn setup_terraform(out: &mut String) {
+    let _ = write!(
+        out,
+        "      - uses: {SETUP_TERRAFORM}
+        with:
+          terraform_version: {}
+          terraform_wrapper: false
+",
+        q(TERRAFORM_VERSION)
     );
 }
 
@@ -191,18 +219,13 @@ fn binary_cache(out: &mut String, toolkit: &Toolkit, condition: Option<&str>) {
 /// The `build` job: xtask restored from the binary cache, else built, then
 /// uploaded for the other jobs of the run, which start in seconds instead of
 /// compiling.
-pub fn build_job(out: &mut String, config: &Config) {
+/// `branch_guard` is its `if:` (the environment's branch): a run on another
+/// branch builds nothing, and so deploys nothing.
+pub fn build_job(out: &mut String, config: &Config, branch_guard: &str) {
     let toolkit = Toolkit::of(config);
-    let _ = write!(
-        out,
-        "  build:
-    name: 'build xtask'
-    runs-on: {RUNNER}
-    permissions:
-      contents: read
-    steps:
-"
-    );
+    Job::new("build", "build xtask", timeouts::BUILD)
+        .when(branch_guard)
+        .render(out);
     checkout(out, None);
     binary_cache(out, &toolkit, None);
     build(
