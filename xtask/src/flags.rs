@@ -543,9 +543,9 @@ pub struct CiSetupFlags {
     #[arg(long, value_name = "LOGIN,...", value_delimiter = ',', value_parser = parse_login)]
     pub reviewers: Vec<String>,
     /// The GitHub repository, as OWNER/NAME [default: `{owner}/{repo}`, which
-    /// `gh api` fills in from the current directory's git remote]. Unlike the
-    /// other commands' --repo, not a folder: run it in the repository.
-    #[arg(long = "repo", alias = "github-repo", value_name = "OWNER/NAME", value_parser = parse_repo)]
+    /// `gh api` fills in from the current directory's git remote]; named as
+    /// in `iam --github-repo` (the other commands' --repo is a folder).
+    #[arg(long, value_name = "OWNER/NAME", value_parser = parse_repo)]
     pub github_repo: Option<String>,
     /// The config file [default: deploy.toml at the repository root].
     #[arg(long, value_name = "FILE")]

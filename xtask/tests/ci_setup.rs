@@ -122,7 +122,7 @@ fn the_staging_script_parses_and_runs_as_printed() {
         "staging",
         "--reviewers",
         "alice,bob",
-        "--repo",
+        "--github-repo",
         "acme/connect2",
     ]);
     assert!(out.status.success(), "{}", all_output(&out));
@@ -252,7 +252,10 @@ fn bad_input_is_one_line_naming_the_flag() {
     for (args, flag) in [
         (vec!["--env", "nowhere"], "--env"),
         (vec!["--env", "local"], "branch"),
-        (vec!["--env", "prod", "--repo", "not-a-repo"], "--repo"),
+        (
+            vec!["--env", "prod", "--github-repo", "not-a-repo"],
+            "--github-repo",
+        ),
         (
             vec!["--env", "prod", "--reviewers", "bad login"],
             "--reviewers",

@@ -9,7 +9,7 @@
 use std::fmt::Write;
 
 use super::job::{self, Job};
-use super::steps::{cached_xtask, header, q, webhook_secrets, EXEC_XTASK};
+use super::steps::{cached_xtask, q, scheduled_head, webhook_secrets, EXEC_XTASK};
 use super::{timeouts, Workflow, AWS_CREDENTIALS, CHECKOUT};
 use crate::config::Config;
 
@@ -30,23 +30,7 @@ pub fn drift(config: &Config) -> Option<Workflow> {
         return None;
     }
     let mut out = String::new();
-    header(&mut out);
-    let _ = write!(
-        out,
-        "name: 'drift'
-on:
-  schedule:
-    - cron: {}
-  workflow_dispatch: {{}}
-permissions:
-  contents: read
-concurrency:
-  group: 'drift'
-  cancel-in-progress: true
-jobs:
-",
-        q(SCHEDULE)
-    );
+    scheduled_head(&mut out, "drift", SCHEDULE, "drift", true);
     for (env, branch) in envs {
         let environment = &config.environments[env];
         let role = environment

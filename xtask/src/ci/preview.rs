@@ -20,7 +20,7 @@
 use std::fmt::Write;
 
 use super::job::{self, Job};
-use super::steps::{aws_steps, header, q, EXEC_XTASK};
+use super::steps::{aws_steps, header, q, scheduled_head, EXEC_XTASK};
 use super::{timeouts, Workflow};
 use crate::config::{Config, TargetSettings};
 
@@ -161,22 +161,12 @@ fn indent(text: &str, spaces: usize) -> String {
 /// `preview-sweep.yml`: daily (and by hand), from the default branch.
 pub fn sweep(config: &Config, env: &str) -> Workflow {
     let mut out = String::new();
-    header(&mut out);
-    let _ = write!(
-        out,
-        "name: 'preview sweep'
-on:
-  schedule:
-    - cron: {}
-  workflow_dispatch: {{}}
-permissions:
-  contents: read
-concurrency:
-  group: 'preview-sweep'
-  cancel-in-progress: false
-jobs:
-",
-        q(SWEEP_SCHEDULE)
+    scheduled_head(
+        &mut out,
+        "preview sweep",
+        SWEEP_SCHEDULE,
+        "preview-sweep",
+        false,
     );
     Job::new(
         "sweep",

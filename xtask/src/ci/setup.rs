@@ -16,7 +16,7 @@
 //!   branch (a pull request's).
 //!
 //! Each command runs as printed: `gh api` fills `{owner}/{repo}` from the
-//! current directory's repository unless `--repo` names one; reviewers' user
+//! current directory's repository unless `--github-repo` names one; reviewers' user
 //! ids are looked up inline; a role ARN deploy.toml does not hold is read by
 //! `gh variable set` from standard input (it prompts).
 

@@ -51,6 +51,36 @@ pub fn header(out: &mut String) {
     out.push_str("\n# edit deploy.toml and run it again. `cargo xtask ci check` fails when this file is stale.\n");
 }
 
+/// The head of a scheduled workflow (also run by hand): the header, its name,
+/// its cron line (UTC), read-only contents and one concurrency group.
+pub fn scheduled_head(
+    out: &mut String,
+    name: &str,
+    cron: &str,
+    group: &str,
+    cancel_in_progress: bool,
+) {
+    header(out);
+    let _ = write!(
+        out,
+        "name: {}
+on:
+  schedule:
+    - cron: {}
+  workflow_dispatch: {{}}
+permissions:
+  contents: read
+concurrency:
+  group: {}
+  cancel-in-progress: {cancel_in_progress}
+jobs:
+",
+        q(name),
+        q(cron),
+        q(group)
+    );
+}
+
 /// A YAML single-quoted scalar.
 pub fn q(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
