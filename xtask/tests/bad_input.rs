@@ -254,6 +254,7 @@ fn cases(w: &World) -> Vec<Case> {
         case("rollback of an unknown target", Setup::None, args(&["rollback", "nope", "prod"]), NoCall, "nope"),
         case("rollback with nothing in the ledger", Setup::None, args(&["rollback", "web", "prod"]), ReadOnly, "nothing to roll back"),
         case("rollback --to an unknown release", Setup::None, args(&["rollback", "web", "prod", "--to", "r-nope"]), ReadOnly, "r-nope"),
+        case("an image tag that is not in ECR (no dockerfile to build it)", Setup::None, args(&["deploy", "api", "--env", "prod", "--image-tag", "not-pushed"]), ReadOnly, "not-pushed"),
         case("rollback of an ECS revision that never existed", Setup::None, args(&["rollback", "api", "prod", "--to", "9999"]), ReadOnly, "9999"),
         case("an alarm CloudWatch does not have", w.web("alarms = [\"no-such-alarm\"]"), deploy_web(&[]), ReadOnly, "no-such-alarm"),
         case("rollback --poll-interval 0s", Setup::None, args(&["rollback", "web", "prod", "--poll-interval", "0s"]), NoCall, "--poll-interval"),

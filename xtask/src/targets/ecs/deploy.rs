@@ -54,6 +54,13 @@ pub async fn deploy<'a>(
         }
         _ => false,
     };
+    // A tag that is not in ECR and will not be pushed is bad input: found here,
+    // before the lock, not by the crate under it.
+    if !tag_will_be_pushed {
+        api::resolve_image(&clients.ecr, &s.service.ecr_repository, &opts.image_tag)
+            .await
+            .map_err(|e| explain(ctx, name, e))?;
+    }
     let request = api::DeployRequest {
         image_tag: opts.image_tag.clone(),
         dry_run: mode.dry_run(),
