@@ -140,11 +140,13 @@ jobs:
 }
 
 /// The comment step's script: the bot's comment carrying the marker is
-/// edited, else one is created. `gh api` pages through every comment.
+/// edited, else one is created. `gh api` pages through every comment; the
+/// first id is taken with `sed`, which reads to the end (`head` would close
+/// the pipe under a second id, and GitHub's `-o pipefail` fail the step).
 pub const COMMENT_SCRIPT: &str = r#"body="$MARKER
 Preview: $PREVIEW_URL"
 id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" \
-  --jq ".[] | select(.user.login == \"github-actions[bot]\" and (.body | startswith(\"$MARKER\"))) | .id" | head -n 1)
+  --jq ".[] | select(.user.login == \"github-actions[bot]\" and (.body | startswith(\"$MARKER\"))) | .id" | sed -n 1p)
 if [ -n "$id" ]; then
   gh api --method PATCH "repos/$GITHUB_REPOSITORY/issues/comments/$id" -f body="$body" > /dev/null
 else
