@@ -138,6 +138,12 @@ async fn a_rollback_to_a_deregistered_revision_registers_the_same_definition_aga
         )),
         "{history:?}"
     );
+
+    // A second rollback walks on: :4 stands for :2 in the ledger, and the
+    // deploy that put :2 in place replaced :1 (not back to :3, rolled away from).
+    let out = f.rollback(&[]);
+    assert!(out.status.success(), "{}", all_output(&out));
+    assert_eq!(f.running().await.0, 1, "{}", all_output(&out));
 }
 
 #[tokio::test]

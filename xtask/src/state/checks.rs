@@ -22,6 +22,11 @@ pub struct Checks {
     /// ECS: the deployment ECS ran, and how it ended.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rollout: Option<RolloutCheck>,
+    /// ECS: the deregistered revision this one registers again, with the same
+    /// definition (a rollback to an INACTIVE revision); the ledger reads this
+    /// revision as that one, so a second rollback walks on from it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registered_again_from: Option<String>,
 }
 
 /// An ECS deployment as ECS ran it: its strategy, its service deployment,

@@ -49,13 +49,23 @@ pub fn last_deploy(history: &[Record]) -> Option<&Record> {
 /// What ran before `current`, by the ledger: the `replaced` of the newest
 /// successful *deploy* that put `current` in place. Rollback records are
 /// skipped on purpose, so rolling back twice walks further back instead of
-/// bouncing between two versions.
+/// bouncing between two versions. A revision a rollback registered again
+/// (its original was deregistered) stands for that original.
 pub fn replaced_by_deploy_of<'a>(history: &'a [Record], current: &str) -> Option<&'a Record> {
-    history.iter().find(|r| {
-        r.action == Action::Deploy
-            && r.outcome == Outcome::Succeeded
-            && r.deployed == current
-            && r.replaced.as_deref().is_some_and(|p| p != current)
+    let deploy_of = |deployed: &str| {
+        history.iter().find(|r| {
+            r.action == Action::Deploy
+                && r.outcome == Outcome::Succeeded
+                && r.deployed == deployed
+                && r.replaced.as_deref().is_some_and(|p| p != deployed)
+        })
+    };
+    deploy_of(current).or_else(|| {
+        let original = history
+            .iter()
+            .filter(|r| r.deployed == current)
+            .find_map(|r| r.checks.registered_again_from.as_deref())?;
+        deploy_of(original)
     })
 }
 
@@ -163,6 +173,28 @@ mod tests {
         );
         // A version the ledger never deployed: no answer (the caller falls back).
         assert!(replaced_by_deploy_of(&history, "r9").is_none());
+    }
+
+    #[test]
+    fn a_revision_registered_again_stands_for_its_original() {
+        use Action::*;
+        use Outcome::*;
+        // Deploys 1→2, 2→3; r2 deregistered; the rollback registers it again as r4.
+        let mut again = record(Rollback, "r4", "r3", Succeeded);
+        again.checks.registered_again_from = Some("r2".into());
+        let history = vec![
+            again,
+            record(Deploy, "r3", "r2", Succeeded),
+            record(Deploy, "r2", "r1", Succeeded),
+        ];
+        // Running r4: a second rollback goes on to r1, not back to r3.
+        assert_eq!(
+            replaced_by_deploy_of(&history, "r4")
+                .unwrap()
+                .replaced
+                .as_deref(),
+            Some("r1")
+        );
     }
 
     #[test]

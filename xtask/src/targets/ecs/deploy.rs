@@ -213,6 +213,7 @@ fn ended<'a>(
         }),
         verification: None,
         rollout: rollout_check(report),
+        ..Checks::default()
     };
     let entry = |to: &api::Revision, message: String| {
         Entry::deploy(

@@ -254,9 +254,7 @@ pub(super) fn on_interrupt(
     .with_checks(Checks {
         image_tag: Some(run.opts.image_tag.clone()),
         image_digest: image.split_once('@').map(|(_, d)| d.to_string()),
-        before_rollout: None,
-        verification: None,
-        rollout: None,
+        ..Checks::default()
     });
     let mut record = pipeline::record(ctx, name, started, entry);
     let (name, env) = (name.to_string(), ctx.env.name.clone());

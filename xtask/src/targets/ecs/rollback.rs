@@ -304,6 +304,7 @@ fn updated(
             reason: (!ok).then(|| report.end.describe()),
             undone_by: None,
         }),
+        registered_again_from: report.registered_again_from.as_ref().map(|r| r.arn.clone()),
         ..Checks::default()
     });
     (entry, ok)
