@@ -83,10 +83,11 @@ pub struct Fault {
 }
 
 impl Fault {
-    /// `times` failures of `operation` on S3 `bucket`, from the first request on.
-    pub fn s3(bucket: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
+    /// `times` failures of `operation` on requests in `scope`, from the first
+    /// request on.
+    fn of(scope: FaultScope, operation: &str, kind: FaultKind, times: u32) -> Fault {
         Fault {
-            scope: FaultScope::Bucket(bucket.into()),
+            scope,
             operation: Some(operation.into()),
             key: None,
             kind,
@@ -94,45 +95,26 @@ impl Fault {
             skip: 0,
             percent: None,
         }
+    }
+
+    /// `times` failures of `operation` on S3 `bucket`, from the first request on.
+    pub fn s3(bucket: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
+        Fault::of(FaultScope::Bucket(bucket.into()), operation, kind, times)
     }
 
     /// `times` failures of ECS `operation` on `cluster`, from the first request on.
     pub fn ecs(cluster: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
-        Fault {
-            scope: FaultScope::Cluster(cluster.into()),
-            operation: Some(operation.into()),
-            key: None,
-            kind,
-            times,
-            skip: 0,
-            percent: None,
-        }
+        Fault::of(FaultScope::Cluster(cluster.into()), operation, kind, times)
     }
 
     /// `times` failures of CloudWatch `operation` naming `alarm`.
     pub fn cloudwatch(alarm: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
-        Fault {
-            scope: FaultScope::Alarm(alarm.into()),
-            operation: Some(operation.into()),
-            key: None,
-            kind,
-            times,
-            skip: 0,
-            percent: None,
-        }
+        Fault::of(FaultScope::Alarm(alarm.into()), operation, kind, times)
     }
 
     /// `times` failures of CloudFront `operation` on requests naming `text`.
     pub fn cloudfront(text: &str, operation: &str, kind: FaultKind, times: u32) -> Fault {
-        Fault {
-            scope: FaultScope::CloudFront(text.into()),
-            operation: Some(operation.into()),
-            key: None,
-            kind,
-            times,
-            skip: 0,
-            percent: None,
-        }
+        Fault::of(FaultScope::CloudFront(text.into()), operation, kind, times)
     }
 
     pub fn on_key(mut self, key: &str) -> Fault {
