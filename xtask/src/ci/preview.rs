@@ -141,8 +141,9 @@ jobs:
 
 /// The comment step's script: the bot's comment carrying the marker is
 /// edited, else one is created. `gh api` pages through every comment; the
-/// first id is taken with `sed`, which reads to the end (`head` would close
-/// the pipe under a second id, and GitHub's `-o pipefail` fail the step).
+/// first id is taken with `sed`, which reads to the end: `head` would close
+/// the pipe under a second id, which fails the step wherever `pipefail` is on
+/// (`shell: bash` turns it on; the default `bash -e` does not).
 pub const COMMENT_SCRIPT: &str = r#"body="$MARKER
 Preview: $PREVIEW_URL"
 id=$(gh api --paginate "repos/$GITHUB_REPOSITORY/issues/$PR_NUMBER/comments" \
