@@ -32,6 +32,23 @@ pub struct Network {
     pub security_group: String,
 }
 
+impl Network {
+    /// A service's or task's awsvpc configuration in this network (no public IP).
+    pub fn awsvpc(&self) -> aws_sdk_ecs::types::NetworkConfiguration {
+        use aws_sdk_ecs::types::{AssignPublicIp, AwsVpcConfiguration, NetworkConfiguration};
+        NetworkConfiguration::builder()
+            .awsvpc_configuration(
+                AwsVpcConfiguration::builder()
+                    .subnets(&self.subnet)
+                    .security_groups(&self.security_group)
+                    .assign_public_ip(AssignPublicIp::Disabled)
+                    .build()
+                    .expect("an awsvpc configuration"),
+            )
+            .build()
+    }
+}
+
 impl Emulator {
     /// Sets how the one-off tasks of `cluster` go. Panics if the front refuses.
     pub fn set_task(&self, cluster: &str, scenario: TaskScenario) {
